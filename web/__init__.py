@@ -1,0 +1,69 @@
+"""The Flask application: configuration from the environment, the REST API, the CLI."""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_migrate import Migrate
+
+from workflow.db import Database
+from workflow.documents import DocumentIssuer
+from workflow.pdf import PdfRenderer
+from workflow.registry import Workflows
+from workflow.services import CaseService
+from workflow.storage import BlobStore
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
+
+
+def _secret_key(instance: Path) -> str:
+    """SECRET_KEY from the environment; for a local run without one, a random key kept in instance/."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+        log.warning("SECRET_KEY is not set: using a generated key in %s (set SECRET_KEY in production)", path)
+    return path.read_text().strip()
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(ROOT / "instance"), template_folder=str(ROOT / "templates"))
+    instance = Path(app.instance_path)
+    app.config.update(
+        SECRET_KEY=None,
+        DATABASE_URL=os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'unionflow.db'}"),
+        UNIONFLOW_STORAGE=os.environ.get("UNIONFLOW_STORAGE", str(instance / "storage")),
+        UNIONFLOW_DEFINITIONS=os.environ.get("UNIONFLOW_DEFINITIONS", str(ROOT / "definitions")),
+        UNIONFLOW_ORG_NAME=os.environ.get("UNIONFLOW_ORG_NAME", "示例公司工会委员会"),
+        JSON_AS_ASCII=False,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+    )
+    app.config.update(config or {})
+    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _secret_key(instance)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    if app.config["DATABASE_URL"].startswith("sqlite:///"):
+        Path(app.config["DATABASE_URL"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    templates = ROOT / "templates" / "pdf"
+    workflows = Workflows(Path(app.config["UNIONFLOW_DEFINITIONS"]), templates)  # an invalid definition stops here
+    db = Database(app.config["DATABASE_URL"])
+    store = BlobStore(Path(app.config["UNIONFLOW_STORAGE"]))
+    issuer = DocumentIssuer(PdfRenderer(templates), store, app.config["UNIONFLOW_ORG_NAME"])
+    app.extensions["unionflow"] = CaseService(db, workflows, store, issuer)
+    Migrate(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+
+    from . import api, cli, errors, services
+    services.init_app(app)
+    errors.register(app)
+    app.register_blueprint(api.bp)
+    cli.register(app)
+    return app

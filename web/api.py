@@ -1,0 +1,114 @@
+"""REST API under /api/v1 (DESIGN §5). JSON in, JSON out; errors as {"error": {...}}."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request, send_file
+
+from workflow.audit import verify
+from workflow.engine import ActionRefused, InvalidData
+from workflow.models import Document
+from workflow.services import NotFound
+
+from . import serialize
+from .auth import current_user, require_role
+from .openapi import OPENAPI
+from .services import service, session
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+class BadRequest(ActionRefused):
+    status = 400
+
+
+def _body() -> dict[str, Any]:
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise BadRequest("请求体应为 JSON 对象", "The request body must be a JSON object")
+    return payload
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(OPENAPI)
+
+
+@bp.get("/workflows")
+def workflows() -> Response:
+    current_user(session())
+    return jsonify([serialize.definition_json(d, summary=True) for d in service().workflows.current.values()])
+
+
+@bp.get("/workflows/<key>")
+def workflow(key: str) -> Response:
+    current_user(session())
+    definition = service().workflows.get(key)
+    if definition is None:
+        raise NotFound(f"未知的流程：{key}", f"Unknown workflow: {key}")
+    return jsonify(serialize.definition_json(definition))
+
+
+@bp.post("/cases")
+def create_case() -> tuple[Response, int, dict[str, str]]:
+    user = current_user(session())
+    body = _body()
+    if not isinstance(body.get("workflow"), str):
+        raise InvalidData("请指定流程", "workflow is required", fields={"workflow": "此项为必填项"})
+    case = service().create_case(user, body["workflow"], body.get("data"))
+    fresh = service().get_case(session(), case.id, user)
+    url = serialize.case_summary(service(), session(), fresh)["url"]
+    return jsonify(serialize.case_json(service(), session(), fresh, user)), 201, {"Location": url}
+
+
+@bp.get("/cases/<int:case_id>")
+def get_case(case_id: int) -> Response:
+    user = current_user(session())
+    case = service().get_case(session(), case_id, user)
+    return jsonify(serialize.case_json(service(), session(), case, user))
+
+
+@bp.post("/cases/<int:case_id>/actions/<trigger>")
+def act(case_id: int, trigger: str) -> Response:
+    user = current_user(session())
+    body = _body()
+    version = body.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise InvalidData("请提供事项的版本号（version），以免覆盖他人的处理", "version (integer) is required",
+                          fields={"version": "此项为必填项，应为整数"})
+    data = body.get("data", {})
+    if not isinstance(data, dict):
+        raise InvalidData("data 应为对象", "data must be an object", fields={"data": "应为对象"})
+    service().perform(case_id, trigger, user, version, data, body.get("comment"))
+    fresh = session()
+    fresh.expire_all()
+    case = service().get_case(fresh, case_id, user)
+    return jsonify(serialize.case_json(service(), fresh, case, user))
+
+
+@bp.get("/queue")
+def queue() -> Response:
+    user = current_user(session())
+    return jsonify([serialize.case_summary(service(), session(), c) for c in service().queue(session(), user)])
+
+
+@bp.get("/documents/<int:document_id>")
+def document(document_id: int) -> Response:
+    user = current_user(session())
+    doc = session().get(Document, document_id)
+    if doc is None:
+        raise NotFound("文件不存在", "No such document")
+    service().get_case(session(), doc.case_id, user)  # may this user read the case it belongs to?
+    path = service().store.path(doc.sha256)
+    if not path.is_file():
+        raise NotFound("文件已丢失，请联系管理员核查", "The document file is missing")
+    return send_file(path, mimetype="application/pdf", download_name=f"{doc.title}-{doc.sha256[:8]}.pdf",
+                     etag=doc.sha256, max_age=0)
+
+
+@bp.get("/audit/verify")
+def audit_verify() -> Response:
+    user = current_user(session())
+    require_role(user, "auditor")
+    report = verify(session(), service().store, service().workflows)
+    return jsonify(report.as_dict())

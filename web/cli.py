@@ -1,0 +1,88 @@
+"""flask --app wsgi ...: init-db, demo, units, users, audit (workflows: see workflows_cli.py)."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from workflow.accounts import AccountError, create_user, ensure_unit, issue_token
+from workflow.audit import verify
+from workflow.models import User
+
+from .services import service
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db() -> None:
+        """Create or upgrade the database schema (Alembic migrations) and register the definitions."""
+        upgrade()
+        with service().db.transaction() as session:
+            service().workflows.register(session)
+        click.echo("数据库已就绪 database ready: " + service().db.engine.url.render_as_string(hide_password=True))
+
+    @app.cli.command("demo")
+    def demo() -> None:
+        """Create demo units, a user for every role, and proposals in several states."""
+        from .demo import load_demo
+        load_demo(service(), click.echo)
+
+    units = click.Group("units", help="Org units (基层工会/部门).")
+    app.cli.add_command(units)
+
+    @units.command("create")
+    @click.argument("code")
+    @click.argument("name")
+    def units_create(code: str, name: str) -> None:
+        with service().db.transaction() as session:
+            ensure_unit(session, code, name)
+        click.echo(f"{code} {name}")
+
+    users = click.Group("users", help="User accounts and API tokens.")
+    app.cli.add_command(users)
+
+    @users.command("create")
+    @click.argument("name")
+    @click.option("--role", "roles", multiple=True, required=True, help="repeat for several roles")
+    @click.option("--unit", "unit", default=None, help="org unit code (created if unknown)")
+    @click.option("--password", required=True)
+    @click.option("--display-name", default=None, help="the name people see, e.g. 张伟")
+    def users_create(name: str, roles: tuple[str, ...], unit: str | None, password: str,
+                     display_name: str | None) -> None:
+        try:
+            with service().db.transaction() as session:
+                create_user(session, name, password, list(roles), unit, display_name)
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"{name}: {', '.join(roles)}")
+
+    @users.command("token")
+    @click.argument("name")
+    def users_token(name: str) -> None:
+        """Print a new API token for NAME, alone on stdout."""
+        with service().db.transaction() as session:
+            user = session.scalar(select(User).where(User.username == name))
+            if user is None:
+                raise click.ClickException(f"用户不存在 no such user: {name}")
+            token = issue_token(session, user)
+        click.echo(token)
+
+    audit = click.Group("audit", help="Integrity of histories and documents.")
+    app.cli.add_command(audit)
+
+    @audit.command("verify")
+    def audit_verify() -> None:
+        """Recompute every hash chain and document hash and replay every case; exit 1 on any break."""
+        with service().db.read() as session:
+            report = verify(session, service().store, service().workflows)
+        for case in report.cases:
+            click.echo(f"{'正常 OK  ' if case.ok else '异常 BROKEN'} {case.number} "
+                       f"({case.events} 条记录, {case.documents} 份文件)")
+            for problem in case.problems:
+                click.echo(f"    - {problem}")
+        click.echo(f"共检查 {len(report.cases)} 件，异常 {len(report.broken)} 件 "
+                   f"checked {len(report.cases)}, broken {len(report.broken)}")
+        sys.exit(0 if report.ok else 1)

@@ -1,0 +1,44 @@
+"""Every refusal and failure as the JSON error body of DESIGN §5, Chinese message first; never a bare 500."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from workflow.engine import ActionRefused
+
+log = logging.getLogger(__name__)
+
+CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+         409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid", 500: "internal_error"}
+MESSAGES = {
+    400: "请求格式错误", 401: "请先登录", 403: "您没有权限执行此操作", 404: "请求的内容不存在",
+    405: "不支持该请求方法", 409: "操作冲突", 413: "提交的内容过大", 415: "请以 JSON 格式提交", 422: "提交的数据有误",
+    500: "服务器内部错误，请稍后重试",
+}
+
+
+def error_response(status: int, message: str, fields: dict[str, str] | None = None, message_en: str = ""):
+    body = {"error": {"code": CODES.get(status, str(status)), "message": message, "fields": fields or {}}}
+    if message_en:
+        body["error"]["message_en"] = message_en
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(ActionRefused)
+    def _refused(exc: ActionRefused):
+        return error_response(exc.status, exc.message, exc.fields, exc.message_en)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        status = exc.code or 500
+        return error_response(status, MESSAGES.get(status, exc.name), message_en=exc.name)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error")
+        return error_response(500, MESSAGES[500], message_en="Internal server error")

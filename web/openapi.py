@@ -1,0 +1,101 @@
+"""The OpenAPI 3.1 description served at /api/v1/openapi.json."""
+from __future__ import annotations
+
+from typing import Any
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERRORS = {str(code): {"$ref": f"#/components/responses/{name}"} for code, name in
+          ((400, "BadRequest"), (401, "Unauthorized"), (403, "Forbidden"), (404, "NotFound"))}
+CASE_ID = {"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "UnionFlow 工会流程平台 API", "version": "1",
+             "description": "Cases of the union's processes: file, act, follow, audit. "
+                            "Authenticate with `Authorization: Bearer TOKEN` (`flask --app wsgi users token NAME`)."},
+    "servers": [{"url": "/api/v1"}],
+    "security": [{"bearer": []}],
+    "paths": {
+        "/workflows": {"get": {"summary": "流程列表 The processes in force", "responses": {
+            "200": _json({"type": "array", "items": _ref("WorkflowSummary")}, "The processes"), **ERRORS}}},
+        "/workflows/{key}": {"get": {
+            "summary": "流程定义 One process definition (states, transitions, fields, parameters)",
+            "parameters": [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": _json({"type": "object"}, "The definition"), **ERRORS}}},
+        "/cases": {"post": {
+            "summary": "创建事项 Open a case in its initial state (a draft)",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["workflow"],
+                "properties": {"workflow": {"type": "string", "example": "proposal"},
+                               "data": {"type": "object"}}}}}},
+            "responses": {"201": _json(_ref("Case"), "The new case"),
+                          "422": {"$ref": "#/components/responses/Invalid"}, **ERRORS}}},
+        "/cases/{case_id}": {"get": {
+            "summary": "事项详情 A case with the actions open to the caller, its history and documents",
+            "parameters": [CASE_ID], "responses": {"200": _json(_ref("Case"), "The case"), **ERRORS}}},
+        "/cases/{case_id}/actions/{trigger}": {"post": {
+            "summary": "办理 Take an action",
+            "parameters": [CASE_ID, {"name": "trigger", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["version"],
+                "properties": {"version": {"type": "integer", "description": "the case version you read"},
+                               "data": {"type": "object"}, "comment": {"type": "string"}}}}}},
+            "responses": {"200": _json(_ref("Case"), "The case after the action"),
+                          "409": {"$ref": "#/components/responses/Conflict"},
+                          "422": {"$ref": "#/components/responses/Invalid"}, **ERRORS}}},
+        "/queue": {"get": {"summary": "待办 Cases waiting on the caller", "responses": {
+            "200": _json({"type": "array", "items": _ref("CaseSummary")}, "The queue"), **ERRORS}}},
+        "/documents/{document_id}": {"get": {
+            "summary": "阶段文件 A stage document (PDF)",
+            "parameters": [{"name": "document_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {"200": {"description": "The PDF", "content": {"application/pdf": {}}}, **ERRORS}}},
+        "/audit/verify": {"get": {
+            "summary": "完整性校验 Verify every hash chain, document and transition (auditor)",
+            "responses": {"200": _json({"type": "object"}, "The report"), **ERRORS}}},
+    },
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
+                "code": {"type": "string"}, "message": {"type": "string", "description": "中文说明"},
+                "message_en": {"type": "string"},
+                "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}}},
+            "WorkflowSummary": {"type": "object", "properties": {
+                "key": {"type": "string"}, "label": {"type": "string"}, "version": {"type": "string"},
+                "number_prefix": {"type": "string"}, "start_roles": {"type": "array", "items": {"type": "string"}}}},
+            "CaseSummary": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "number": {"type": "string", "example": "TA-2026-0001"},
+                "workflow": {"type": "string"}, "title": {"type": "string"}, "state": {"type": "string"},
+                "state_label": {"type": "string"}, "version": {"type": "integer"},
+                "submitter": {"type": "string"}, "unit": {"type": ["string", "null"]},
+                "due_date": {"type": ["string", "null"], "format": "date"}, "url": {"type": "string"}}},
+            "Case": {"allOf": [_ref("CaseSummary"), {"type": "object", "properties": {
+                "data": {"type": "object"},
+                "actions": {"type": "array", "items": {"type": "object", "properties": {
+                    "trigger": {"type": "string"}, "label": {"type": "string"},
+                    "comment_required": {"type": "boolean"},
+                    "fields": {"type": "array", "items": {"type": "object"}}}}},
+                "history": {"type": "array", "items": {"type": "object", "properties": {
+                    "seq": {"type": "integer"}, "trigger": {"type": "string"}, "actor": {"type": "string"},
+                    "from": {"type": ["string", "null"]}, "to": {"type": "string"},
+                    "at": {"type": "string", "format": "date-time"}, "comment": {"type": "string"},
+                    "document": {"type": ["object", "null"]}, "hash": {"type": "string"}}}},
+                "documents": {"type": "array", "items": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "stage": {"type": "string"}, "sha256": {"type": "string"},
+                    "url": {"type": "string"}}}}}}]},
+        },
+        "responses": {name: _json(_ref("Error"), text) for name, text in (
+            ("BadRequest", "请求格式错误 Malformed request"), ("Unauthorized", "未登录 No valid token"),
+            ("Forbidden", "无权限 Not yours to take"), ("NotFound", "不存在 No such thing"),
+            ("Conflict", "冲突：版本过期或当前状态不能执行 Stale version or action not open"),
+            ("Invalid", "数据有误，见 fields Invalid data, see fields"))},
+    },
+}

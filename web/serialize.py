@@ -1,0 +1,88 @@
+"""JSON shapes of the REST API (DESIGN §5)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from sqlalchemy.orm import Session
+
+from workflow.definition import Definition, Field
+from workflow.display import acting_role, action_label
+from workflow.engine import Action
+from workflow.models import Case, CaseEvent, Document, User
+from workflow.services import CaseService
+
+
+def field_json(f: Field) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": f.name, "label": f.label.zh, "label_en": f.label.en, "type": f.type,
+                           "required": f.required}
+    for key, value in (("min_length", f.min_length), ("max_length", f.max_length), ("min", f.minimum),
+                       ("max", f.maximum), ("default_days", f.default_days)):
+        if value is not None:
+            out[key] = value
+    if f.choices:
+        out["choices"] = [{"value": c.value, "label": c.label.zh, "label_en": c.label.en} for c in f.choices]
+    return out
+
+
+def action_json(action: Action) -> dict[str, Any]:
+    return {"trigger": action.trigger, "label": action.label.zh, "label_en": action.label.en,
+            "comment_required": action.comment_required, "fields": [field_json(f) for f in action.fields]}
+
+
+def document_json(doc: Document) -> dict[str, Any]:
+    return {"id": doc.id, "stage": doc.stage, "title": doc.title, "sha256": doc.sha256, "size": doc.size,
+            "url": url_for("api.document", document_id=doc.id)}
+
+
+def history_json(definition: Definition, event: CaseEvent, docs: dict[str, Document]) -> dict[str, Any]:
+    linked = [document_json(docs[h]) for h in event.documents if h in docs]
+    return {"seq": event.seq, "trigger": event.trigger, "label": action_label(definition, event.trigger),
+            "actor": event.actor_username, "actor_name": event.actor.display_name,
+            "role": acting_role(definition, event.trigger, event.actor_roles),
+            "from": event.from_state, "to": event.to_state, "at": event.at.isoformat() + "Z",
+            "comment": event.comment, "changes": event.changes,
+            "document": linked[0] if linked else None, "documents": linked, "hash": event.hash}
+
+
+def case_summary(service: CaseService, session: Session, case: Case) -> dict[str, Any]:
+    definition = service.definition_of(case, session)
+    return {"id": case.id, "number": case.number, "workflow": case.workflow, "title": case.data.get("title", ""),
+            "state": case.state, "state_label": definition.states[case.state].label.zh, "version": case.version,
+            "submitter": case.submitter.username, "unit": case.unit.code if case.unit else None,
+            "due_date": case.due_date.isoformat() if case.due_date else None,
+            "created_at": case.created_at.isoformat() + "Z", "url": url_for("api.get_case", case_id=case.id)}
+
+
+def case_json(service: CaseService, session: Session, case: Case, user: User) -> dict[str, Any]:
+    definition = service.definition_of(case, session)
+    documents = service.documents(session, case)
+    by_hash = {d.sha256: d for d in documents}
+    return {
+        **case_summary(service, session, case),
+        "definition_version": case.definition_version,
+        "data": case.data,
+        "actions": [action_json(a) for a in service.actions_for(session, case, user)],
+        "history": [history_json(definition, e, by_hash) for e in service.history(session, case)],
+        "documents": [document_json(d) for d in documents],
+    }
+
+
+def definition_json(definition: Definition, summary: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {"key": definition.key, "label": definition.label.zh, "label_en": definition.label.en,
+                           "version": definition.version, "number_prefix": definition.number_prefix,
+                           "start_roles": sorted(definition.start_roles)}
+    if summary:
+        return out
+    out.update(
+        initial=definition.initial,
+        parameters=dict(definition.parameters),
+        states=[{"name": s.name, "label": s.label.zh, "label_en": s.label.en, "final": s.final,
+                 "document": s.document} for s in definition.states.values()],
+        transitions=[{"trigger": t.trigger, "label": t.label.zh, "source": list(t.sources), "dest": t.dest,
+                      "roles": sorted(t.roles), "unit": t.unit, "document": t.document,
+                      "comment_required": t.comment_required, "fields": [field_json(f) for f in t.fields]}
+                     for t in definition.transitions],
+        documents={k: v.zh for k, v in definition.documents.items()},
+    )
+    return out

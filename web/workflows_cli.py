@@ -1,0 +1,55 @@
+"""flask workflows check / graph: registered as a Flask plugin command so that it runs even
+when the app itself refuses to start because a definition is invalid."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from workflow.definition import DefinitionError, load_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _dirs() -> tuple[Path, Path]:
+    return Path(os.environ.get("UNIONFLOW_DEFINITIONS", ROOT / "definitions")), ROOT / "templates" / "pdf"
+
+
+@click.group("workflows", help="Process definitions (definitions/*.yaml).")
+def workflows() -> None:
+    pass
+
+
+@workflows.command("check")
+def check() -> None:
+    """Validate every definition; list every problem with its file and path; exit 1 if any."""
+    definitions_dir, templates = _dirs()
+    try:
+        definitions = load_dir(definitions_dir, templates)
+    except DefinitionError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(exc.problems)} 个问题 problem(s) found", err=True)
+        sys.exit(1)
+    for d in definitions.values():
+        click.echo(f"正常 OK  {d.key} ({d.label.zh}) version {d.version[:12]}: "
+                   f"{len(d.states)} states, {len(d.transitions)} transitions")
+
+
+@workflows.command("graph")
+@click.argument("key")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="write the SVG here instead of stdout")
+def graph(key: str, output: str | None) -> None:
+    """Draw the process KEY as SVG."""
+    from workflow.diagram import svg
+    definitions_dir, templates = _dirs()
+    definition = load_dir(definitions_dir, templates).get(key)
+    if definition is None:
+        raise click.ClickException(f"未知的流程 unknown workflow: {key}")
+    drawing = svg(definition)
+    if output:
+        Path(output).write_bytes(drawing)
+    else:
+        sys.stdout.buffer.write(drawing)

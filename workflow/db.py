@@ -1,0 +1,82 @@
+"""Database connection: SQLite (embedded default) or PostgreSQL (production).
+
+On SQLite every connection runs in WAL with foreign keys on and a busy timeout, and
+write transactions start with BEGIN IMMEDIATE so that concurrent writers queue for the
+lock instead of failing with "database is locked" halfway through.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from .models import Base
+
+BUSY_TIMEOUT_S = 30
+
+
+def normalise_url(url: str) -> str:
+    """Accept the usual postgres:// spellings and use psycopg 3 for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (below)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")  # a committed approval survives a power cut
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    def __init__(self, url: str, **engine_args: Any):
+        self.url = normalise_url(url)
+        self.is_sqlite = self.url.startswith("sqlite")
+        if self.is_sqlite:
+            engine_args.setdefault("connect_args", {"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
+        else:
+            engine_args.setdefault("pool_pre_ping", True)
+        self.engine = create_engine(self.url, **engine_args)
+        writer = self.engine
+        if self.is_sqlite:
+            _sqlite_setup(self.engine)
+            writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        self.reader = sessionmaker(self.engine, expire_on_commit=False)
+        self.writer = sessionmaker(writer, expire_on_commit=False)
+
+    @property
+    def metadata(self) -> Any:
+        return Base.metadata
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self.reader() as session:
+            yield session
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A write transaction: committed on success, rolled back on any exception."""
+        with self.writer() as session, session.begin():
+            yield session
+
+    def create_all(self) -> None:
+        Base.metadata.create_all(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

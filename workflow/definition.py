@@ -1,0 +1,428 @@
+"""Load and validate process definitions (definitions/*.yaml) into frozen dataclasses.
+
+Every problem in a file is reported at once, each with the file and the path inside
+it, so that an editor fixes a definition in one round. A definition's version is the
+SHA-256 of its canonical content: running cases keep the version they started on.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import yaml
+from jsonschema import Draft202012Validator
+
+from .definition_schema import SCHEMA
+from .guards import EFFECTS, GUARDS
+from .roles import ROLES
+
+_VALIDATOR = Draft202012Validator(SCHEMA)
+GENERIC_WITHDRAW = "withdraw"
+GENERIC_RETURN = "return"
+
+
+@dataclass(frozen=True)
+class Label:
+    zh: str
+    en: str
+
+    def get(self, lang: str = "zh") -> str:
+        return self.en if lang == "en" else self.zh
+
+    def __str__(self) -> str:
+        return self.zh
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: Label
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: Label
+    type: str
+    required: bool = False
+    min_length: int | None = None
+    max_length: int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[Choice, ...] = ()
+    default_days: int | None = None
+    future: bool = False
+
+    def choice_label(self, value: Any, lang: str = "zh") -> str | None:
+        for choice in self.choices:
+            if choice.value == value:
+                return choice.label.get(lang)
+        return None
+
+
+@dataclass(frozen=True)
+class Call:
+    """A guard or effect named by the definition, with its arguments resolved."""
+
+    name: str
+    args: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        return dict(self.args)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    days: int | None = None
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class State:
+    name: str
+    label: Label
+    document: str | None = None
+    deadline: Deadline | None = None
+    final: bool = False
+
+
+@dataclass(frozen=True)
+class Transition:
+    index: int
+    trigger: str
+    label: Label
+    sources: tuple[str, ...]
+    dest: str
+    roles: frozenset[str]
+    unit: str | None
+    guards: tuple[Call, ...]
+    effects: tuple[Call, ...]
+    fields: tuple[Field, ...]
+    document: str | None
+    comment_required: bool
+    prefill: bool = False  # fields left out keep the values the case already has (editing a draft)
+
+
+@dataclass(frozen=True)
+class Definition:
+    key: str
+    label: Label
+    number_prefix: str
+    initial: str
+    roles: frozenset[str]
+    parameters: Mapping[str, Any]
+    states: Mapping[str, State]
+    documents: Mapping[str, Label]
+    transitions: tuple[Transition, ...]
+    version: str
+    source: str
+    path: str
+    visible_roles: frozenset[str] = frozenset()
+    visible_unit_fields: tuple[str, ...] = ()
+
+    def transitions_from(self, state: str, trigger: str | None = None) -> list[Transition]:
+        return [t for t in self.transitions if state in t.sources and (trigger is None or t.trigger == trigger)]
+
+    @property
+    def start_roles(self) -> frozenset[str]:
+        """Who may open a case: those who may take the first step out of the initial state."""
+        return frozenset().union(*(t.roles for t in self.transitions_from(self.initial)))
+
+    def field(self, name: str) -> Field | None:
+        for transition in self.transitions:
+            for f in transition.fields:
+                if f.name == name:
+                    return f
+        return None
+
+    def fields(self) -> list[Field]:
+        """Every data field once, in the order the process first asks for it."""
+        seen: dict[str, Field] = {}
+        for transition in self.transitions:
+            for f in transition.fields:
+                seen.setdefault(f.name, f)
+        return list(seen.values())
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.path or '(root)'}: {self.message}"
+
+
+class DefinitionError(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def content_version(raw: Any) -> str:
+    canonical = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _path(parts: Any) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def parse(source: str, file: str, template_dir: Path | None) -> Definition:
+    """Parse one definition's YAML text; raise DefinitionError listing every problem."""
+    try:
+        raw = yaml.safe_load(source)
+    except yaml.YAMLError as exc:
+        raise DefinitionError([Problem(file, "", f"YAML syntax error: {exc}")]) from exc
+    problems = [Problem(file, _path(e.absolute_path), e.message) for e in _VALIDATOR.iter_errors(raw)]
+    if not isinstance(raw, dict):
+        raise DefinitionError(problems or [Problem(file, "", "a definition must be a mapping")])
+    problems += _Checker(raw, file, template_dir).problems()
+    if problems:
+        raise DefinitionError(problems)
+    return _build(raw, source, file)
+
+
+def load_file(path: Path, template_dir: Path | None) -> Definition:
+    return parse(path.read_text(encoding="utf-8"), str(path), template_dir)
+
+
+def load_dir(directory: Path, template_dir: Path | None) -> dict[str, Definition]:
+    """Load every definition in a folder, collecting the problems of all files before failing."""
+    definitions: dict[str, Definition] = {}
+    problems: list[Problem] = []
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            definition = load_file(path, template_dir)
+        except DefinitionError as exc:
+            problems += exc.problems
+            continue
+        if definition.key in definitions:
+            problems.append(Problem(str(path), "key", f"duplicate process key '{definition.key}'"))
+        definitions[definition.key] = definition
+    if problems:
+        raise DefinitionError(problems)
+    return definitions
+
+
+class _Checker:
+    """Semantic checks the schema cannot express. Tolerates malformed parts (the schema reports those)."""
+
+    def __init__(self, raw: dict[str, Any], file: str, template_dir: Path | None):
+        self.raw, self.file, self.template_dir = raw, file, template_dir
+        self.found: list[Problem] = []
+
+    def add(self, path: str, message: str) -> None:
+        self.found.append(Problem(self.file, path, message))
+
+    def problems(self) -> list[Problem]:
+        raw = self.raw
+        states = [s for s in _list(raw.get("states")) if isinstance(s, dict)]
+        names = [s.get("name") for s in states]
+        for i, name in enumerate(names):
+            if names.index(name) != i:
+                self.add(f"states[{i}].name", f"duplicate state '{name}'")
+        known = set(names)
+        if raw.get("initial") not in known:
+            self.add("initial", f"unknown state '{raw.get('initial')}'")
+        declared_roles = set(_list(raw.get("roles")))
+        for role in sorted(declared_roles - set(ROLES)):
+            self.add("roles", f"unknown role '{role}' (known: {', '.join(ROLES)})")
+        params = raw.get("parameters") if isinstance(raw.get("parameters"), dict) else {}
+        documents = raw.get("documents") if isinstance(raw.get("documents"), dict) else {}
+        for key in documents:
+            if self.template_dir is not None and not (self.template_dir / f"{key}.html").is_file():
+                self.add(f"documents.{key}", f"missing template {self.template_dir / (key + '.html')}")
+        transitions = [t for t in _list(raw.get("transitions")) if isinstance(t, dict)]
+        date_fields = {f.get("name") for t in transitions for f in _list(t.get("fields"))
+                       if isinstance(f, dict) and f.get("type") == "date"}
+        for i, state in enumerate(states):
+            self._document(f"states[{i}].document", state.get("document"), documents)
+            deadline = state.get("deadline") if isinstance(state.get("deadline"), dict) else {}
+            self._param(f"states[{i}].deadline.param", deadline.get("param"), params)
+            if "field" in deadline and deadline["field"] not in date_fields:
+                self.add(f"states[{i}].deadline.field", f"'{deadline['field']}' is not a date field of any transition")
+        for i, t in enumerate(transitions):
+            self._transition(i, t, known, declared_roles, params, documents)
+        visibility = raw.get("visibility") if isinstance(raw.get("visibility"), dict) else {}
+        for role in _list(visibility.get("roles")):
+            if role not in declared_roles:
+                self.add("visibility.roles", f"role '{role}' is not declared in the definition's roles")
+        for name in _list(visibility.get("unit_fields")):
+            if not (self._declares_field(name, "unit") or self._declares_field(name, "units")):
+                self.add("visibility.unit_fields", f"'{name}' is not a unit field of any transition")
+        self._consistent_forms(transitions)
+        self._reachability(raw.get("initial"), states, transitions)
+        return self.found
+
+    def _transition(self, i: int, t: dict[str, Any], known: set[str], roles: set[str],
+                    params: dict[str, Any], documents: dict[str, Any]) -> None:
+        at = f"transitions[{i}]"
+        for source in _sources(t):
+            if source not in known:
+                self.add(f"{at}.source", f"unknown state '{source}'")
+        if t.get("dest") not in known:
+            self.add(f"{at}.dest", f"unknown state '{t.get('dest')}'")
+        if t.get("trigger") in {"trigger", "state"}:
+            self.add(f"{at}.trigger", f"'{t['trigger']}' is reserved")
+        for role in _list(t.get("roles")):
+            if role not in roles:
+                self.add(f"{at}.roles", f"role '{role}' is not declared in the definition's roles")
+        if not t.get("roles") and t.get("trigger") != GENERIC_WITHDRAW:
+            self.add(f"{at}.roles", "no role may take this transition (only withdraw may omit roles)")
+        field_names = {f.get("name") for f in _list(t.get("fields")) if isinstance(f, dict)}
+        unit = t.get("unit")
+        if unit is not None and unit != "case" and not self._declares_field(unit, "unit"):
+            self.add(f"{at}.unit", f"'{unit}' is neither 'case' nor a unit field of any transition")
+        self._document(f"{at}.document", t.get("document"), documents)
+        for kind, registry in (("guards", GUARDS), ("effects", EFFECTS)):
+            for j, call in enumerate(_list(t.get(kind))):
+                self._call(f"{at}.{kind}[{j}]", call, registry, params)
+        for j, f in enumerate(_list(t.get("fields"))):
+            if isinstance(f, dict):
+                self._field(f"{at}.fields[{j}]", f, params)
+        if len(field_names) != len([f for f in _list(t.get("fields")) if isinstance(f, dict)]):
+            self.add(f"{at}.fields", "duplicate field name")
+
+    def _declares_field(self, name: str, type_: str) -> bool:
+        return any(isinstance(f, dict) and f.get("name") == name and f.get("type") == type_
+                   for t in _list(self.raw.get("transitions")) if isinstance(t, dict)
+                   for f in _list(t.get("fields")))
+
+    def _call(self, at: str, call: Any, registry: Mapping[str, Any], params: dict[str, Any]) -> None:
+        spec = {"name": call} if isinstance(call, str) else call if isinstance(call, dict) else {}
+        entry = registry.get(spec.get("name"))
+        if entry is None:
+            self.add(f"{at}.name", f"unknown {'guard' if registry is GUARDS else 'effect'} '{spec.get('name')}' "
+                                   f"(known: {', '.join(sorted(registry))})")
+            return
+        given = {k for k in spec if k != "name"}
+        given = (given - {"param"}) | ({"value"} if "param" in given else set())
+        if given != set(entry.params):
+            self.add(at, f"'{entry.name}' takes {sorted(entry.params) or 'no arguments'}, got {sorted(given) or 'none'}")
+        self._param(f"{at}.param", spec.get("param"), params)
+
+    def _field(self, at: str, f: dict[str, Any], params: dict[str, Any]) -> None:
+        if f.get("type") == "choice" and not f.get("choices"):
+            self.add(f"{at}.choices", "a choice field needs choices")
+        if f.get("type") != "choice" and f.get("choices"):
+            self.add(f"{at}.choices", "only choice fields take choices")
+        lo, hi = f.get("min_length"), f.get("max_length")
+        if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
+            self.add(at, "min_length is greater than max_length")
+        if isinstance(f.get("default_days"), dict):
+            self._param(f"{at}.default_days.param", f["default_days"].get("param"), params)
+
+    def _param(self, at: str, name: Any, params: dict[str, Any]) -> None:
+        if name is not None and name not in params:
+            self.add(at, f"unknown parameter '{name}' (declare it under parameters)")
+
+    def _document(self, at: str, key: Any, documents: dict[str, Any]) -> None:
+        if key is not None and key not in documents:
+            self.add(at, f"unknown document '{key}' (declare it under documents)")
+
+    def _consistent_forms(self, transitions: list[dict[str, Any]]) -> None:
+        """Transitions that share a trigger and a source are one action to the user: one form, one set of roles."""
+        first: dict[tuple[str, str], tuple[int, Any]] = {}
+        for i, t in enumerate(transitions):
+            shape = (t.get("fields"), sorted(_list(t.get("roles"))), t.get("unit"), t.get("label"))
+            for source in _sources(t):
+                key = (t.get("trigger"), source)
+                if key in first and first[key][1] != shape:
+                    self.add(f"transitions[{i}]", f"'{key[0]}' from '{source}' differs from transitions[{first[key][0]}] "
+                                                  "in fields, roles, unit or label")
+                first.setdefault(key, (i, shape))
+
+    def _reachability(self, initial: Any, states: list[dict[str, Any]], transitions: list[dict[str, Any]]) -> None:
+        reached, queue = {initial}, deque([initial])
+        while queue:
+            state = queue.popleft()
+            for t in transitions:
+                if state in _sources(t) and t.get("dest") not in reached:
+                    reached.add(t.get("dest"))
+                    queue.append(t.get("dest"))
+        for i, state in enumerate(states):
+            if state.get("name") not in reached:
+                self.add(f"states[{i}]", f"state '{state.get('name')}' cannot be reached from '{initial}'")
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _sources(t: dict[str, Any]) -> list[Any]:
+    source = t.get("source")
+    return source if isinstance(source, list) else [source]
+
+
+def _label(raw: dict[str, str]) -> Label:
+    return Label(raw["zh"], raw["en"])
+
+
+def _days(raw: dict[str, Any] | None, params: Mapping[str, Any]) -> int | None:
+    if raw is None:
+        return None
+    return int(params[raw["param"]]) if "param" in raw else int(raw["days"])
+
+
+def _call(raw: Any, params: Mapping[str, Any]) -> Call:
+    if isinstance(raw, str):
+        return Call(raw)
+    args = {k: v for k, v in raw.items() if k not in {"name", "param"}}
+    if "param" in raw:
+        args["value"] = params[raw["param"]]
+    return Call(raw["name"], tuple(sorted(args.items())))
+
+
+def _field(raw: dict[str, Any], params: Mapping[str, Any]) -> Field:
+    return Field(
+        name=raw["name"], label=_label(raw["label"]), type=raw["type"], required=raw.get("required", False),
+        min_length=raw.get("min_length"), max_length=raw.get("max_length"),
+        minimum=raw.get("min"), maximum=raw.get("max"),
+        choices=tuple(Choice(c["value"], Label(c["zh"], c["en"])) for c in raw.get("choices", [])),
+        default_days=_days(raw.get("default_days"), params), future=raw.get("future", False),
+    )
+
+
+def _build(raw: dict[str, Any], source: str, file: str) -> Definition:
+    params = MappingProxyType(dict(raw.get("parameters") or {}))
+    visibility = raw.get("visibility") or {}
+    states = {}
+    for s in raw["states"]:
+        deadline = s.get("deadline")
+        states[s["name"]] = State(
+            name=s["name"], label=_label(s["label"]), document=s.get("document"), final=s.get("final", False),
+            deadline=None if deadline is None else Deadline(days=_days(deadline, params) if "field" not in deadline else None,
+                                                            field=deadline.get("field")),
+        )
+    transitions = []
+    for i, t in enumerate(raw["transitions"]):
+        guards = tuple(_call(g, params) for g in t.get("guards", []))
+        if t["trigger"] == GENERIC_WITHDRAW and Call("actor_is_submitter") not in guards:
+            guards = (Call("actor_is_submitter"), *guards)  # withdraw is always the submitter's own
+        transitions.append(Transition(
+            index=i, trigger=t["trigger"], label=_label(t["label"]), sources=tuple(_sources(t)), dest=t["dest"],
+            roles=frozenset(t.get("roles", [])), unit=t.get("unit"), guards=guards,
+            effects=tuple(_call(e, params) for e in t.get("effects", [])),
+            fields=tuple(_field(f, params) for f in t.get("fields", [])), document=t.get("document"),
+            comment_required=t.get("comment") == "required" or t["trigger"] == GENERIC_RETURN,
+            prefill=t.get("prefill", False),
+        ))
+    return Definition(
+        key=raw["key"], label=_label(raw["label"]), number_prefix=raw["number_prefix"], initial=raw["initial"],
+        roles=frozenset(raw["roles"]), parameters=params, states=MappingProxyType(states),
+        documents=MappingProxyType({k: _label(v) for k, v in (raw.get("documents") or {}).items()}),
+        transitions=tuple(transitions), version=content_version(raw), source=source, path=file,
+        visible_roles=frozenset(visibility.get("roles", [])),
+        visible_unit_fields=tuple(visibility.get("unit_fields", [])),
+    )

@@ -1,0 +1,205 @@
+"""The engine: which actions an actor may take on a case, and what firing one does.
+
+One pytransitions Machine per definition version is shared by every case; a case is
+attached as a throw-away model for the length of one `fire` and always detached. The
+engine decides and describes (a TransitionRecord); it saves nothing.
+
+Guards that look only at the actor and the case as it stands (`needs_form` false)
+decide whether an action is offered; guards over the submitted form are evaluated on
+the data as it would be after the transition, and choose among transitions that share
+a trigger (the first whose guards pass fires, in definition order).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import partial
+from typing import Any
+
+from transitions import Machine
+
+from . import forms
+from .actor import Actor
+from .definition import Definition, Field, Label, Transition
+from .guards import EFFECTS, GUARDS, GuardContext
+from .roles import role_label
+
+
+class ActionRefused(Exception):
+    """An action the engine will not take; `status` is the HTTP-like code the caller should see."""
+
+    status = 409
+
+    def __init__(self, message: str, message_en: str = "", fields: dict[str, str] | None = None, status: int | None = None):
+        super().__init__(message)
+        self.message, self.message_en, self.fields = message, message_en, fields or {}
+        if status is not None:
+            self.status = status
+
+
+class Forbidden(ActionRefused):
+    status = 403
+
+
+class NotOpen(ActionRefused):
+    status = 409
+
+
+class InvalidData(ActionRefused):
+    status = 422
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """What the engine needs to know of a case, whatever stores it."""
+
+    state: str
+    data: Mapping[str, Any]
+    submitter: str | None
+    unit: str | None
+    due_date: date | None = None
+
+
+@dataclass(frozen=True)
+class Action:
+    trigger: str
+    label: Label
+    fields: tuple[Field, ...]
+    comment_required: bool
+
+
+@dataclass(frozen=True)
+class TransitionRecord:
+    trigger: str
+    label: Label
+    source: str
+    dest: str
+    changes: dict[str, Any]   # everything the transition wrote: form values and effects
+    data: dict[str, Any]      # the case data afterwards
+    comment: str
+    documents: tuple[str, ...]
+    due_date: date | None
+
+
+@dataclass
+class _Run:
+    """The model pytransitions moves for one fire; carries what the conditions need."""
+
+    actor: Actor
+    case: CaseView
+    form: dict[str, Any]
+    chosen: Transition | None = None
+    data_after: dict[str, Any] = field(default_factory=dict)
+
+
+class Engine:
+    def __init__(self, definition: Definition):
+        self.definition = definition
+        self.machine = Machine(model=None, states=list(definition.states), initial=definition.initial,
+                               auto_transitions=False, send_event=True)
+        for t in definition.transitions:
+            self.machine.add_transition(t.trigger, list(t.sources), t.dest,
+                                        conditions=[partial(self._condition, t)], before=[partial(self._choose, t)])
+
+    # -- what may be done ------------------------------------------------------------------
+
+    def actions_for(self, case: CaseView, actor: Actor) -> list[Action]:
+        actions: dict[str, Action] = {}
+        for t in self.definition.transitions_from(case.state):
+            if t.trigger not in actions and self._refusal(t, actor, case) is None:
+                actions[t.trigger] = Action(t.trigger, t.label, t.fields, t.comment_required)
+        return list(actions.values())
+
+    def fire(self, case: CaseView, trigger: str, actor: Actor, data: Mapping[str, Any] | None = None,
+             comment: str | None = None, *, today: date, units: Mapping[str, str]) -> TransitionRecord:
+        candidates = self.definition.transitions_from(case.state, trigger)
+        if not candidates:
+            state = self.definition.states[case.state].label
+            raise NotOpen(f"当前状态「{state.zh}」下不能执行操作「{trigger}」",
+                          f"Action '{trigger}' is not open in state '{state.en}'")
+        permitted = [t for t in candidates if self._refusal(t, actor, case) is None]
+        if not permitted:
+            raise self._refusal(candidates[-1], actor, case)  # type: ignore[misc]
+        first = permitted[0]
+        if first.prefill:
+            data = {**{f.name: case.data[f.name] for f in first.fields if f.name in case.data}, **(data or {})}
+        try:
+            form = forms.validate(first.fields, data or {}, today=today, units=units, comment=comment,
+                                  comment_required=first.comment_required)
+        except forms.FormErrors as exc:
+            raise InvalidData("提交的数据有误，请按提示修改", "Invalid data", fields=exc.fields) from None
+        run = _Run(actor, case, form)
+        self.machine.add_model(run, initial=case.state)
+        try:
+            run.trigger(trigger)  # type: ignore[attr-defined]
+        finally:
+            self.machine.remove_model(run)
+        if run.chosen is None:
+            raise self._form_refusal(permitted[-1], run)
+        return self._record(run.chosen, case, run, (comment or "").strip(), today)
+
+    # -- pytransitions callbacks -----------------------------------------------------------------
+
+    def _condition(self, t: Transition, event: Any) -> bool:
+        run: _Run = event.model
+        return self._refusal(t, run.actor, run.case) is None and self._form_refusal(t, run) is None
+
+    def _choose(self, t: Transition, event: Any) -> None:
+        run: _Run = event.model
+        run.chosen, run.data_after = t, self._data_after(t, run)
+
+    # -- the checks --------------------------------------------------------------------------------
+
+    def _refusal(self, t: Transition, actor: Actor, case: CaseView) -> ActionRefused | None:
+        """Why this actor may not take this transition on the case as it stands, or None."""
+        if t.roles and not (t.roles & actor.roles):
+            needed = "、".join(role_label(r) for r in sorted(t.roles))
+            return Forbidden(f"您没有执行「{t.label.zh}」的权限（需要：{needed}）",
+                             f"You may not '{t.label.en}' (needs: {', '.join(sorted(t.roles))})")
+        if t.unit is not None:
+            unit = case.unit if t.unit == "case" else case.data.get(t.unit)
+            if actor.unit != unit:
+                return Forbidden(f"只有承办单位（{unit}）的人员可以执行「{t.label.zh}」",
+                                 f"Only members of unit {unit} may '{t.label.en}'")
+        context = GuardContext(actor, case.submitter, case.data)
+        return self._guard_refusal(t, context, needs_form=False)
+
+    def _form_refusal(self, t: Transition, run: _Run) -> ActionRefused | None:
+        context = GuardContext(run.actor, run.case.submitter, self._data_after(t, run))
+        return self._guard_refusal(t, context, needs_form=True)
+
+    @staticmethod
+    def _guard_refusal(t: Transition, context: GuardContext, *, needs_form: bool) -> ActionRefused | None:
+        for call in t.guards:
+            guard = GUARDS[call.name]
+            if guard.needs_form == needs_form and not guard.check(context, **call.kwargs):
+                return ActionRefused(guard.message_zh, guard.message_en, status=guard.status)
+        return None
+
+    @staticmethod
+    def _data_after(t: Transition, run: _Run) -> dict[str, Any]:
+        data = {**run.case.data, **run.form}
+        for call in t.effects:
+            EFFECTS[call.name].apply(data, run.actor, **call.kwargs)
+        return data
+
+    def _record(self, t: Transition, case: CaseView, run: _Run, comment: str, today: date) -> TransitionRecord:
+        data = run.data_after
+        written = {k: v for k, v in data.items() if k in run.form or case.data.get(k) != v}
+        documents = [t.document] if t.document else []
+        dest = self.definition.states[t.dest]
+        if dest.document and case.state != t.dest:
+            documents.append(dest.document)
+        return TransitionRecord(t.trigger, t.label, case.state, t.dest, written, data, comment, tuple(documents),
+                                self._due_date(t, case, data, today))
+
+    def _due_date(self, t: Transition, case: CaseView, data: Mapping[str, Any], today: date) -> date | None:
+        if case.state == t.dest:
+            return case.due_date
+        deadline = self.definition.states[t.dest].deadline
+        if deadline is None:
+            return None
+        if deadline.field is not None:
+            return forms.to_date(data.get(deadline.field))
+        return today + timedelta(days=deadline.days or 0)

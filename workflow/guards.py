@@ -1,0 +1,124 @@
+"""Named predicates and effects that definitions refer to by name.
+
+Definitions never carry code: a guard is looked up here, called with the arguments
+the YAML gives (`field`, and `value` — a literal or a resolved process parameter).
+Each guard says whether it needs the submitted form (`needs_form`) and, when it
+refuses, which status and message the caller sees.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .actor import Actor
+
+
+@dataclass(frozen=True)
+class GuardContext:
+    """What a guard may look at: the actor, the case's owner and the case data.
+
+    `data` is the data the case would have after the transition (form values and
+    effects applied) when the form is known, otherwise the current data.
+    """
+
+    actor: Actor
+    submitter: str | None
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Guard:
+    name: str
+    check: Callable[..., bool]
+    params: frozenset[str]
+    status: int  # 403: not this actor's to take; 409: not possible in the case's situation
+    message_zh: str
+    message_en: str
+    needs_form: bool
+
+
+GUARDS: dict[str, Guard] = {}
+
+
+def guard(name: str, *, params: tuple[str, ...] = (), status: int = 409, zh: str, en: str,
+          needs_form: bool = False) -> Callable[[Callable[..., bool]], Callable[..., bool]]:
+    def register(func: Callable[..., bool]) -> Callable[..., bool]:
+        GUARDS[name] = Guard(name, func, frozenset(params), status, zh, en, needs_form)
+        return func
+    return register
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, (list, tuple, set)):
+        return len(value)
+    return int(value or 0)
+
+
+@guard("actor_is_submitter", status=403, zh="只有申请人本人可以执行此操作", en="Only the submitter may do this")
+def actor_is_submitter(ctx: GuardContext) -> bool:
+    return ctx.actor.username == ctx.submitter
+
+
+@guard("actor_is_not_submitter", status=403, zh="不能对本人提交的事项执行此操作",
+       en="You cannot do this on your own case")
+def actor_is_not_submitter(ctx: GuardContext) -> bool:
+    return ctx.actor.username != ctx.submitter
+
+
+@guard("actor_not_listed", params=("field",), zh="您已执行过此操作，不能重复", en="You have already done this")
+def actor_not_listed(ctx: GuardContext, field: str) -> bool:
+    return ctx.actor.username not in (ctx.data.get(field) or [])
+
+
+@guard("count_at_least", params=("field", "value"), needs_form=True, zh="人数或次数尚未达到要求",
+       en="The required number has not been reached")
+def count_at_least(ctx: GuardContext, field: str, value: int) -> bool:
+    return _count(ctx.data.get(field)) >= value
+
+
+@guard("count_at_most", params=("field", "value"), needs_form=True, zh="已超过允许的次数",
+       en="The allowed number has been exceeded")
+def count_at_most(ctx: GuardContext, field: str, value: int) -> bool:
+    return _count(ctx.data.get(field)) <= value
+
+
+@guard("field_equals", params=("field", "value"), needs_form=True, zh="填写的内容不符合此操作的条件",
+       en="The form does not meet this action's condition")
+def field_equals(ctx: GuardContext, field: str, value: Any) -> bool:
+    return ctx.data.get(field) == value
+
+
+@guard("amount_at_most", params=("field", "value"), needs_form=True, zh="金额超过了允许的上限",
+       en="The amount exceeds the limit")
+def amount_at_most(ctx: GuardContext, field: str, value: float) -> bool:
+    return float(ctx.data.get(field) or 0) <= float(value)
+
+
+# Effects: how a transition changes data beyond the form itself.
+
+@dataclass(frozen=True)
+class Effect:
+    name: str
+    apply: Callable[..., None]
+    params: frozenset[str]
+
+
+EFFECTS: dict[str, Effect] = {}
+
+
+def effect(name: str, *, params: tuple[str, ...]) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    def register(func: Callable[..., None]) -> Callable[..., None]:
+        EFFECTS[name] = Effect(name, func, frozenset(params))
+        return func
+    return register
+
+
+@effect("append_actor", params=("field",))
+def append_actor(data: dict[str, Any], actor: Actor, field: str) -> None:
+    data[field] = [*(data.get(field) or []), actor.username]
+
+
+@effect("increment", params=("field",))
+def increment(data: dict[str, Any], actor: Actor, field: str) -> None:
+    data[field] = int(data.get(field) or 0) + 1

@@ -1,0 +1,132 @@
+"""The ORM: org units, users and roles, API tokens, definition versions, cases, their events and documents."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class OrgUnit(Base):
+    __tablename__ = "org_units"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    role_list: Mapped[list[str]] = mapped_column("roles", default=list)
+    unit: Mapped[OrgUnit | None] = relationship(lazy="joined")
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(self.role_list)
+
+
+class ApiToken(Base):
+    """Only the SHA-256 of a token is kept: a stolen database does not yield usable tokens."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked: Mapped[bool] = mapped_column(default=False)
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class DefinitionVersion(Base):
+    """Every definition text a case was ever started on, so the case can run and be replayed on it."""
+
+    __tablename__ = "definition_versions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(64), unique=True)
+    source: Mapped[str] = mapped_column(Text)
+    registered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseCounter(Base):
+    """The last number given per process prefix and year (TA-2026-0001)."""
+
+    __tablename__ = "case_counters"
+    prefix: Mapped[str] = mapped_column(String(8), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    workflow: Mapped[str] = mapped_column(String(64), index=True)
+    definition_version: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(64), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    version: Mapped[int] = mapped_column(default=1)
+    submitter_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    due_date: Mapped[date | None]
+    head_hash: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitter: Mapped[User] = relationship(lazy="joined")
+    unit: Mapped[OrgUnit | None] = relationship(lazy="joined")
+
+
+class CaseEvent(Base):
+    """One step of a case's history. Append-only; each row carries its own hash and its predecessor's."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    seq: Mapped[int]
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    actor_username: Mapped[str] = mapped_column(String(64))
+    actor_roles: Mapped[list[str]] = mapped_column(default=list)
+    actor_unit: Mapped[str | None] = mapped_column(String(32))
+    trigger: Mapped[str] = mapped_column(String(64))
+    from_state: Mapped[str | None] = mapped_column(String(64))
+    to_state: Mapped[str] = mapped_column(String(64))
+    changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    documents: Mapped[list[str]] = mapped_column(default=list)
+    at: Mapped[datetime]
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[User] = relationship(lazy="joined")
+
+
+Index("ix_case_events_actor", CaseEvent.actor_id)
+
+
+class Document(Base):
+    """A stage document of a case. The bytes live once in storage, named by their SHA-256."""
+
+    __tablename__ = "documents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    event_seq: Mapped[int]
+    stage: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,278 @@
+"""Application services: open a case, take an action, list what waits on someone.
+
+Each action runs in three steps: read a snapshot and let the engine decide (no lock),
+render the stage documents (no lock), then one short write transaction that re-checks
+the case's version and commits the state, the event and the document links together
+(DESIGN invariant 1). Two actors racing on one case: one commits, the other gets 409.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy.orm import Session
+
+from . import forms
+from .accounts import actor_of
+from .actor import Actor
+from .db import Database
+from .definition import Definition
+from .documents import CaseSnapshot, DocumentIssuer, Issued, Opinion
+from .engine import Action, ActionRefused, CaseView, Forbidden, InvalidData, TransitionRecord
+from .history import GENESIS, content_hash, event_content
+from .models import Case, CaseCounter, CaseEvent, Document, OrgUnit, User, utcnow
+from .registry import Workflows
+from .storage import BlobStore
+
+
+class NotFound(ActionRefused):
+    status = 404
+
+
+class Conflict(ActionRefused):
+    status = 409
+
+
+STALE = ("该事项已被他人处理或已更新，请刷新后查看最新状态再操作",
+         "The case was changed by someone else; reload it and try again")
+
+
+@dataclass
+class CaseService:
+    db: Database
+    workflows: Workflows
+    store: BlobStore
+    issuer: DocumentIssuer | None = None  # None: no stage PDFs (benchmarks of the bare service path)
+    clock: Callable[[], datetime] = utcnow
+
+    def __post_init__(self) -> None:
+        self._registered: set[str] = set()
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def units(self, session: Session) -> dict[str, str]:
+        return dict(session.execute(select(OrgUnit.code, OrgUnit.name)).all())
+
+    def lazy_units(self, session: Session) -> Mapping[str, str]:
+        """The unit table, read only if a form actually has a unit field."""
+        return _LazyUnits(lambda: self.units(session))
+
+    def definition_of(self, case: Case, session: Session) -> Definition:
+        return self.workflows.definition(case.definition_version, session)
+
+    @staticmethod
+    def view(case: Case) -> CaseView:
+        return CaseView(case.state, case.data, case.submitter.username, case.unit.code if case.unit else None,
+                        case.due_date)
+
+    def get_case(self, session: Session, case_id: int, user: User) -> Case:
+        """The case, if this user may read it (DESIGN invariant 6: need-to-know)."""
+        case = session.get(Case, case_id)
+        if case is None:
+            raise NotFound("事项不存在", "No such case")
+        if not self.may_view(session, case, user):
+            raise Forbidden("您无权查看此事项", "You may not view this case")
+        return case
+
+    def may_view(self, session: Session, case: Case, user: User) -> bool:
+        roles = user.roles
+        if "auditor" in roles or case.submitter_id == user.id:
+            return True
+        definition = self.definition_of(case, session)
+        if roles & definition.visible_roles:
+            return True
+        unit = user.unit.code if user.unit else None
+        if unit and roles & definition.roles:
+            for name in definition.visible_unit_fields:
+                value = case.data.get(name)
+                if unit == value or (isinstance(value, list) and unit in value):
+                    return True
+        if self.actions_for(session, case, user):
+            return True
+        return session.scalar(select(CaseEvent.id).where(CaseEvent.case_id == case.id,
+                                                         CaseEvent.actor_id == user.id).limit(1)) is not None
+
+    def actions_for(self, session: Session, case: Case, user: User) -> list[Action]:
+        engine = self.workflows.engine(case.definition_version, session)
+        return engine.actions_for(self.view(case), actor_of(user))
+
+    def history(self, session: Session, case: Case) -> list[CaseEvent]:
+        return list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)))
+
+    def documents(self, session: Session, case: Case) -> list[Document]:
+        return list(session.scalars(select(Document).where(Document.case_id == case.id).order_by(Document.id)))
+
+    def queue(self, session: Session, user: User) -> list[Case]:
+        """Cases waiting on this user: an action other than withdrawing is open to them now."""
+        roles = user.roles
+        wanted = []
+        for version in session.scalars(select(Case.definition_version).distinct()):
+            definition = self.workflows.definition(version, session)
+            states = {s for t in definition.transitions if t.trigger != "withdraw" and t.roles & roles
+                      for s in t.sources if not definition.states[s].final}
+            if states:
+                wanted.append(and_(Case.definition_version == version, Case.state.in_(states)))
+        if not wanted:
+            return []
+        cases = session.scalars(select(Case).where(or_(*wanted)).order_by(Case.due_date.is_(None), Case.due_date,
+                                                                          Case.id))
+        return [c for c in cases if any(a.trigger != "withdraw" for a in self.actions_for(session, c, user))]
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def create_case(self, user: User, workflow: str, data: Mapping[str, Any] | None) -> Case:
+        definition = self.workflows.get(workflow)
+        if definition is None:
+            raise NotFound(f"未知的流程：{workflow}", f"Unknown workflow: {workflow}")
+        if not user.roles & definition.start_roles:
+            raise Forbidden(f"您的角色不能发起「{definition.label.zh}」", f"You may not start '{definition.label.en}'")
+        now = self.clock()
+        draft_fields = tuple(replace(f, required=False)
+                             for t in definition.transitions_from(definition.initial) for f in t.fields)
+        with self.db.read() as session:
+            try:
+                clean = forms.validate(draft_fields, data or {}, today=now.date(), units=self.lazy_units(session))
+            except forms.FormErrors as exc:
+                raise InvalidData("提交的数据有误，请按提示修改", "Invalid data", fields=exc.fields) from None
+        with self.db.transaction() as session:
+            if definition.version not in self._registered:
+                self.workflows.register(session)
+                session.flush()
+                self._registered.add(definition.version)
+            case = Case(number=self._next_number(session, definition.number_prefix, now.year), workflow=definition.key,
+                        definition_version=definition.version, state=definition.initial, data=clean, version=1,
+                        submitter_id=user.id, unit_id=user.unit_id, created_at=now, updated_at=now)
+            session.add(case)
+            session.flush()
+            event = event_row(case_id=case.id, case_number=case.number, seq=1, actor=user, trigger="create",
+                              source=None, dest=definition.initial, changes=clean, comment="", documents=[], at=now,
+                              prev_hash=GENESIS)
+            session.connection().execute(_INSERT_EVENT, event)
+            case.head_hash = event["hash"]
+        return case
+
+    def perform(self, case_id: int, trigger: str, user: User, version: int, data: Mapping[str, Any] | None,
+                comment: str | None = None) -> Performed:
+        now = self.clock()
+        with self.db.read() as session:
+            case = self.get_case(session, case_id, user)
+            if version != case.version:
+                raise Conflict(*STALE)
+            definition = self.definition_of(case, session)
+            engine = self.workflows.engine(case.definition_version, session)
+            units = self.lazy_units(session)
+            record = engine.fire(self.view(case), trigger, actor_of(user), data, comment, today=now.date(),
+                                 units=units)
+            issued = self._issue(session, definition, case, user, record, now, units)
+            number, prev_hash = case.number, case.head_hash
+        seq = version + 1  # one event per version: the create event is seq 1 at version 1
+        event = event_row(case_id=case_id, case_number=number, seq=seq, actor=user, trigger=trigger,
+                          source=record.source, dest=record.dest, changes=record.changes, comment=record.comment,
+                          documents=[d.sha256 for d in issued], at=now, prev_hash=prev_hash)
+        with self.db.transaction() as session:
+            connection = session.connection()
+            moved = connection.execute(_MOVE_CASE, {
+                "case_id": case_id, "expected": version, "state": record.dest, "data": record.data,
+                "due_date": record.due_date, "version": seq, "head_hash": event["hash"], "updated_at": now})
+            if moved.rowcount != 1:  # someone else moved the case since our snapshot
+                raise Conflict(*STALE)
+            connection.execute(_INSERT_EVENT, event)
+            if issued:
+                connection.execute(_INSERT_DOCUMENT, [
+                    {"case_id": case_id, "event_seq": seq, "stage": d.stage, "title": d.title, "sha256": d.sha256,
+                     "size": d.size, "created_at": now} for d in issued])
+        return Performed(case_id, seq, record, tuple(issued))
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _issue(self, session: Session, definition: Definition, case: Case, user: User, record: TransitionRecord,
+               now: datetime, units: Mapping[str, str]) -> list[Issued]:
+        if self.issuer is None or not record.documents:
+            return []
+        events = self.history(session, case)
+        opinions = [Opinion(e.trigger, e.actor_username, tuple(e.actor_roles), e.at, e.comment) for e in events]
+        opinions.append(Opinion(record.trigger, user.username, tuple(user.roles), now, record.comment))
+        people = {o.actor for o in opinions} | set(record.data.get("seconders", [])) | {case.submitter.username}
+        names = dict(session.execute(select(User.username, User.display_name).where(User.username.in_(people))).all())
+        snapshot = CaseSnapshot(
+            number=case.number, state=record.dest, submitter=case.submitter.display_name,
+            submitter_unit=case.submitter.unit.name if case.submitter.unit else "—",
+            unit=case.unit.name if case.unit else "—", created_at=case.created_at, due_date=record.due_date,
+            data=record.data, opinions=tuple(opinions))
+        predecessor = session.scalar(select(Document.sha256).where(Document.case_id == case.id)
+                                     .order_by(Document.id.desc()).limit(1))
+        revisit = any(e.to_state == record.dest for e in events)  # e.g. 再次交办 after an unsatisfied evaluation
+        issued = []
+        for stage in record.documents:
+            doc = self.issuer.issue(definition, stage, snapshot, units=units, names=names, predecessor=predecessor,
+                                    rehandling=revisit)
+            issued.append(doc)
+            predecessor = doc.sha256
+        return issued
+
+    @staticmethod
+    def _next_number(session: Session, prefix: str, year: int) -> str:
+        counter = session.execute(select(CaseCounter).where(CaseCounter.prefix == prefix, CaseCounter.year == year)
+                                  .with_for_update()).scalar_one_or_none()
+        if counter is None:
+            counter = CaseCounter(prefix=prefix, year=year, last=0)
+            session.add(counter)
+        counter.last += 1
+        return f"{prefix}-{year}-{counter.last:04d}"
+
+
+
+# The write path's statements, compiled once: building them per call cost more than the commit.
+_CASES = Case.__table__
+_MOVE_CASE = (_CASES.update()
+              .where(_CASES.c.id == bindparam("case_id"), _CASES.c.version == bindparam("expected"))
+              .values(state=bindparam("state"), data=bindparam("data"), due_date=bindparam("due_date"),
+                      version=bindparam("version"), head_hash=bindparam("head_hash"),
+                      updated_at=bindparam("updated_at")))
+_INSERT_EVENT = CaseEvent.__table__.insert()
+_INSERT_DOCUMENT = Document.__table__.insert()
+
+
+class _LazyUnits(Mapping[str, str]):
+    def __init__(self, load: Callable[[], dict[str, str]]):
+        self._load, self._units = load, None
+
+    def _get(self) -> dict[str, str]:
+        if self._units is None:
+            self._units = self._load()
+        return self._units
+
+    def __getitem__(self, code: str) -> str:
+        return self._get()[code]
+
+    def __iter__(self):
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
+@dataclass(frozen=True)
+class Performed:
+    case_id: int
+    seq: int
+    record: TransitionRecord
+    documents: tuple[Issued, ...]
+
+
+def event_row(*, case_id: int, case_number: str, seq: int, actor: User, trigger: str, source: str | None, dest: str,
+              changes: dict[str, Any], comment: str, documents: list[str], at: datetime,
+              prev_hash: str) -> dict[str, Any]:
+    """The columns of a new CaseEvent, its hash computed over its content and its predecessor's hash."""
+    roles = sorted(actor.roles)
+    unit = actor.unit.code if actor.unit else None
+    content = event_content(case_number=case_number, seq=seq, actor=actor.username, actor_roles=roles,
+                            actor_unit=unit, trigger=trigger, from_state=source, to_state=dest, changes=changes,
+                            comment=comment, documents=documents, at=at, prev_hash=prev_hash)
+    return {"case_id": case_id, "seq": seq, "actor_id": actor.id, "actor_username": actor.username,
+            "actor_roles": roles, "actor_unit": unit, "trigger": trigger, "from_state": source, "to_state": dest,
+            "changes": changes, "comment": comment, "documents": documents, "at": at, "prev_hash": prev_hash,
+            "hash": content_hash(content)}
