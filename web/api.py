@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, send_file
+from flask import Blueprint, Response, jsonify, request, send_file, url_for
 
 from workflow.audit import verify
 from workflow.engine import ActionRefused, InvalidData
@@ -13,7 +13,7 @@ from workflow.services import NotFound
 from . import serialize
 from .auth import current_user, require_role
 from .openapi import OPENAPI
-from .services import service, session
+from .services import fresh_session, service, session
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -27,6 +27,10 @@ def _body() -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise BadRequest("请求体应为 JSON 对象", "The request body must be a JSON object")
     return payload
+
+
+def url_for_case(case_id: int) -> str:
+    return url_for("api.get_case", case_id=case_id)
 
 
 @bp.get("/openapi.json")
@@ -55,10 +59,10 @@ def create_case() -> tuple[Response, int, dict[str, str]]:
     body = _body()
     if not isinstance(body.get("workflow"), str):
         raise InvalidData("请指定流程", "workflow is required", fields={"workflow": "此项为必填项"})
-    case = service().create_case(user, body["workflow"], body.get("data"))
-    fresh = service().get_case(session(), case.id, user)
-    url = serialize.case_summary(service(), session(), fresh)["url"]
-    return jsonify(serialize.case_json(service(), session(), fresh, user)), 201, {"Location": url}
+    created = service().create_case(user, body["workflow"], body.get("data"))
+    fresh = fresh_session()
+    case = service().get_case(fresh, created.id, user)
+    return jsonify(serialize.case_json(service(), fresh, case, user)), 201, {"Location": url_for_case(case.id)}
 
 
 @bp.get("/cases/<int:case_id>")
@@ -80,8 +84,7 @@ def act(case_id: int, trigger: str) -> Response:
     if not isinstance(data, dict):
         raise InvalidData("data 应为对象", "data must be an object", fields={"data": "应为对象"})
     service().perform(case_id, trigger, user, version, data, body.get("comment"))
-    fresh = session()
-    fresh.expire_all()
+    fresh = fresh_session()
     case = service().get_case(fresh, case_id, user)
     return jsonify(serialize.case_json(service(), fresh, case, user))
 

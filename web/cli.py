@@ -5,6 +5,7 @@ import sys
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -30,7 +31,7 @@ def register(app: Flask) -> None:
         from .demo import load_demo
         load_demo(service(), click.echo)
 
-    units = click.Group("units", help="Org units (基层工会/部门).")
+    units = AppGroup("units", help="Org units (基层工会/部门).")
     app.cli.add_command(units)
 
     @units.command("create")
@@ -41,7 +42,7 @@ def register(app: Flask) -> None:
             ensure_unit(session, code, name)
         click.echo(f"{code} {name}")
 
-    users = click.Group("users", help="User accounts and API tokens.")
+    users = AppGroup("users", help="User accounts and API tokens.")
     app.cli.add_command(users)
 
     @users.command("create")
@@ -70,7 +71,7 @@ def register(app: Flask) -> None:
             token = issue_token(session, user)
         click.echo(token)
 
-    audit = click.Group("audit", help="Integrity of histories and documents.")
+    audit = AppGroup("audit", help="Integrity of histories and documents.")
     app.cli.add_command(audit)
 
     @audit.command("verify")

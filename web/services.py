@@ -18,6 +18,13 @@ def session() -> Session:
     return g.db_session
 
 
+def fresh_session() -> Session:
+    """The request's session after a write: its read transaction (and SQLite's snapshot) ends here."""
+    current = session()
+    current.rollback()
+    return current
+
+
 def init_app(app: Flask) -> None:
     @app.teardown_appcontext
     def _close(_exc: BaseException | None) -> None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 14:13:24.406053
+Create Date: 2026-11-23 14:19:44.905099
 
 """
 from alembic import op
@@ -48,6 +48,7 @@ def upgrade():
     sa.Column('unit_id', sa.Integer(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('roles', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['unit_id'], ['org_units.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('username')
@@ -86,12 +87,6 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_cases_submitter_id'), ['submitter_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_workflow'), ['workflow'], unique=False)
 
-    op.create_table('user_roles',
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('role', sa.String(length=32), nullable=False),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
-    sa.PrimaryKeyConstraint('user_id', 'role')
-    )
     op.create_table('case_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -147,7 +142,6 @@ def downgrade():
         batch_op.drop_index('ix_case_events_actor')
 
     op.drop_table('case_events')
-    op.drop_table('user_roles')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cases_workflow'))
         batch_op.drop_index(batch_op.f('ix_cases_submitter_id'))
