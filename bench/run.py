@@ -1,0 +1,39 @@
+"""make bench: each benchmark in its own process, then the figures the foundation issue names."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def run(script: str, *args: str) -> dict:
+    out = subprocess.run([sys.executable, str(HERE / script), *args], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    t = run("bench_transitions.py")
+    p = run("bench_pdf.py")
+    d = run("bench_definitions.py")
+    print("UnionFlow benchmarks")
+    print(f"  proposal transitions/s (service layer, SQLite WAL synchronous=FULL, history + hash chain, no PDF): "
+          f"{t['transitions_per_s']} ({t['transitions']} transitions)")
+    print(f"  raw SQLite commits/s (same durability):                 {t['raw_commits_per_s']}")
+    print(f"  ratio (target >= 0.5):                                    {t['ratio']}")
+    print(f"  stage PDF median, warm (1 page):                          {p['stage_pdf_median_ms']} ms "
+          f"(target <= 250 ms)")
+    print(f"  bare WeasyPrint on the same HTML:                         {p['bare_weasyprint_median_ms']} ms")
+    print(f"  ratio (target <= 1.1):                                    {p['ratio']}")
+    print(f"  first render in a process:                                {p['first_render_ms']} ms")
+    print(f"  peak memory of the rendering process (target <= 400 MB):  {p['peak_rss_mb']} MB")
+    print(f"  load + validate {d['definitions']} definition(s):                      {d['load_and_validate_ms']} ms "
+          f"(+ {d['build_machines_ms']} ms machines, {d['import_ms']} ms imports)")
+    print(f"  memory to load definitions:                               {d['python_peak_kb']} KB Python peak, "
+          f"{d['rss_growth_mb']} MB RSS growth")
+
+
+if __name__ == "__main__":
+    main()
