@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .models import Base
@@ -57,6 +57,7 @@ class Database:
         if self.is_sqlite:
             _sqlite_setup(self.engine)
             writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        self.write_engine = writer
         self.reader = sessionmaker(self.engine, expire_on_commit=False)
         self.writer = sessionmaker(writer, expire_on_commit=False)
 
@@ -74,6 +75,12 @@ class Database:
         """A write transaction: committed on success, rolled back on any exception."""
         with self.writer() as session, session.begin():
             yield session
+
+    @contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        """A bare Core write transaction for the hot path (an ORM session costs more than the commit)."""
+        with self.write_engine.begin() as connection:
+            yield connection
 
     def create_all(self) -> None:
         Base.metadata.create_all(self.engine)

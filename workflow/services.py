@@ -172,8 +172,7 @@ class CaseService:
         event = event_row(case_id=case_id, case_number=number, seq=seq, actor=user, trigger=trigger,
                           source=record.source, dest=record.dest, changes=record.changes, comment=record.comment,
                           documents=[d.sha256 for d in issued], at=now, prev_hash=prev_hash)
-        with self.db.transaction() as session:
-            connection = session.connection()
+        with self.db.write_connection() as connection:
             moved = connection.execute(_MOVE_CASE, {
                 "case_id": case_id, "expected": version, "state": record.dest, "data": record.data,
                 "due_date": record.due_date, "version": seq, "head_hash": event["hash"], "updated_at": now})
