@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, or_, select
@@ -60,13 +60,13 @@ class CaseService:
         """The unit table, read only if a form actually has a unit field."""
         return _LazyUnits(lambda: self.units(session))
 
-    def definition_of(self, case: Case, session: Session) -> Definition:
+    def definition_of(self, case: Case | CaseRef, session: Session) -> Definition:
         return self.workflows.definition(case.definition_version, session)
 
     @staticmethod
-    def view(case: Case) -> CaseView:
-        return CaseView(case.state, case.data, case.submitter.username, case.unit.code if case.unit else None,
-                        case.due_date)
+    def view(case: Case | CaseRef) -> CaseView:
+        ref = case_ref(case)
+        return CaseView(ref.state, ref.data, ref.submitter, ref.unit, ref.due_date)
 
     def get_case(self, session: Session, case_id: int, user: User) -> Case:
         """The case, if this user may read it (DESIGN invariant 6: need-to-know)."""
@@ -77,7 +77,7 @@ class CaseService:
             raise Forbidden("您无权查看此事项", "You may not view this case")
         return case
 
-    def may_view(self, session: Session, case: Case, user: User) -> bool:
+    def may_view(self, session: Session, case: Case | CaseRef, user: User) -> bool:
         roles = user.roles
         if "auditor" in roles or case.submitter_id == user.id:
             return True
@@ -95,7 +95,7 @@ class CaseService:
         return session.scalar(select(CaseEvent.id).where(CaseEvent.case_id == case.id,
                                                          CaseEvent.actor_id == user.id).limit(1)) is not None
 
-    def actions_for(self, session: Session, case: Case, user: User) -> list[Action]:
+    def actions_for(self, session: Session, case: Case | CaseRef, user: User) -> list[Action]:
         engine = self.workflows.engine(case.definition_version, session)
         return engine.actions_for(self.view(case), actor_of(user))
 
@@ -158,7 +158,12 @@ class CaseService:
                 comment: str | None = None) -> Performed:
         now = self.clock()
         with self.db.read() as session:
-            case = self.get_case(session, case_id, user)
+            row = session.execute(_SNAPSHOT, {"case_id": case_id}).one_or_none()
+            if row is None:
+                raise NotFound("事项不存在", "No such case")
+            case = CaseRef(**row._mapping)
+            if not self.may_view(session, case, user):
+                raise Forbidden("您无权查看此事项", "You may not view this case")
             if version != case.version:
                 raise Conflict(*STALE)
             definition = self.definition_of(case, session)
@@ -166,7 +171,9 @@ class CaseService:
             units = self.lazy_units(session)
             record = engine.fire(self.view(case), trigger, actor_of(user), data, comment, today=now.date(),
                                  units=units)
-            issued = self._issue(session, definition, case, user, record, now, units)
+            issued = []
+            if self.issuer is not None and record.documents:
+                issued = self._issue(session, definition, session.get(Case, case_id), user, record, now, units)
             number, prev_hash = case.number, case.head_hash
         seq = version + 1  # one event per version: the create event is seq 1 at version 1
         event = event_row(case_id=case_id, case_number=number, seq=seq, actor=user, trigger=trigger,
@@ -189,8 +196,6 @@ class CaseService:
 
     def _issue(self, session: Session, definition: Definition, case: Case, user: User, record: TransitionRecord,
                now: datetime, units: Mapping[str, str]) -> list[Issued]:
-        if self.issuer is None or not record.documents:
-            return []
         events = self.history(session, case)
         opinions = [Opinion(e.trigger, e.actor_username, tuple(e.actor_roles), e.at, e.comment) for e in events]
         opinions.append(Opinion(record.trigger, user.username, tuple(user.roles), now, record.comment))
@@ -223,6 +228,36 @@ class CaseService:
         return f"{prefix}-{year}-{counter.last:04d}"
 
 
+
+@dataclass(frozen=True)
+class CaseRef:
+    """A case as the permission checks and the engine need it: one row, no ORM object."""
+
+    id: int
+    number: str
+    definition_version: str
+    state: str
+    data: dict[str, Any]
+    version: int
+    head_hash: str
+    submitter_id: int
+    submitter: str       # username
+    unit: str | None     # org unit code
+    due_date: date | None
+
+
+def case_ref(case: Case | CaseRef) -> CaseRef:
+    if isinstance(case, CaseRef):
+        return case
+    return CaseRef(case.id, case.number, case.definition_version, case.state, case.data, case.version, case.head_hash,
+                   case.submitter_id, case.submitter.username, case.unit.code if case.unit else None, case.due_date)
+
+
+_SNAPSHOT = (select(Case.id, Case.number, Case.definition_version, Case.state, Case.data, Case.version,
+                    Case.head_hash, Case.submitter_id, User.username.label("submitter"),
+                    OrgUnit.code.label("unit"), Case.due_date)
+             .join(User, User.id == Case.submitter_id).outerjoin(OrgUnit, OrgUnit.id == Case.unit_id)
+             .where(Case.id == bindparam("case_id")))
 
 # The write path's statements, compiled once: building them per call cost more than the commit.
 _CASES = Case.__table__
