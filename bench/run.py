@@ -23,6 +23,8 @@ def main() -> None:
           f"{t['transitions_per_s']} ({t['transitions']} transitions)")
     print(f"  raw SQLite commits/s (same durability):                 {t['raw_commits_per_s']}")
     print(f"  ratio (target >= 0.5):                                    {t['ratio']}")
+    print(f"  the app's write alone (same SQL, bare sqlite3):          {t['write_floor_per_s']}/s "
+          f"= {t['floor_ratio']} of raw: the ceiling; the service reaches {t['ratio_to_floor']} of it")
     print(f"  stage PDF median, warm (1 page):                          {p['stage_pdf_median_ms']} ms "
           f"(target <= 250 ms)")
     print(f"  bare WeasyPrint on the same HTML:                         {p['bare_weasyprint_median_ms']} ms")
