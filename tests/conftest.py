@@ -101,3 +101,16 @@ def app(database_url: str, tmp_path: Path):
 @pytest.fixture
 def service(app):
     return app.extensions["unionflow"]
+
+
+@pytest.fixture
+def people(service):
+    """The cast of tests/people.py, with their API tokens."""
+    from people import seed
+    return seed(service)
+
+
+@pytest.fixture
+def api(app, people):
+    from people import Api
+    return Api(app.test_client(), people[1])

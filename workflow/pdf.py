@@ -20,17 +20,16 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape  # noqa: E40
 from weasyprint import HTML  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 
+from .display import chinese_date  # noqa: E402
+from .forms import to_date  # noqa: E402
+
 
 def _dt(value: datetime | None) -> str:
     return "—" if value is None else f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"
 
 
 def _d(value: date | str | None) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, str):
-        value = date.fromisoformat(value[:10])
-    return f"{value.year}年{value.month}月{value.day}日"
+    return "—" if value is None or value == "" else chinese_date(to_date(value))
 
 
 def _short(value: str | None) -> str:
