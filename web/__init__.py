@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_bootstrap import Bootstrap5
 from flask_migrate import Migrate
 
 from workflow.db import Database
@@ -36,7 +37,8 @@ def _secret_key(instance: Path) -> str:
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_path=str(ROOT / "instance"), template_folder=str(ROOT / "templates"))
+    app = Flask(__name__, instance_path=str(ROOT / "instance"), template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"))
     instance = Path(app.instance_path)
     app.config.update(
         SECRET_KEY=None,
@@ -46,6 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         UNIONFLOW_ORG_NAME=os.environ.get("UNIONFLOW_ORG_NAME", "示例公司工会委员会"),
         JSON_AS_ASCII=False,
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        BOOTSTRAP_SERVE_LOCAL=True,  # Bootstrap from this server, never a CDN
     )
     app.config.update(config or {})
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _secret_key(instance)
@@ -61,9 +64,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["unionflow"] = CaseService(db, workflows, store, issuer)
     Migrate(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
 
-    from . import api, cli, errors, services
+    from . import api, auth, cases, cli, errors, home, i18n, login, mine, pages, security, services, tasks
     services.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app, str(ROOT / "translations"))
+    auth.init_app(app)
+    pages.init_app(app)
+    Bootstrap5(app)
     errors.register(app)
-    app.register_blueprint(api.bp)
+    security.csrf.exempt(api.bp)  # API callers send a Bearer token; a browser session there is checked in auth
+    for blueprint in (api.bp, login.bp, home.bp, tasks.bp, mine.bp, cases.bp):
+        app.register_blueprint(blueprint)
+    app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
     cli.register(app)
     return app

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, send_file, url_for
+from flask import Blueprint, Response, jsonify, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
+from workflow import worklists
 from workflow.audit import verify
 from workflow.engine import ActionRefused, InvalidData
-from workflow.models import Document
 from workflow.services import NotFound
 
 from . import serialize
 from .auth import current_user, require_role
+from .cases import send_document
 from .openapi import OPENAPI
 from .services import fresh_session, service, session
 
@@ -92,21 +94,13 @@ def act(case_id: int, trigger: str) -> Response:
 @bp.get("/queue")
 def queue() -> Response:
     user = current_user(session())
-    return jsonify([serialize.case_summary(service(), session(), c) for c in service().queue(session(), user)])
+    waiting = worklists.queue(service(), session(), user, per_page=1_000_000).items
+    return jsonify([serialize.case_summary(service(), session(), c) for c in waiting])
 
 
 @bp.get("/documents/<int:document_id>")
-def document(document_id: int) -> Response:
-    user = current_user(session())
-    doc = session().get(Document, document_id)
-    if doc is None:
-        raise NotFound("文件不存在", "No such document")
-    service().get_case(session(), doc.case_id, user)  # may this user read the case it belongs to?
-    path = service().store.path(doc.sha256)
-    if not path.is_file():
-        raise NotFound("文件已丢失，请联系管理员核查", "The document file is missing")
-    return send_file(path, mimetype="application/pdf", download_name=f"{doc.title}-{doc.sha256[:8]}.pdf",
-                     etag=doc.sha256, max_age=0)
+def document(document_id: int) -> BaseResponse:
+    return send_document(document_id)
 
 
 @bp.get("/audit/verify")

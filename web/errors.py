@@ -1,9 +1,11 @@
-"""Every refusal and failure as the JSON error body of DESIGN §5, Chinese message first; never a bare 500."""
+"""Every refusal and failure, never a bare 500: the JSON error body of DESIGN §5 for the API, a page in the
+site's layout (Chinese first, English beneath) for the browser."""
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from workflow.engine import ActionRefused
@@ -11,15 +13,24 @@ from workflow.engine import ActionRefused
 log = logging.getLogger(__name__)
 
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-         409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid", 500: "internal_error"}
+         409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid", 429: "too_many_requests",
+         500: "internal_error"}
 MESSAGES = {
     400: "请求格式错误", 401: "请先登录", 403: "您没有权限执行此操作", 404: "请求的内容不存在",
     405: "不支持该请求方法", 409: "操作冲突", 413: "提交的内容过大", 415: "请以 JSON 格式提交", 422: "提交的数据有误",
-    500: "服务器内部错误，请稍后重试",
+    429: "请求过于频繁，请稍后再试", 500: "服务器内部错误，请稍后重试",
 }
+CSRF_MESSAGE = ("页面已过期或缺少安全令牌，请刷新页面后重新提交", "The page has expired or lacks its security token; "
+                "reload it and submit again")
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
 
 
 def error_response(status: int, message: str, fields: dict[str, str] | None = None, message_en: str = ""):
+    if not _wants_json():
+        return render_template("error.html", status=status, message=message, message_en=message_en), status
     body = {"error": {"code": CODES.get(status, str(status)), "message": message, "fields": fields or {}}}
     if message_en:
         body["error"]["message_en"] = message_en
@@ -32,6 +43,10 @@ def register(app: Flask) -> None:
     @app.errorhandler(ActionRefused)
     def _refused(exc: ActionRefused):
         return error_response(exc.status, exc.message, exc.fields, exc.message_en)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError):
+        return error_response(400, *CSRF_MESSAGE[:1], message_en=CSRF_MESSAGE[1])
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

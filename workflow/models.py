@@ -113,6 +113,7 @@ class CaseEvent(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     actor: Mapped[User] = relationship(lazy="joined")
+    case: Mapped[Case] = relationship()
 
 
 Index("ix_case_events_actor", CaseEvent.actor_id)
@@ -130,3 +131,25 @@ class Document(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebSession(Base):
+    """A signed-in browser. The cookie carries a random id whose SHA-256 is kept here, so signing out
+    (deleting the row) kills every copy of the cookie, and a stolen database yields no live sessions."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginFailure(Base):
+    """A failed sign-in on an account, counted to refuse password guessing for a while."""
+
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

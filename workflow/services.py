@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from . import forms
@@ -104,22 +104,6 @@ class CaseService:
 
     def documents(self, session: Session, case: Case) -> list[Document]:
         return list(session.scalars(select(Document).where(Document.case_id == case.id).order_by(Document.id)))
-
-    def queue(self, session: Session, user: User) -> list[Case]:
-        """Cases waiting on this user: an action other than withdrawing is open to them now."""
-        roles = user.roles
-        wanted = []
-        for version in session.scalars(select(Case.definition_version).distinct()):
-            definition = self.workflows.definition(version, session)
-            states = {s for t in definition.transitions if t.trigger != "withdraw" and t.roles & roles
-                      for s in t.sources if not definition.states[s].final}
-            if states:
-                wanted.append(and_(Case.definition_version == version, Case.state.in_(states)))
-        if not wanted:
-            return []
-        cases = session.scalars(select(Case).where(or_(*wanted)).order_by(Case.due_date.is_(None), Case.due_date,
-                                                                          Case.id))
-        return [c for c in cases if any(a.trigger != "withdraw" for a in self.actions_for(session, c, user))]
 
     # -- writing --------------------------------------------------------------------------------
 

@@ -1,0 +1,112 @@
+"""The case page: data, the actions open to me with their forms, the timeline with each stage's PDF,
+the process diagram, the documents; taking an action; the PDFs themselves."""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from flask import Response, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
+
+from workflow import diagram
+from workflow.display import acting_role, data_text
+from workflow.engine import ActionRefused, InvalidData, NotOpen
+from workflow.models import Case, Document
+from workflow.services import Conflict, NotFound
+
+from .auth import current_user as signed_in_or_api, signed_in
+from .fields import posted_values
+from .i18n import label, message, step_label
+from .pages import page_blueprint
+from .services import service, session
+
+bp = page_blueprint("cases", __name__)
+
+
+def case_page(case: Case, errors: dict[str, dict[str, str]] | None = None,
+              posted: dict[str, Any] | None = None, status: int = 200) -> tuple[str, int]:
+    """`errors`/`posted`: a refused action form shown again with its messages and the input kept."""
+    user = signed_in()
+    definition = service().definition_of(case, session())
+    documents = service().documents(session(), case)
+    by_hash = {d.sha256: d for d in documents}
+    events = service().history(session(), case)
+    actions = service().actions_for(session(), case, user)
+    timeline = [{"event": e, "label": step_label(definition, e.trigger),
+                 "role": acting_role(definition, e.trigger, e.actor_roles),
+                 "from": definition.states[e.from_state].label if e.from_state in definition.states else None,
+                 "to": definition.states[e.to_state].label, "documents": [by_hash[h] for h in e.documents if h in by_hash]}
+                for e in events]
+    forms = []
+    for action in actions:
+        transition = definition.transitions_from(case.state, action.trigger)[0]
+        values = {f.name: case.data[f.name] for f in action.fields if transition.prefill and f.name in case.data}
+        if posted and posted.get("trigger") == action.trigger:
+            values = posted["values"]
+        forms.append({"action": action, "values": values, "errors": (errors or {}).get(action.trigger, {}),
+                      "comment": posted.get("comment", "") if posted and posted.get("trigger") == action.trigger else ""})
+    return render_template("cases/show.html", case=case, definition=definition,
+                           data=data_text(definition, case.data, service().units(session())), forms=forms,
+                           timeline=timeline, documents=documents, units=service().units(session()),
+                           read_only="auditor" in user.roles and not actions), status
+
+
+@bp.get("/cases/<int:case_id>")
+def show(case_id: int) -> tuple[str, int]:
+    return case_page(service().get_case(session(), case_id, signed_in()))
+
+
+@bp.post("/cases/<int:case_id>/actions/<trigger>")
+def act(case_id: int, trigger: str) -> BaseResponse | tuple[str, int]:
+    user = signed_in()
+    case = service().get_case(session(), case_id, user)
+    version = request.form.get("version", type=int)
+    fields = next((a.fields for a in service().actions_for(session(), case, user) if a.trigger == trigger), ())
+    values = posted_values(fields, request.form)
+    comment = request.form.get("comment", "")
+    try:
+        if version is None:
+            raise InvalidData("缺少事项版本号，请刷新页面后重试", "The case version is missing; reload the page")
+        performed = service().perform(case_id, trigger, user, version, values, comment or None)
+    except (Conflict, NotOpen) as refused:
+        # Someone acted first: show them what happened, on the page as it is now.
+        flash(_("未能执行：%(reason)s。下面是事项的最新状态。", reason=message(refused)), "warning")
+        return redirect(url_for("cases.show", case_id=case_id))
+    except InvalidData as refused:
+        flash(message(refused), "danger")
+        posted = {"trigger": trigger, "values": values, "comment": comment}
+        return case_page(case, {trigger: refused.fields}, posted, status=422)
+    flash(_("已完成「%(action)s」", action=label(performed.record.label)), "success")
+    return redirect(url_for("cases.show", case_id=case_id))
+
+
+@lru_cache(maxsize=256)
+def _diagram(version: str, current: str, taken: tuple[tuple[str, str], ...]) -> bytes:
+    return diagram.svg(service().workflows.definition(version, None), current, list(taken))
+
+
+@bp.get("/cases/<int:case_id>/diagram.svg")
+def diagram_svg(case_id: int) -> Response:
+    case = service().get_case(session(), case_id, signed_in())
+    service().definition_of(case, session())  # loads the version into the registry if it is an old one
+    taken = tuple((e.from_state, e.to_state) for e in service().history(session(), case) if e.from_state)
+    return Response(_diagram(case.definition_version, case.state, taken), mimetype="image/svg+xml")
+
+
+@bp.get("/documents/<int:document_id>")
+def document(document_id: int) -> BaseResponse:
+    return send_document(document_id, as_attachment=request.args.get("download") == "1")
+
+
+def send_document(document_id: int, as_attachment: bool = False) -> BaseResponse:
+    """A stage PDF, to whoever may read its case (opens in the browser unless asked to download)."""
+    doc = session().get(Document, document_id)
+    if doc is None:
+        raise NotFound("文件不存在", "No such document")
+    service().get_case(session(), doc.case_id, signed_in_or_api(session()))
+    path = service().store.path(doc.sha256)
+    if not path.is_file():
+        raise NotFound("文件已丢失，请联系管理员核查", "The document file is missing")
+    return send_file(path, mimetype="application/pdf", download_name=f"{doc.title}-{doc.sha256[:8]}.pdf",
+                     etag=doc.sha256, max_age=0, as_attachment=as_attachment)

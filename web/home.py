@@ -1,0 +1,20 @@
+"""工作台: what waits on me, what I have open, what is overdue, what happened lately on my cases."""
+from __future__ import annotations
+
+from flask import render_template
+
+from workflow import worklists
+
+from .auth import signed_in
+from .pages import page_blueprint, today
+from .services import service, session
+
+bp = page_blueprint("home", __name__)
+
+
+@bp.get("/")
+def index() -> str:
+    user = signed_in()
+    waiting = worklists.queue(service(), session(), user, per_page=5, today=today())
+    return render_template("home.html", waiting=waiting, open_count=worklists.open_requests(service(), session(), user),
+                           activity=worklists.recent_activity(session(), user))

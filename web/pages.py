@@ -1,0 +1,45 @@
+"""What every page blueprint shares: sign-in required, the page number, today's date, the template globals."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Flask, current_app, request
+from flask_login import login_required
+
+from workflow.display import local
+from workflow.models import Case, utcnow
+
+from .services import service, session
+
+
+def page_blueprint(name: str, import_name: str, **kwargs: object) -> Blueprint:
+    """A blueprint whose every view needs a signed-in user."""
+    bp = Blueprint(name, import_name, **kwargs)  # type: ignore[arg-type]
+
+    @bp.before_request
+    @login_required
+    def _signed_in() -> None:
+        return None
+
+    return bp
+
+
+def page_number() -> int:
+    return max(1, request.args.get("page", 1, type=int) or 1)
+
+
+def today() -> date:
+    return local(utcnow()).date()
+
+
+def definition_of(case: Case):  # noqa: ANN201 (the Definition of the case's version)
+    return service().definition_of(case, session())
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(definition_of=definition_of, case_final=lambda c: definition_of(c).states[c.state].final)
+    app.jinja_env.filters["local"] = lambda moment: local(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+    @app.context_processor
+    def _globals() -> dict[str, object]:
+        return {"org_name": current_app.config["UNIONFLOW_ORG_NAME"], "today": today()}

@@ -1,0 +1,39 @@
+"""Security defaults for every response: CSP without inline scripts, no framing, cookie flags, CSRF."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask, Response
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.lower() not in ("0", "false", "no", "off")
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("SESSION_COOKIE_NAME", "unionflow_session")
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Secure by default; UNIONFLOW_SECURE_COOKIES=0 only for plain-HTTP local runs other than localhost.
+    app.config.setdefault("SESSION_COOKIE_SECURE", _flag("UNIONFLOW_SECURE_COOKIES", True))
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
+    app.config.setdefault("WTF_CSRF_SSL_STRICT", False)  # the Referer check breaks behind some proxies
+    csrf.init_app(app)
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

@@ -1,0 +1,104 @@
+"""Signing in and out of the web UI: password checks, lock-out after repeated failures, server-side sessions.
+
+A browser holds only a random session token; the database keeps its SHA-256 and an expiry. Signing out
+deletes the row, so a copied cookie is dead afterwards. Ten failed passwords on an account within fifteen
+minutes refuse further attempts until the oldest of them is fifteen minutes old.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from .accounts import check_password, hash_password, token_digest
+from .models import LoginFailure, User, WebSession, utcnow
+
+MAX_FAILURES = 10
+FAILURE_WINDOW = timedelta(minutes=15)
+SESSION_LIFETIME = timedelta(hours=12)
+_DUMMY_HASH = hash_password("timing-equaliser-not-a-password")
+
+
+class SignInRefused(Exception):
+    def __init__(self, message: str, message_en: str, status: int = 401, field: str | None = None):
+        super().__init__(message)
+        self.message, self.message_en, self.status, self.field = message, message_en, status, field
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    user: User
+    token: str
+
+
+def locked_for(session: Session, username: str, now: datetime) -> timedelta | None:
+    """How long this account is still locked, or None."""
+    recent = list(session.scalars(select(LoginFailure.at).where(LoginFailure.username == username,
+                                                                LoginFailure.at > now - FAILURE_WINDOW)
+                                  .order_by(LoginFailure.at.desc()).limit(MAX_FAILURES)))
+    if len(recent) < MAX_FAILURES:
+        return None
+    return recent[-1] + FAILURE_WINDOW - now
+
+
+def sign_in(session: Session, username: str, password: str, now: datetime | None = None) -> SignedIn:
+    """Check the password and open a session; the caller commits. Refusals record the failure."""
+    now = now or utcnow()
+    username = username.strip()
+    wait = locked_for(session, username, now)
+    if wait is not None:
+        minutes = max(1, -(-int(wait.total_seconds()) // 60))
+        raise SignInRefused(f"该账号连续登录失败次数过多，已暂时锁定，请 {minutes} 分钟后再试",
+                            f"Too many failed sign-ins; try again in {minutes} minutes", status=429)
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        check_password(User(password_hash=_DUMMY_HASH), password)  # same time whether or not the name exists
+    if user is None or not check_password(user, password) or not user.active:
+        session.add(LoginFailure(username=username, at=now))
+        raise SignInRefused("用户名或密码不正确", "Wrong username or password")
+    session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    return SignedIn(user, open_session(session, user, now))
+
+
+def open_session(session: Session, user: User, now: datetime | None = None) -> str:
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    session.add(WebSession(token_hash=token_digest(token), user_id=user.id, created_at=now,
+                           expires_at=now + SESSION_LIFETIME))
+    return token
+
+
+def user_for_session(session: Session, token: str, now: datetime | None = None) -> User | None:
+    row = session.scalar(select(WebSession).where(WebSession.token_hash == token_digest(token)))
+    if row is None or row.expires_at <= (now or utcnow()) or not row.user.active:
+        return None
+    return row.user
+
+
+def sign_out(session: Session, token: str) -> None:
+    session.execute(delete(WebSession).where(WebSession.token_hash == token_digest(token)))
+
+
+def end_sessions(session: Session, user_id: int, keep: str | None = None) -> None:
+    """Every session of a user but `keep` (after a password change, a reset or a deactivation)."""
+    query = delete(WebSession).where(WebSession.user_id == user_id)
+    if keep:
+        query = query.where(WebSession.token_hash != token_digest(keep))
+    session.execute(query)
+
+
+def change_password(session: Session, user: User, current: str, new: str, keep: str | None = None) -> None:
+    if not check_password(user, current):
+        raise SignInRefused("当前密码不正确", "The current password is wrong", 422, "current_password")
+    set_password(session, user, new, keep)
+
+
+def set_password(session: Session, user: User, new: str, keep: str | None = None) -> None:
+    if len(new) < 8:
+        raise SignInRefused("新密码至少需要 8 个字符", "The new password needs at least 8 characters", 422,
+                            "new_password")
+    user.password_hash = hash_password(new)
+    end_sessions(session, user.id, keep)
