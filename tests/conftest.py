@@ -114,3 +114,10 @@ def people(service):
 def api(app, people):
     from people import Api
     return Api(app.test_client(), people[1])
+
+
+@pytest.fixture
+def web(app, people):
+    """web("zhang") → a test client signed in as that member of the cast; web(None) → signed out."""
+    from people import Browser
+    return lambda username: Browser(app, username)

@@ -1,6 +1,7 @@
 """The cast of the tests: units and users with API tokens, and a client that speaks for one of them."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from workflow.accounts import create_user, ensure_unit, issue_token
@@ -90,3 +91,34 @@ class Api:
             if reached == state:
                 return case
         raise AssertionError(state)
+
+
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class Browser:
+    """A Flask test client signed in through the login form, posting forms with their CSRF token."""
+
+    def __init__(self, app, username: str | None, password: str = "password-123"):
+        self.client = app.test_client()
+        self.username = username
+        if username:
+            response = self.post("/login", {"username": username, "password": password})
+            assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+    def csrf_token(self) -> str:
+        page = self.client.get("/login")
+        if page.status_code == 302:  # signed in: every page carries the token, take the password form's
+            page = self.client.get("/password")
+        match = CSRF_FIELD.search(page.get_data(as_text=True))
+        assert match, "no CSRF token on the login page"
+        return match.group(1)
+
+    def get(self, path: str, **kwargs):
+        return self.client.get(path, **kwargs)
+
+    def post(self, path: str, data: dict[str, Any] | None = None, csrf: bool = True, **kwargs):
+        form = dict(data or {})
+        if csrf:
+            form.setdefault("csrf_token", self.csrf_token())
+        return self.client.post(path, data=form, **kwargs)

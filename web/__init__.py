@@ -18,6 +18,8 @@ from workflow.registry import Workflows
 from workflow.services import CaseService
 from workflow.storage import BlobStore
 
+from . import security
+
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         JSON_AS_ASCII=False,
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         BOOTSTRAP_SERVE_LOCAL=True,  # Bootstrap from this server, never a CDN
+        **security.defaults(),
     )
     app.config.update(config or {})
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _secret_key(instance)
@@ -64,7 +67,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["unionflow"] = CaseService(db, workflows, store, issuer)
     Migrate(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
 
-    from . import api, auth, cases, cli, errors, home, i18n, login, mine, pages, security, services, tasks
+    from . import api, auth, cases, cli, errors, home, i18n, login, mine, pages, services, tasks
     services.init_app(app)
     security.init_app(app)
     i18n.init_app(app, str(ROOT / "translations"))

@@ -17,14 +17,19 @@ def _flag(name: str, default: bool) -> bool:
     return default if value is None else value.lower() not in ("0", "false", "no", "off")
 
 
+def defaults() -> dict[str, object]:
+    """Configuration the app starts from (a test or a deployment may override any of it)."""
+    return {
+        "SESSION_COOKIE_NAME": "unionflow_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        # Secure by default; UNIONFLOW_SECURE_COOKIES=0 only for a plain-HTTP test server on another host name.
+        "SESSION_COOKIE_SECURE": _flag("UNIONFLOW_SECURE_COOKIES", True),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+    }
+
+
 def init_app(app: Flask) -> None:
-    app.config.setdefault("SESSION_COOKIE_NAME", "unionflow_session")
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    # Secure by default; UNIONFLOW_SECURE_COOKIES=0 only for plain-HTTP local runs other than localhost.
-    app.config.setdefault("SESSION_COOKIE_SECURE", _flag("UNIONFLOW_SECURE_COOKIES", True))
-    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
-    app.config.setdefault("WTF_CSRF_SSL_STRICT", False)  # the Referer check breaks behind some proxies
     csrf.init_app(app)
 
     @app.after_request
