@@ -35,18 +35,17 @@ def login() -> Response | str | tuple[str, int]:
         if not username or not password:
             flash(_("请输入用户名和密码"), "danger")
             return render_template("login.html", username=username), 422
-        try:
-            with service().db.transaction() as db_session:
+        with service().db.transaction() as db_session:
+            try:
                 signed = sign_in(db_session, username, password)
-                token = signed.token
-        except SignInRefused as refused:
-            flash(message(refused), "danger")
-            return render_template("login.html", username=username), refused.status
+            except SignInRefused as refused:  # committed all the same: the failure counts towards lock-out
+                flash(message(refused), "danger")
+                return render_template("login.html", username=username), refused.status
         lang = cookie.get("lang")
         cookie.clear()  # a fresh session: no fixation
         if lang:
             cookie["lang"] = lang
-        login_user(WebUser(signed.user, token))
+        login_user(WebUser(signed.user, signed.token))
         return redirect(_safe_next(request.args.get("next")))
     return render_template("login.html", username=username)
 

@@ -82,6 +82,8 @@ class CaseService:
         if "auditor" in roles or case.submitter_id == user.id:
             return True
         definition = self.definition_of(case, session)
+        if case.state == definition.initial:
+            return False  # a draft is its author's own until submitted
         if roles & definition.visible_roles:
             return True
         unit = user.unit.code if user.unit else None
