@@ -18,6 +18,7 @@ os.environ.setdefault("FONTCONFIG_FILE", str(FONTS_CONF))
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape  # noqa: E402
 from weasyprint import HTML  # noqa: E402
+from weasyprint.document import Document  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 
 from .display import chinese_date  # noqa: E402
@@ -63,3 +64,8 @@ class PdfRenderer:
     def render(self, template: str, context: dict[str, Any]) -> bytes:
         html = self.render_html(template, context)
         return HTML(string=html, base_url=str(self.template_dir)).write_pdf(font_config=self.font_config())
+
+    def layout(self, template: str, context: dict[str, Any]) -> Document:
+        """The laid-out pages, before writing: a caller can see on which page each anchor (id) landed."""
+        html = self.render_html(template, context)
+        return HTML(string=html, base_url=str(self.template_dir)).render(font_config=self.font_config())
