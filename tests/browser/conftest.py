@@ -1,0 +1,210 @@
+"""Browser tests: the app under gunicorn as in production, driven by Debian's chromium through Playwright.
+
+Fixtures (pytest-playwright provides `page`, `context`, `new_context`, `browser`; see DESIGN §6):
+
+- `live_server` (session, one per xdist worker): a fresh instance folder with its own SQLite database and storage;
+  `flask init-db`, then `gunicorn -w 2 --threads 4 wsgi:app` on a free port, booting while `flask demo` fills in
+  the demo data (password demo-2026 for every account); ready when /api/v1/openapi.json answers.
+  `.url` ("http://127.0.0.1:PORT"), `.instance` (Path), `.log` (the server's output), `.flask(*args)`.
+  Every page starts at `live_server.url` as its base URL, so `page.goto("/login")` works.
+- `login(page, username, password="demo-2026", expect_success=True)`: sign in through the login form.
+- `shot(page, name)`: save a screenshot to test-artifacts/screenshots/<name>.png and return its path.
+
+Chromium keeps the session cookie's Secure flag on http://127.0.0.1 (a secure context): no need to turn it off.
+Test ids end in [chromium] (pytest-playwright parametrizes browser_name).
+
+Every test under tests/browser gets the `browser` marker (deselect with -m "not browser") and is skipped when
+/usr/bin/chromium is missing. Never run `playwright install`: Playwright launches the Debian binary.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import BrowserContext, Page
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent  # the venv's bin: flask and gunicorn live beside python
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+DEMO_PASSWORD = "demo-2026"
+HERE = Path(__file__).resolve().parent
+START_TIMEOUT = 60.0  # seconds for gunicorn to answer
+TIMEOUT_MS = 10_000  # Playwright's default wait (30 s) is long for a failing test
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test in this folder `browser`; skip them all when Debian's chromium is not installed."""
+    missing = pytest.mark.skip(reason=f"{CHROMIUM} not found: install Debian's chromium "
+                                      "(bash scripts/ensure-debs.sh chromium; never `playwright install`)")
+    for item in items:
+        if HERE in Path(item.path).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+            if not CHROMIUM.exists():
+                item.add_marker(missing)
+
+
+@dataclass
+class LiveServer:
+    url: str
+    instance: Path
+    env: dict[str, str]
+    process: subprocess.Popen
+
+    @property
+    def log(self) -> str:
+        """What gunicorn wrote so far (stdout and stderr)."""
+        return (self.instance / "gunicorn.log").read_text(errors="replace")
+
+    def flask(self, *args: str) -> subprocess.CompletedProcess:
+        """Run `flask --app wsgi ARGS` against this server's database, e.g. live_server.flask("users", "token", "admin")."""
+        return _flask(self.env, *args)
+
+
+def _flask(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    done = subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"flask {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _control_socket(instance: Path) -> list[str]:
+    """The server's own control socket: recent gunicorn (27 here) otherwise shares ~/.gunicorn/gunicorn.ctl with
+    every other gunicorn of the user, each new one unlinking the last one's socket."""
+    from gunicorn.config import KNOWN_SETTINGS
+    if not any(setting.name == "control_socket" for setting in KNOWN_SETTINGS):
+        return []
+    path = instance / "gunicorn.ctl"
+    return ["--control-socket", str(path)] if len(str(path)) < 100 else ["--no-control-socket"]  # AF_UNIX: 108
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()  # SIGTERM: gunicorn's graceful stop; the workers are idle by now
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    instance = tmp_path_factory.mktemp("instance")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UNIONFLOW_", "DATABASE_URL", "FLASK_"))}
+    env.update(DATABASE_URL=f"sqlite:///{instance / 'unionflow.db'}", UNIONFLOW_STORAGE=str(instance / "storage"),
+               SECRET_KEY=secrets.token_hex(32), PYTHONUNBUFFERED="1")
+    _flask(env, "init-db")
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    with open(instance / "gunicorn.log", "wb") as log:  # a file, not a pipe: a full pipe would block the server
+        process = subprocess.Popen([str(BIN / "gunicorn"), "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{port}",
+                                    *_control_socket(instance), "wsgi:app"], cwd=ROOT, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT)
+    server = LiveServer(url, instance, env, process)
+    try:
+        # The demo data goes in while gunicorn boots (it reads no data at startup): saves 2-5 s per worker.
+        # Nothing reaches the server before both are done.
+        _flask(env, "demo")
+        deadline = time.monotonic() + START_TIMEOUT
+        while not _answers(f"{url}/api/v1/openapi.json"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                why = f"exited with {process.returncode}" if process.poll() is not None else \
+                    f"did not answer within {START_TIMEOUT:.0f} s"
+                print(f"gunicorn {why}; its output:\n{server.log}", file=sys.stderr)
+                pytest.fail(f"the live server {why}:\n{server.log}", pytrace=False)
+            time.sleep(0.05)
+        yield server
+    finally:
+        _stop(process)
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server: LiveServer) -> str:
+    """pytest-playwright gives every new context this base URL: page.goto("/login")."""
+    return live_server.url
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """Launch Debian's chromium, headless unless --headed; the flags of DESIGN §6."""
+    return {"headless": True, **browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict) -> dict:
+    return {**browser_context_args, "locale": "zh-CN", "timezone_id": "Asia/Shanghai",
+            "viewport": {"width": 1280, "height": 900}}
+
+
+@pytest.fixture
+def context(new_context: Callable[..., BrowserContext]) -> BrowserContext:
+    """pytest-playwright's context with a shorter default wait. For a second user at the same time, request
+    `new_context` and call it: same arguments (base URL included), closed after the test."""
+    ctx = new_context()
+    ctx.set_default_timeout(TIMEOUT_MS)
+    ctx.set_default_navigation_timeout(TIMEOUT_MS)
+    return ctx
+
+
+def save_screenshot(page: Page, name: str, full_page: bool = True) -> Path:
+    """test-artifacts/screenshots/<name>.png (name may contain '/'); give each test its own names under xdist."""
+    path = SCREENSHOTS / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+@pytest.fixture
+def shot() -> Callable[..., Path]:
+    """shot(page, "login") -> Path of test-artifacts/screenshots/login.png."""
+    return save_screenshot
+
+
+@pytest.fixture
+def login(live_server: LiveServer) -> Callable[..., Page]:
+    """login(page, "rep_zhang") signs in through /login with the demo password; returns the page.
+
+    expect_success=False for tests of a refused login: then it only submits and waits for the answer.
+    """
+
+    def _login(page: Page, username: str, password: str = DEMO_PASSWORD, expect_success: bool = True) -> Page:
+        page.goto(f"{live_server.url}/login")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", password)
+        with page.expect_navigation():
+            page.click("form:has(input[name=password]) [type=submit]")
+        if expect_success and urlparse(page.url).path.rstrip("/") == "/login":
+            raise AssertionError(f"login as {username} failed: still on {page.url}\n{page.inner_text('body')[:500]}")
+        return page
+
+    return _login
