@@ -1,24 +1,44 @@
-"""Users, org units, passwords (argon2id) and API tokens (only their SHA-256 is stored)."""
+"""Users, org units, passwords (argon2id) and API tokens (only their SHA-256 is stored).
+
+The administrator's operations live here too (create, edit, deactivate, reset a password, units, tokens):
+each checks all of its input at once and raises AccountError with a Chinese message per form field.
+"""
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from .actor import Actor
-from .models import ApiToken, OrgUnit, User
+from .models import ApiToken, LoginFailure, OrgUnit, User
 from .roles import ROLES
 
 # OWASP's argon2id floor: 19 MiB, 2 passes, 1 lane (≈ 22 ms a check here).
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 
+USERNAME = re.compile(r"[\w.@-]{1,64}")  # \w: letters of any script, digits, _
+UNIT_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+MIN_PASSWORD = 8
+MAX_DISPLAY_NAME = 64
+MAX_UNIT_NAME = 100
+
+
 class AccountError(ValueError):
-    pass
+    """Refused account input: every problem at once, keyed by the form field it concerns ("" for none)."""
+
+    status = 422
+
+    def __init__(self, problems: dict[str, str] | str, message_en: str = ""):
+        self.fields = {"": problems} if isinstance(problems, str) else dict(problems)
+        self.message = "；".join(self.fields.values())
+        self.message_en = message_en
+        super().__init__(self.message)
 
 
 def hash_password(password: str) -> str:
@@ -47,21 +67,140 @@ def ensure_unit(session: Session, code: str, name: str | None = None) -> OrgUnit
     return unit
 
 
-def create_user(session: Session, username: str, password: str, roles: list[str], unit_code: str | None = None,
-                display_name: str | None = None) -> User:
+def find_unit(session: Session, code: str) -> OrgUnit | None:
+    return session.scalar(select(OrgUnit).where(OrgUnit.code == code))
+
+
+def _roles_problem(roles: list[str]) -> str | None:
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
-        raise AccountError(f"未知角色：{', '.join(unknown)}（可用：{', '.join(ROLES)}）")
-    if session.scalar(select(User).where(User.username == username)) is not None:
-        raise AccountError(f"用户名已存在：{username}")
-    if len(password) < 8:
-        raise AccountError("密码至少需要 8 个字符")
-    unit = ensure_unit(session, unit_code) if unit_code else None
-    user = User(username=username, display_name=display_name or username, password_hash=hash_password(password),
-                unit=unit, role_list=list(dict.fromkeys(roles)))
+        return f"未知角色：{', '.join(unknown)}（可用：{', '.join(ROLES)}）"
+    if not roles:
+        return "请至少选择一个角色"
+    return None
+
+
+def _display_name_problem(display_name: str | None, required: bool) -> str | None:
+    if display_name is None or not display_name.strip():
+        return "请输入姓名" if required else None
+    if len(display_name) > MAX_DISPLAY_NAME:
+        return f"姓名不能超过 {MAX_DISPLAY_NAME} 个字符"
+    return None
+
+
+def _unit_for(session: Session, unit_code: str | None, problems: dict[str, str], create: bool) -> OrgUnit | None:
+    if not unit_code:
+        return None
+    unit = find_unit(session, unit_code)
+    if unit is None and not create:
+        problems["unit"] = f"单位不存在：{unit_code}"
+    return unit
+
+
+def create_user(session: Session, username: str, password: str, roles: list[str], unit_code: str | None = None,
+                display_name: str | None = None, *, new_unit: bool = True) -> User:
+    """A new active account. Without a display name (None) the username is shown; an unknown unit code is created
+    (the CLI's way) unless new_unit is False."""
+    problems: dict[str, str] = {}
+    if not username:
+        problems["username"] = "请输入用户名"
+    elif not USERNAME.fullmatch(username):
+        problems["username"] = "用户名只能包含字母、数字和 . _ - @，不超过 64 个字符"
+    elif session.scalar(select(User.id).where(User.username == username)) is not None:
+        problems["username"] = f"用户名已存在：{username}"
+    if problem := _display_name_problem(display_name, required=display_name is not None):  # None: the username
+        problems["display_name"] = problem
+    if problem := _roles_problem(roles):
+        problems["roles"] = problem
+    if len(password) < MIN_PASSWORD:
+        problems["password"] = f"密码至少需要 {MIN_PASSWORD} 个字符"
+    unit = _unit_for(session, unit_code, problems, create=new_unit)
+    if problems:
+        raise AccountError(problems, "The account was not created: check the marked fields")
+    if unit_code and unit is None:
+        unit = ensure_unit(session, unit_code)
+    user = User(username=username, display_name=(display_name or "").strip() or username,
+                password_hash=hash_password(password), unit=unit, role_list=list(dict.fromkeys(roles)))
     session.add(user)
     session.flush()
     return user
+
+
+def update_user(session: Session, user: User, display_name: str, unit_code: str | None, roles: list[str],
+                acting: User | None = None) -> None:
+    """Change name, unit and roles. `acting` (the administrator) may not take away their own admin role."""
+    problems: dict[str, str] = {}
+    if problem := _display_name_problem(display_name, required=True):
+        problems["display_name"] = problem
+    if problem := _roles_problem(roles):
+        problems["roles"] = problem
+    elif acting is not None and acting.id == user.id and "admin" in user.roles and "admin" not in roles:
+        problems["roles"] = "不能取消自己的系统管理员角色"
+    unit = _unit_for(session, unit_code, problems, create=False)
+    if problems:
+        raise AccountError(problems, "The account was not changed: check the marked fields")
+    user.display_name = display_name.strip()
+    user.unit = unit
+    user.role_list = list(dict.fromkeys(roles))
+
+
+def deactivate_user(session: Session, user: User, acting: User | None = None) -> int:
+    """Refuse further sign-ins, end the user's web sessions, revoke their API tokens (how many is returned)."""
+    from .signin import end_sessions  # signin builds on this module
+    if acting is not None and acting.id == user.id:
+        raise AccountError("不能停用自己的账号", "You cannot deactivate your own account")
+    user.active = False
+    end_sessions(session, user.id)
+    return session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))
+                           .values(revoked=True)).rowcount
+
+
+def reactivate_user(session: Session, user: User) -> None:
+    """Sign-ins work again; tokens revoked at deactivation stay revoked (issue new ones)."""
+    user.active = True
+
+
+def reset_password(session: Session, user: User, new: str, keep: str | None = None) -> None:
+    """An administrator sets a new password: every session of the user but `keep` ends, the lock-out is lifted."""
+    from .signin import set_password
+    if len(new) < MIN_PASSWORD:
+        raise AccountError({"password": f"密码至少需要 {MIN_PASSWORD} 个字符"},
+                           f"The password needs at least {MIN_PASSWORD} characters")
+    set_password(session, user, new, keep)
+    session.execute(delete(LoginFailure).where(LoginFailure.username == user.username))
+
+
+def _unit_name_problem(name: str) -> str | None:
+    if not name.strip():
+        return "请输入单位名称"
+    if len(name) > MAX_UNIT_NAME:
+        return f"单位名称不能超过 {MAX_UNIT_NAME} 个字符"
+    return None
+
+
+def create_unit(session: Session, code: str, name: str) -> OrgUnit:
+    """A new org unit; the code is unique (ignoring case) and made of letters, digits, - and _."""
+    problems: dict[str, str] = {}
+    if not code:
+        problems["code"] = "请输入单位代码"
+    elif not UNIT_CODE.fullmatch(code):
+        problems["code"] = "单位代码只能包含英文字母、数字、- 和 _，不超过 32 个字符"
+    elif session.scalar(select(OrgUnit.id).where(func.lower(OrgUnit.code) == code.lower())) is not None:
+        problems["code"] = f"单位代码已存在：{code}"
+    if problem := _unit_name_problem(name):
+        problems["name"] = problem
+    if problems:
+        raise AccountError(problems, "The unit was not created: check the marked fields")
+    unit = OrgUnit(code=code, name=name.strip())
+    session.add(unit)
+    session.flush()
+    return unit
+
+
+def rename_unit(session: Session, unit: OrgUnit, name: str) -> None:
+    if problem := _unit_name_problem(name):
+        raise AccountError({"name": problem}, "The unit was not renamed")
+    unit.name = name.strip()
 
 
 def token_digest(token: str) -> str:
@@ -69,9 +208,16 @@ def token_digest(token: str) -> str:
 
 
 def issue_token(session: Session, user: User) -> str:
+    return new_token(session, user)[1]
+
+
+def new_token(session: Session, user: User) -> tuple[ApiToken, str]:
+    """A new API token: its row (holding only the SHA-256) and the plain token, which is never seen again."""
     token = secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=token_digest(token)))
-    return token
+    row = ApiToken(user_id=user.id, token_hash=token_digest(token))
+    session.add(row)
+    session.flush()
+    return row, token
 
 
 def user_for_token(session: Session, token: str) -> User | None:
@@ -80,3 +226,7 @@ def user_for_token(session: Session, token: str) -> User | None:
     if row is None or not row.user.active:
         return None
     return row.user
+
+
+def revoke_token(session: Session, token: ApiToken) -> None:
+    token.revoked = True
