@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, case as sql_case, false, func, literal, not_, or_, select, true
 from sqlalchemy.orm import Session
 
 from .definition import Transition
 from .guards import GUARDS
-from .models import Case, CaseEvent, OrgUnit, User
+from .models import Case, CaseEvent, DefinitionVersion, OrgUnit, User
 from .services import CaseService
 
 PER_PAGE = 20
@@ -45,16 +45,16 @@ class Page:
 
 # The guards that decide whether a step is offered (not the form guards), as SQL over the case row.
 # A guard missing here is checked in Python on every candidate instead: right, but slower.
-def _listed(field: str, username: str) -> ColumnElement[bool]:
-    """The username in a JSON list field (usernames hold no quotes, so the quoted name matches exactly)."""
-    return Case.data[field].as_string().contains(f'"{username}"', autoescape=True)
+def _not_listed(field: str, username: str) -> ColumnElement[bool]:
+    """The username not in a JSON list field (usernames hold no quotes: the quoted name matches exactly)."""
+    listed = func.coalesce(Case.data[field].as_string(), "")
+    return not_(listed.contains(f'"{username}"', autoescape=True))
 
 
 GUARD_SQL: dict[str, Callable[..., ColumnElement[bool]]] = {
     "actor_is_submitter": lambda user, **_: Case.submitter_id == user.id,
     "actor_is_not_submitter": lambda user, **_: Case.submitter_id != user.id,
-    "actor_not_listed": lambda user, field, **_: or_(Case.data[field].as_string().is_(None),
-                                                     not_(_listed(field, user.username))),
+    "actor_not_listed": lambda user, field, **_: _not_listed(field, user.username),
 }
 
 
@@ -85,9 +85,9 @@ def _step_condition(t: Transition, user: User) -> _Narrowing | None:
 def _narrowing(service: CaseService, session: Session, user: User, filters: Filters) -> _Narrowing:
     """SQL for 'some step of this case may be the user's now' over every definition version in use."""
     wanted, exact = [], True
-    versions = select(Case.definition_version).distinct()
+    versions = select(DefinitionVersion.version)  # every version a case was started on (small table)
     if filters.workflow:
-        versions = versions.where(Case.workflow == filters.workflow)
+        versions = versions.where(DefinitionVersion.key == filters.workflow)
     for version in session.scalars(versions):
         definition = service.workflows.definition(version, session)
         for state in definition.states.values():
@@ -95,7 +95,8 @@ def _narrowing(service: CaseService, session: Session, user: User, filters: Filt
                 continue
             steps = [_step_condition(t, user) for t in definition.transitions_from(state.name)
                      if t.trigger != "withdraw" and t.roles & user.roles]
-            steps = [s for s in steps if s is not None]
+            steps = list({str(s.condition.compile(compile_kwargs={"literal_binds": True})): s
+                          for s in steps if s is not None}.values())  # twin transitions (e.g. 附议) once
             if steps:
                 wanted.append(and_(Case.definition_version == version, Case.state == state.name,
                                    or_(*(s.condition for s in steps))))
@@ -120,10 +121,8 @@ def queue(service: CaseService, session: Session, user: User, filters: Filters =
         start = (page - 1) * per_page
         return Page(waiting[start:start + per_page], len(waiting), page, per_page, {"overdue": overdue})
     counted = query.order_by(None).subquery()
-    total = session.scalar(select(func.count()).select_from(counted)) or 0
-    overdue = 0
-    if today is not None:
-        overdue = session.scalar(select(func.count()).select_from(counted).where(counted.c.due_date < today)) or 0
+    late = func.coalesce(func.sum(sql_case((counted.c.due_date < today, 1), else_=0)), 0) if today else literal(0)
+    total, overdue = session.execute(select(func.count(), late).select_from(counted)).one()
     items = [c for c in session.scalars(query.limit(per_page).offset((page - 1) * per_page)) if offered(c)]
     return Page(items, total, page, per_page, {"overdue": overdue})
 
