@@ -7,6 +7,7 @@ form, every candidate is checked by the engine instead. Soonest due date first, 
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -46,9 +47,9 @@ class Page:
 # The guards that decide whether a step is offered (not the form guards), as SQL over the case row.
 # A guard missing here is checked in Python on every candidate instead: right, but slower.
 def _not_listed(field: str, username: str) -> ColumnElement[bool]:
-    """The username not in a JSON list field (usernames hold no quotes: the quoted name matches exactly)."""
+    """The username not in a JSON list field: its JSON text (as stored, escapes and all) is not in the list's."""
     listed = func.coalesce(Case.data[field].as_string(), "")
-    return not_(listed.contains(f'"{username}"', autoescape=True))
+    return not_(listed.contains(json.dumps(username), autoescape=True))
 
 
 GUARD_SQL: dict[str, Callable[..., ColumnElement[bool]]] = {

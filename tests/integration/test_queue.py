@@ -6,7 +6,8 @@ from datetime import date
 from people import PROPOSAL
 
 from workflow import worklists
-from workflow.models import Case
+from workflow.accounts import create_user
+from workflow.models import Case, User
 
 
 def _walk(service, users, steps):
@@ -18,11 +19,16 @@ def _walk(service, users, steps):
 
 def test_queue_matches_the_engine_for_everyone(service, people):
     users, _ = people
+    with service.db.transaction() as session:  # a name in Chinese: stored escaped in the JSON of seconders
+        create_user(session, "张三", "password-123", ["representative"], "HQ", "张三")
+    with service.db.read() as session:
+        users["张三"] = session.query(User).filter_by(username="张三").one()
     accept = ("accept", "zhao", {"lead_unit": "HQ"})
     paths = [
         [],                                                           # a draft: nobody's but zhang's (submit)
         [("submit", "zhang", {})],                                    # seconding: wang, liu
         [("submit", "zhang", {}), ("second", "wang", {})],            # seconding: liu only
+        [("submit", "zhang", {}), ("second", "张三", {})],             # seconding: not 张三 again
         [("submit", "zhang", {}), ("second", "wang", {}), ("second", "liu", {})],  # committee
         [("submit", "zhang", {}), ("second", "wang", {}), ("second", "liu", {}), accept],  # HQ head
         [("submit", "zhang", {}), ("second", "wang", {}), ("second", "liu", {}),
