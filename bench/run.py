@@ -18,6 +18,7 @@ def main() -> None:
     t = run("bench_transitions.py")
     p = run("bench_pdf.py")
     d = run("bench_definitions.py")
+    w = run("bench_web.py")
     print("UnionFlow benchmarks")
     print(f"  proposal transitions/s (service layer, SQLite WAL synchronous=FULL, history + hash chain, no PDF): "
           f"{t['transitions_per_s']} ({t['transitions']} transitions)")
@@ -35,6 +36,17 @@ def main() -> None:
           f"(+ {d['build_machines_ms']} ms machines, {d['import_ms']} ms imports)")
     print(f"  memory to load definitions:                               {d['python_peak_kb']} KB Python peak, "
           f"{d['rss_growth_mb']} MB RSS growth")
+    print(f"Web app under gunicorn (4 workers), {w['cases']:,} cases and {w['events']:,} events in SQLite:")
+    for key, name in (("queue_committee", "待办 queue page, committee member"),
+                      ("queue_representative", "待办 queue page, representative"), ("case_page", "case page")):
+        q = w[key]
+        items = f" ({q['items']} cases waiting)" if "items" in q else ""
+        print(f"  {name + ':':<56}median {q['median_ms']} ms, p95 {q['p95_ms']} ms{items} (target p95 <= 50 ms)"
+              if key != "case_page" else f"  {name + ':':<56}median {q['median_ms']} ms, p95 {q['p95_ms']} ms")
+    a = w["approvals"]
+    print(f"  approvals (附议) over HTTP, {a['clients']} clients, distinct cases: {a['per_s']}/s "
+          f"(target >= 300/s), median {a['median_ms']} ms, p95 {a['p95_ms']} ms (target <= 60 ms), "
+          f"{a['errors']} errors of {a['count']}")
 
 
 if __name__ == "__main__":
