@@ -81,7 +81,7 @@ class Case(Base):
     state: Mapped[str] = mapped_column(String(64), index=True)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     version: Mapped[int] = mapped_column(default=1)
-    submitter_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    submitter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
     due_date: Mapped[date | None]
     head_hash: Mapped[str] = mapped_column(String(64), default="")
@@ -117,6 +117,8 @@ class CaseEvent(Base):
 
 
 Index("ix_case_events_actor", CaseEvent.actor_id)
+# "My requests", and the queue's steps that only the submitter may take (submit, evaluate ...) by state.
+Index("ix_cases_submitter_state", Case.submitter_id, Case.state)
 
 
 class Document(Base):
