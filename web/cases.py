@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from workflow import diagram
 from workflow.display import acting_role, data_text
-from workflow.engine import ActionRefused, InvalidData, NotOpen
+from workflow.engine import SAVE_DRAFT, InvalidData, NotOpen
 from workflow.models import Case, Document
 from workflow.services import Conflict, NotFound
 
@@ -46,7 +46,8 @@ def case_page(case: Case, errors: dict[str, dict[str, str]] | None = None,
             values = posted["values"]
         forms.append({"action": action, "values": values, "errors": (errors or {}).get(action.trigger, {}),
                       "comment": posted.get("comment", "") if posted and posted.get("trigger") == action.trigger else ""})
-    return render_template("cases/show.html", case=case, definition=definition,
+    drafting = case.state == definition.initial and case.submitter_id == user.id
+    return render_template("cases/show.html", case=case, definition=definition, drafting=drafting,
                            data=data_text(definition, case.data, service().units(session())), forms=forms,
                            timeline=timeline, documents=documents, units=service().units(session()),
                            read_only="auditor" in user.roles and not actions), status
@@ -62,7 +63,7 @@ def act(case_id: int, trigger: str) -> BaseResponse | tuple[str, int]:
     user = signed_in()
     case = service().get_case(session(), case_id, user)
     version = request.form.get("version", type=int)
-    fields = next((a.fields for a in service().actions_for(session(), case, user) if a.trigger == trigger), ())
+    fields = service().workflows.engine(case.definition_version, session()).form_fields(case.state, trigger)
     values = posted_values(fields, request.form)
     comment = request.form.get("comment", "")
     try:
@@ -75,8 +76,12 @@ def act(case_id: int, trigger: str) -> BaseResponse | tuple[str, int]:
         return redirect(url_for("cases.show", case_id=case_id))
     except InvalidData as refused:
         flash(message(refused), "danger")
-        posted = {"trigger": trigger, "values": values, "comment": comment}
-        return case_page(case, {trigger: refused.fields}, posted, status=422)
+        shown = trigger  # the form to show again with its messages; a draft is saved from the first step's form
+        if trigger == SAVE_DRAFT:
+            shown = next((a.trigger for a in service().actions_for(session(), case, user)
+                          if a.trigger != "withdraw"), trigger)
+        posted = {"trigger": shown, "values": values, "comment": comment}
+        return case_page(case, {shown: refused.fields}, posted, status=422)
     flash(_("已完成「%(action)s」", action=label(performed.record.label)), "success")
     return redirect(url_for("cases.show", case_id=case_id))
 

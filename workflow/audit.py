@@ -132,7 +132,7 @@ def _replay(workflows: Workflows, definition: Definition, case: Case, events: li
     for event in events[1:]:
         view = CaseView(state, data, submitter, case.unit.code if case.unit else None, due)
         actor = Actor(event.actor_username, roles=frozenset(event.actor_roles), unit=event.actor_unit)
-        fields = {f.name for t in definition.transitions_from(state, event.trigger) for f in t.fields}
+        fields = {f.name for f in engine.form_fields(state, event.trigger)}
         form = {k: v for k, v in event.changes.items() if k in fields}
         try:
             record = engine.fire(view, event.trigger, actor, form, event.comment, today=event.at.date(), units=units)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from . import forms
 from .definition import Definition, Field
+from .engine import SAVE_DRAFT, SAVE_DRAFT_LABEL
 from .roles import role_label
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -53,12 +54,14 @@ def acting_role(definition: Definition, trigger: str, roles: list[str] | frozens
             shared = sorted(t.roles & set(roles))
             if shared:
                 return role_label(shared[0])
-    return "申请人" if trigger in ("create", "withdraw") else "、".join(role_label(r) for r in sorted(roles))
+    return "申请人" if trigger in ("create", "withdraw", SAVE_DRAFT) else "、".join(role_label(r) for r in sorted(roles))
 
 
 def action_label(definition: Definition, trigger: str) -> str:
     if trigger == "create":
         return "创建草稿"
+    if trigger == SAVE_DRAFT:
+        return SAVE_DRAFT_LABEL.zh
     for t in definition.transitions:
         if t.trigger == trigger:
             return t.label.zh

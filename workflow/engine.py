@@ -12,7 +12,7 @@ a trigger (the first whose guards pass fires, in definition order).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import partial
 from typing import Any
@@ -24,6 +24,10 @@ from .actor import Actor
 from .definition import Definition, Field, Label, Transition
 from .guards import EFFECTS, GUARDS, GuardContext
 from .roles import role_label
+
+
+SAVE_DRAFT = "save_draft"
+SAVE_DRAFT_LABEL = Label("保存草稿", "Save draft")
 
 
 class ActionRefused(Exception):
@@ -111,8 +115,22 @@ class Engine:
                 actions[t.trigger] = Action(t.trigger, t.label, t.fields, t.comment_required)
         return list(actions.values())
 
+    def draft_fields(self) -> tuple[Field, ...]:
+        """The fields of the first step out of the initial state, none required: what a draft may hold."""
+        steps = [t for t in self.definition.transitions_from(self.definition.initial) if t.trigger != "withdraw"]
+        return tuple(replace(f, required=False) for f in (steps[0].fields if steps else ()))
+
+    def form_fields(self, state: str, trigger: str) -> tuple[Field, ...]:
+        """The fields the form of this step has (the same for every transition of one trigger and source)."""
+        if trigger == SAVE_DRAFT:
+            return self.draft_fields()
+        steps = self.definition.transitions_from(state, trigger)
+        return steps[0].fields if steps else ()
+
     def fire(self, case: CaseView, trigger: str, actor: Actor, data: Mapping[str, Any] | None = None,
              comment: str | None = None, *, today: date, units: Mapping[str, str]) -> TransitionRecord:
+        if trigger == SAVE_DRAFT:
+            return self._save_draft(case, actor, data, comment, today, units)
         candidates = self.definition.transitions_from(case.state, trigger)
         if not candidates:
             state = self.definition.states[case.state].label
@@ -138,6 +156,21 @@ class Engine:
         if run.chosen is None:
             raise self._form_refusal(permitted[-1], run)
         return self._record(run.chosen, case, run, (comment or "").strip(), today)
+
+    def _save_draft(self, case: CaseView, actor: Actor, data: Mapping[str, Any] | None, comment: str | None,
+                    today: date, units: Mapping[str, str]) -> TransitionRecord:
+        """The generic verb every definition has: the author keeps editing a draft (a step that stays put)."""
+        if case.state != self.definition.initial:
+            raise NotOpen("只有草稿可以保存修改", "Only a draft can be saved")
+        if actor.username != case.submitter:
+            raise Forbidden("只有起草人可以修改草稿", "Only the author may edit a draft")
+        try:
+            form = forms.validate(self.draft_fields(), data or {}, today=today, units=units, comment=comment)
+        except forms.FormErrors as exc:
+            raise InvalidData("提交的数据有误，请按提示修改", "Invalid data", fields=exc.fields) from None
+        written = {k: v for k, v in form.items() if case.data.get(k) != v}
+        return TransitionRecord(SAVE_DRAFT, SAVE_DRAFT_LABEL, case.state, case.state, written,
+                                {**case.data, **form}, (comment or "").strip(), (), case.due_date)
 
     # -- pytransitions callbacks -----------------------------------------------------------------
 

@@ -8,7 +8,7 @@ the case's version and commits the state, the event and the document links toget
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from . import forms
 from .accounts import actor_of
-from .actor import Actor
 from .db import Database
 from .definition import Definition
 from .documents import CaseSnapshot, DocumentIssuer, Issued, Opinion
@@ -116,8 +115,7 @@ class CaseService:
         if not user.roles & definition.start_roles:
             raise Forbidden(f"您的角色不能发起「{definition.label.zh}」", f"You may not start '{definition.label.en}'")
         now = self.clock()
-        draft_fields = tuple(replace(f, required=False)
-                             for t in definition.transitions_from(definition.initial) for f in t.fields)
+        draft_fields = self.workflows.engine(definition.version).draft_fields()
         with self.db.read() as session:
             try:
                 clean = forms.validate(draft_fields, data or {}, today=now.date(), units=self.lazy_units(session))

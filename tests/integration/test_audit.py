@@ -2,8 +2,6 @@
 reordered event, and a history whose hashes were recomputed but whose steps the process never allowed."""
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import pytest
 from sqlalchemy import delete, select, update

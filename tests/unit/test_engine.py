@@ -188,3 +188,23 @@ def test_the_shared_machine_is_left_clean_after_a_refusal(engine):
     walk.fire("second", wang)
     walk.refused("second", wang)
     assert engine.machine.models == []
+
+
+def test_save_draft_is_the_authors_own_and_only_in_draft(engine):
+    draft = CaseView("draft", {"title": "初稿"}, proposer.username, "CJ1")
+    record = engine.fire(draft, "save_draft", proposer, {"title": "改稿", "category": "welfare"}, today=TODAY,
+                         units=UNITS)
+    assert (record.source, record.dest) == ("draft", "draft")
+    assert record.changes == {"title": "改稿", "category": "welfare"} and record.documents == ()
+    assert engine.form_fields("draft", "save_draft") == engine.draft_fields()
+    assert not any(f.required for f in engine.draft_fields())
+    with pytest.raises(ActionRefused) as other:
+        engine.fire(draft, "save_draft", wang, {"title": "别人改的"}, today=TODAY, units=UNITS)
+    assert other.value.status == 403
+    with pytest.raises(ActionRefused) as wrong:
+        engine.fire(draft, "save_draft", proposer, {"category": "nonsense"}, today=TODAY, units=UNITS)
+    assert wrong.value.status == 422 and "category" in wrong.value.fields
+    submitted = CaseView("seconding", PROPOSAL, proposer.username, "CJ1")
+    with pytest.raises(ActionRefused) as late:
+        engine.fire(submitted, "save_draft", proposer, {"title": "提交后再改"}, today=TODAY, units=UNITS)
+    assert late.value.status == 409

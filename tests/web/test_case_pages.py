@@ -106,3 +106,24 @@ def test_error_pages_are_chinese_in_the_layout(web):
     assert "工会流程平台" in missing.get_data(as_text=True)
     assert zhang.get("/no/such/page").status_code == 404
     assert zhang.post("/cases/abc/actions/x").status_code == 404
+
+
+def test_a_draft_is_edited_and_saved_again_before_it_is_submitted(web, service):
+    from workflow.audit import verify
+    zhang, wang = web("zhang"), web("wang")
+    case_id = _case_id(zhang.post("/start/proposal", {"title": "初稿标题", "intent": "draft"}))
+    page = zhang.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "save_draft" in page and 'value="初稿标题"' in page  # the submit form, prefilled, can save again
+    saved = _act(zhang, case_id, "save_draft", {"title": "修改后的标题", "reason": "补充了案由。"})
+    assert saved.status_code == 302
+    page = zhang.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "修改后的标题" in page and "补充了案由" in page and "保存草稿" in page
+    too_long = _act(zhang, case_id, "save_draft", {"title": "长" * 101})
+    assert too_long.status_code == 422 and "不能超过 100 个字符" in too_long.get_data(as_text=True)
+    version = _version(zhang.get(f"/cases/{case_id}").get_data(as_text=True))
+    assert wang.post(f"/cases/{case_id}/actions/save_draft", {"title": "别人改的", "version": version}).status_code == 403
+    assert _act(zhang, case_id, "submit", {**PROPOSAL}).status_code == 302
+    assert _act(zhang, case_id, "save_draft", {"title": "提交后再改"}).status_code == 302  # refused: shown on reload
+    assert "提交后再改" not in zhang.get(f"/cases/{case_id}").get_data(as_text=True)
+    with service.db.read() as session:
+        assert verify(session, service.store, service.workflows, [case_id]).ok  # the audit replays the edits
