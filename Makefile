@@ -1,4 +1,5 @@
 # UnionFlow: `make run` sets everything up and serves the app; `make test` sets up and runs every test.
+# `make translations` re-extracts the UI's messages and updates the English catalogue (README § Translations).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -6,6 +7,11 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
+PYBABEL := $(BIN)/pybabel
+# The English catalogue: the .po is the source (in git), the .mo is compiled from it (not in git).
+CATALOGUE := translations/en/LC_MESSAGES/messages
+# What marks a UI string (pybabel's defaults, such as N_, come on top); tests/web/test_i18n.py extracts with these.
+BABEL_KEYWORDS := -k _ -k gettext -k lazy_gettext -k ngettext:1,2
 
 # Debian packages: CJK fonts and HarfBuzz's subsetter for fast PDFs (DESIGN §6), graphviz for diagrams,
 # poppler for reading PDFs back in tests, PostgreSQL 15 for the second database of the suite,
@@ -13,15 +19,15 @@ PORT ?= 5000
 RUN_DEBS := fonts-noto-cjk fonts-arphic-ukai libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 graphviz
 TEST_DEBS := $(RUN_DEBS) poppler-utils postgresql-15 chromium
 
-.PHONY: run test bench debs-run debs-test venv db clean
+.PHONY: run test bench debs-run debs-test venv db clean translations
 
-run: debs-run venv db
+run: debs-run venv $(CATALOGUE).mo db
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: debs-test venv
+test: debs-test venv $(CATALOGUE).mo
 	$(BIN)/python -m pytest -n auto -p no:cacheprovider
 
-bench: debs-test venv
+bench: debs-test venv $(CATALOGUE).mo
 	$(BIN)/python bench/run.py
 
 db: venv
@@ -36,6 +42,18 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
+# The compiled catalogue Flask-Babel reads; rebuilt whenever the .po changes (after the venv is ready).
+$(CATALOGUE).mo: $(CATALOGUE).po | venv
+	$(PYBABEL) compile -d translations --statistics
+
+# For developers, after adding or changing a UI string: re-extract, merge into the .po, then translate the new
+# (empty or fuzzy) entries there; tests/web/test_i18n.py fails until every one is translated.
+translations: venv
+	$(PYBABEL) extract -F babel.cfg $(BABEL_KEYWORDS) --project=UnionFlow --version=0.1.0 \
+		-o translations/messages.pot .
+	$(PYBABEL) update -i translations/messages.pot -d translations --ignore-obsolete
+	$(PYBABEL) compile -d translations --statistics
+
 debs-run:
 	@bash scripts/ensure-debs.sh $(RUN_DEBS)
 
@@ -43,4 +61,4 @@ debs-test:
 	@bash scripts/ensure-debs.sh $(TEST_DEBS)
 
 clean:
-	rm -rf $(VENV) instance test-artifacts
+	rm -rf $(VENV) instance test-artifacts $(CATALOGUE).mo

@@ -112,7 +112,7 @@ def new_user() -> Response | str | tuple[str, int]:
     except AccountError as error:
         refused = error
     except IntegrityError:  # the same username, created at the same moment by another administrator
-        refused = AccountError({"username": f"用户名已存在：{values['username']}"})
+        refused = AccountError({"username": _("用户名已存在：%(username)s", username=values["username"])})
     else:
         flash(_("已创建用户 %(name)s（%(username)s）", name=values["display_name"], username=values["username"]),
               "success")
@@ -220,7 +220,7 @@ def new_unit() -> Response | tuple[str, int]:
             create_unit(db_session, values["code"], values["name"])
     except (AccountError, IntegrityError) as error:  # IntegrityError: the same code at the same moment
         refused = error if isinstance(error, AccountError) else AccountError(
-            {"code": f"单位代码已存在：{values['code']}"})
+            {"code": _("单位代码已存在：%(code)s", code=values["code"])})
         flash(_("单位未创建，请按提示修改"), "danger")
         return _units_page(refused.status, values, refused.fields)
     flash(_("已创建单位 %(name)s（%(code)s）", name=values["name"], code=values["code"]), "success")

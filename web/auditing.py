@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Response, render_template, request
+from flask_babel import gettext as _
+
 from workflow import worklists
 from workflow.audit import verify
 from workflow.dossier import build_dossier
@@ -34,7 +36,7 @@ def _day(name: str) -> tuple[date | None, str | None]:
     try:
         return date.fromisoformat(raw), None
     except ValueError:
-        return None, "日期格式应为 YYYY-MM-DD"
+        return None, _("日期格式应为 YYYY-MM-DD")
 
 
 def _criteria() -> tuple[worklists.Search, dict[str, str]]:
@@ -42,7 +44,7 @@ def _criteria() -> tuple[worklists.Search, dict[str, str]]:
     until, until_error = _day("until")
     errors = {k: v for k, v in (("since", since_error), ("until", until_error)) if v}
     if since and until and since > until:
-        errors["until"] = "结束日期不能早于开始日期"
+        errors["until"] = _("结束日期不能早于开始日期")
     criteria = worklists.Search(number=request.args.get("number") or None,
                                 workflow=request.args.get("workflow") or None,
                                 state=request.args.get("state") or None, since=since, until=until,

@@ -6,6 +6,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Flask, g, request
+from flask_babel import gettext
 from flask_login import LoginManager, UserMixin, current_user as web_user
 from sqlalchemy.orm import Session
 
@@ -14,6 +15,7 @@ from workflow.engine import ActionRefused, Forbidden
 from workflow.models import User
 from workflow.signin import user_for_session
 
+from .i18n import N_
 from .security import csrf
 from .services import session
 
@@ -82,5 +84,6 @@ def role_required(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "login.login"
-    login_manager.login_message = "请先登录"
+    login_manager.login_message = N_("请先登录")
+    login_manager.localize_callback = gettext
     login_manager.login_message_category = "warning"

@@ -10,18 +10,20 @@ from werkzeug.exceptions import HTTPException
 
 from workflow.engine import ActionRefused
 
+from .i18n import N_
+
 log = logging.getLogger(__name__)
 
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
          409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid", 429: "too_many_requests",
          500: "internal_error"}
-MESSAGES = {
-    400: "请求格式错误", 401: "请先登录", 403: "您没有权限执行此操作", 404: "请求的内容不存在",
-    405: "不支持该请求方法", 409: "操作冲突", 413: "提交的内容过大", 415: "请以 JSON 格式提交", 422: "提交的数据有误",
-    429: "请求过于频繁，请稍后再试", 500: "服务器内部错误，请稍后重试",
+MESSAGES = {  # N_: in the catalogue, so the error page's heading follows the language; the API keeps 中文
+    400: N_("请求格式错误"), 401: N_("请先登录"), 403: N_("您没有权限执行此操作"), 404: N_("请求的内容不存在"),
+    405: N_("不支持该请求方法"), 409: N_("操作冲突"), 413: N_("提交的内容过大"), 415: N_("请以 JSON 格式提交"),
+    422: N_("提交的数据有误"), 429: N_("请求过于频繁，请稍后再试"), 500: N_("服务器内部错误，请稍后重试"),
 }
-CSRF_MESSAGE = ("页面已过期或缺少安全令牌，请刷新页面后重新提交", "The page has expired or lacks its security token; "
-                "reload it and submit again")
+CSRF_MESSAGE = (N_("页面已过期或缺少安全令牌，请刷新页面后重新提交"),
+                "The page has expired or lacks its security token; reload it and submit again")
 
 
 def _wants_json() -> bool:
