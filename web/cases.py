@@ -10,14 +10,14 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from workflow import diagram
-from workflow.display import acting_role, data_text
+from workflow.display import data_text
 from workflow.engine import SAVE_DRAFT, InvalidData, NotOpen
 from workflow.models import Case, Document
 from workflow.services import Conflict, NotFound
 
 from .auth import current_user as signed_in_or_api, signed_in
 from .fields import posted_values
-from .i18n import label, message, step_label
+from .i18n import acting_role, label, lang, message, step_label
 from .pages import page_blueprint
 from .services import service, session
 
@@ -48,7 +48,7 @@ def case_page(case: Case, errors: dict[str, dict[str, str]] | None = None,
                       "comment": posted.get("comment", "") if posted and posted.get("trigger") == action.trigger else ""})
     drafting = case.state == definition.initial and case.submitter_id == user.id
     return render_template("cases/show.html", case=case, definition=definition, drafting=drafting,
-                           data=data_text(definition, case.data, service().units(session())), forms=forms,
+                           data=data_text(definition, case.data, service().units(session()), lang()), forms=forms,
                            timeline=timeline, documents=documents, units=service().units(session()),
                            read_only="auditor" in user.roles and not actions), status
 

@@ -5,14 +5,12 @@ translations/en/LC_MESSAGES/messages.po (compiled to .mo by the Makefile; `make 
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, session
 from flask_babel import Babel, get_locale, gettext
 
-from workflow import forms
-from workflow.display import value_text
+from workflow import display
 from workflow.roles import role_label
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
@@ -48,48 +46,6 @@ def role_name(role: str) -> str:
     return role_label(role, lang())
 
 
-def acting_role(definition: Any, trigger: str, roles: Any) -> str:
-    """workflow.display.acting_role in the current language: the role that let someone take the step."""
-    for t in definition.transitions:
-        if t.trigger == trigger:
-            shared = sorted(t.roles & set(roles))
-            if shared:
-                return role_name(shared[0])
-    if trigger in ("create", "withdraw"):
-        return gettext("申请人")
-    return (", " if lang() == "en" else "、").join(role_name(r) for r in sorted(roles))
-
-
-def case_data(definition: Any, rows: list[dict[str, Any]], data: Mapping[str, Any],
-              units: Mapping[str, str]) -> list[dict[str, Any]]:
-    """The rows of workflow.display.data_text, their labels and values in the current language."""
-    if lang() != "en":
-        return rows
-    fields = {f.name: f for f in definition.fields()}
-    shown = []
-    for row in rows:
-        f = fields.get(row["key"])
-        if f is None:
-            shown.append(row)
-            continue
-        value = data.get(row["key"])
-        if value is None or value == "" or value == []:
-            text = "—"
-        elif f.type == "choice":
-            text = f.choice_label(value, "en") or f.choice_label(value) or str(value)
-        elif f.type == "units":
-            text = ", ".join(units.get(code, code) for code in value)
-        elif f.type == "date":
-            day = forms.to_date(value)
-            text = day.isoformat() if day else "—"
-        elif f.type == "boolean":
-            text = gettext("是") if value else gettext("否")
-        else:
-            text = value_text(f, value, units)
-        shown.append({**row, "label": label(f.label), "value": text})
-    return shown
-
-
 def error_heading(message: str, message_en: str = "") -> str:
     """An error page's heading in the current language: our own messages (web/errors.py) from the catalogue,
     a refusal by its message_en, else the Chinese."""
@@ -107,7 +63,7 @@ def init_app(app: Flask, translations: str) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = translations
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals.update(label=label, lang=lang, step_label=step_label, LANGUAGES=LANGUAGES,
-                                 role_name=role_name, acting_role=acting_role, case_data=case_data,
+                                 role_name=role_name,
                                  error_heading=error_heading)
 
 
@@ -118,9 +74,9 @@ def message(refused: Any) -> str:
 
 def step_label(definition: Any, trigger: str) -> str:
     """The name of a step in a case's history, in the current language."""
-    if trigger == "create":
-        return gettext("创建草稿")
-    for t in definition.transitions:
-        if t.trigger == trigger:
-            return label(t.label)
-    return trigger
+    return display.action_label(definition, trigger, lang())
+
+
+def acting_role(definition: Any, trigger: str, roles: Any) -> str:
+    """The role that let someone take the step, in the current language."""
+    return display.acting_role(definition, trigger, roles, lang())

@@ -23,46 +23,54 @@ def chinese_date(day: date | None) -> str:
     return "—" if day is None else f"{day.year}年{day.month}月{day.day}日"
 
 
-def value_text(f: Field, value: Any, units: Mapping[str, str]) -> str:
+def value_text(f: Field, value: Any, units: Mapping[str, str], lang: str = "zh") -> str:
     if value is None or value == "" or value == []:
         return "—"
     if f.type == "choice":
-        return f.choice_label(value) or str(value)
+        return f.choice_label(value, lang) or f.choice_label(value) or str(value)
     if f.type == "unit":
         return units.get(value, value)
     if f.type == "units":
-        return "、".join(units.get(code, code) for code in value)
+        return (", " if lang == "en" else "、").join(units.get(code, code) for code in value)
     if f.type == "date":
-        return chinese_date(forms.to_date(value))
+        day = forms.to_date(value)
+        return day.isoformat() if lang == "en" and day else chinese_date(day)
     if f.type == "boolean":
-        return "是" if value else "否"
+        return WORDS[lang]["yes" if value else "no"]
     if f.type == "decimal":
         return f"{float(value):,.2f}"
     return str(value)
 
 
-def data_text(definition: Definition, data: Mapping[str, Any], units: Mapping[str, str]) -> list[dict[str, Any]]:
+WORDS = {"zh": {"yes": "是", "no": "否", "applicant": "申请人", "create": "创建草稿", "and": "、"},
+         "en": {"yes": "Yes", "no": "No", "applicant": "Applicant", "create": "Draft created", "and": ", "}}
+
+
+def data_text(definition: Definition, data: Mapping[str, Any], units: Mapping[str, str],
+              lang: str = "zh") -> list[dict[str, Any]]:
     """The case's fields in definition order, as display text."""
-    return [{"key": f.name, "label": f.label.zh, "value": value_text(f, data[f.name], units), "long": f.type == "text"}
-            for f in definition.fields() if f.name in data]
+    return [{"key": f.name, "label": f.label.get(lang), "value": value_text(f, data[f.name], units, lang),
+             "long": f.type == "text"} for f in definition.fields() if f.name in data]
 
 
-def acting_role(definition: Definition, trigger: str, roles: list[str] | frozenset[str]) -> str:
+def acting_role(definition: Definition, trigger: str, roles: list[str] | frozenset[str], lang: str = "zh") -> str:
     """The capacity in which someone acted: the role that let them take the step."""
     for t in definition.transitions:
         if t.trigger == trigger:
             shared = sorted(t.roles & set(roles))
             if shared:
-                return role_label(shared[0])
-    return "申请人" if trigger in ("create", "withdraw", SAVE_DRAFT) else "、".join(role_label(r) for r in sorted(roles))
+                return role_label(shared[0], lang)
+    if trigger in ("create", "withdraw", SAVE_DRAFT):
+        return WORDS[lang]["applicant"]
+    return WORDS[lang]["and"].join(role_label(r, lang) for r in sorted(roles))
 
 
-def action_label(definition: Definition, trigger: str) -> str:
+def action_label(definition: Definition, trigger: str, lang: str = "zh") -> str:
     if trigger == "create":
-        return "创建草稿"
+        return WORDS[lang]["create"]
     if trigger == SAVE_DRAFT:
-        return SAVE_DRAFT_LABEL.zh
+        return SAVE_DRAFT_LABEL.get(lang)
     for t in definition.transitions:
         if t.trigger == trigger:
-            return t.label.zh
+            return t.label.get(lang)
     return trigger

@@ -156,7 +156,7 @@ def test_main_pages_in_english(app, web, api, service):
     assert "Process diagram" in shown and "Documents" in shown and "Step 1" in shown
     assert "(Workers&#39; representative)" in shown or "(Workers' representative)" in shown  # the acting role
     assert "(Proposal committee)" in shown and "Title" in shown  # the role and a field label, in English
-    assert "Due: " in shown and "Requester: " in shown
+    assert "Due: " in shown and "Applicant: " in shown
 
 
 def test_forms_flashes_and_refusals_in_english(app, web, api):
@@ -164,7 +164,7 @@ def test_forms_flashes_and_refusals_in_english(app, web, api):
     draft = zhang.post("/start/proposal", {"intent": "draft", "title": "关于食堂的提案"})
     assert draft.status_code == 302
     page = zhang.get(draft.headers["Location"]).get_data(as_text=True)
-    assert "Draft saved: TA-" in page and "Draft created" in page and "(Requester)" in page
+    assert "Draft saved: TA-" in page and "Draft created" in page and "(Applicant)" in page
     refused = zhang.post("/password", {"current_password": "password-123", "new_password": "new-password-1",
                                        "new_password_again": "other-password-1"})
     assert refused.status_code == 422 and "The two new passwords do not match" in refused.get_data(as_text=True)
