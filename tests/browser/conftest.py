@@ -46,8 +46,15 @@ START_TIMEOUT = 60.0  # seconds for gunicorn to answer
 TIMEOUT_MS = 10_000  # Playwright's default wait (30 s) is long for a failing test
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "long: a long test, run first (under xdist it then starts at once instead "
+                                       "of after the short ones and ending the run alone)")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test in this folder `browser`; skip them all when Debian's chromium is not installed."""
+    """Mark every test in this folder `browser`; skip them all when Debian's chromium is not installed.
+    Tests marked `long` go first (a stable sort: the order is otherwise pytest's, the same on every worker)."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
     missing = pytest.mark.skip(reason=f"{CHROMIUM} not found: install Debian's chromium "
                                       "(bash scripts/ensure-debs.sh chromium; never `playwright install`)")
     for item in items:
