@@ -4,3 +4,11 @@ document.addEventListener("submit", (event) => {
   const button = event.target.querySelector("button[type=submit]:not([name])");
   if (button) { window.setTimeout(() => { button.disabled = true; }, 0); }
 });
+document.addEventListener("submit", (event) => {
+  // A step that cannot be undone (撤回) asks first; the text comes from the page, in its language.
+  const button = event.submitter;
+  if (button && button.dataset.confirm && !window.confirm(button.dataset.confirm)) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+}, true);

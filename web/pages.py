@@ -6,9 +6,10 @@ from datetime import date
 from flask import Blueprint, Flask, current_app, request
 from flask_login import login_required
 
-from workflow.display import local
+from workflow.display import chinese_date, local
 from workflow.models import Case, utcnow
 
+from .i18n import lang
 from .services import service, session
 
 
@@ -39,6 +40,7 @@ def definition_of(case: Case):  # noqa: ANN201 (the Definition of the case's ver
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(definition_of=definition_of, case_final=lambda c: definition_of(c).states[c.state].final)
     app.jinja_env.filters["local"] = lambda moment: local(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
+    app.jinja_env.filters["day"] = lambda day: day.isoformat() if lang() == "en" else chinese_date(day)
 
     @app.context_processor
     def _globals() -> dict[str, object]:

@@ -36,4 +36,5 @@ def svg(definition: Definition, current: str | None = None, taken: list[tuple[st
     for attrs in (drawing.graph_attr, drawing.node_attr, drawing.edge_attr):
         attrs["fontname"] = FONT
     drawing.graph_attr["rankdir"] = "LR"
+    drawing.graph_attr["label"] = ""  # the page names the process; a caption in the graph reads like an arrow's
     return drawing.draw(None, format="svg", prog="dot")
