@@ -61,10 +61,8 @@ def show(case_id: int) -> tuple[str, int]:
 @bp.post("/cases/<int:case_id>/actions/<trigger>")
 def act(case_id: int, trigger: str) -> BaseResponse | tuple[str, int]:
     user = signed_in()
-    case = service().get_case(session(), case_id, user)
     version = request.form.get("version", type=int)
-    fields = service().workflows.engine(case.definition_version, session()).form_fields(case.state, trigger)
-    values = posted_values(fields, request.form)
+    values = posted_values(service().form_fields(session(), case_id, trigger), request.form)
     comment = request.form.get("comment", "")
     try:
         if version is None:
@@ -76,6 +74,7 @@ def act(case_id: int, trigger: str) -> BaseResponse | tuple[str, int]:
         return redirect(url_for("cases.show", case_id=case_id))
     except InvalidData as refused:
         flash(message(refused), "danger")
+        case = service().get_case(session(), case_id, user)
         shown = trigger  # the form to show again with its messages; a draft is saved from the first step's form
         if trigger == SAVE_DRAFT:
             shown = next((a.trigger for a in service().actions_for(session(), case, user)
