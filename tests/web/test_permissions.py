@@ -1,0 +1,650 @@
+"""Who may use which route: every endpoint of the app for every role of DESIGN §1 and signed out, the CSRF
+token on every form, and no change of state on any GET (nor HEAD).
+
+PERMISSIONS declares, for every endpoint in `app.url_map`, who may use it; a route without a declaration fails
+test_the_table_covers_every_endpoint. PROBES are the requests that exercise each endpoint and method, with real
+ids: a proposal filed by a representative and submitted (征集附议), one already assigned to 后勤保障部 (办理中),
+a draft, their PDFs, a user, a unit, an API token.
+
+The personas are one user per role (the cast of tests/people.py, and the roles it lacks made here), the
+representative who filed the cases (`submitter`) and `anonymous` (signed out). Expected answers:
+
+- pages: the allowed status (200, or the redirect the route makes) for an allowed persona; 403 with a Chinese
+  error page in the site's layout for a signed-in persona without the right; 302 to /login when signed out;
+- API (/api/v1, Bearer token, and the browser's session cookie): 401 without a token, 403 without the right,
+  both as the JSON error body of DESIGN §5.
+
+Every refused POST is checked against the whole database (every row of every table, and the stored files) before
+and after. An allowed POST acts on a target made for it (a fresh case, user, unit, token), so that no check
+depends on another: the big matrix shares one SQLite world per module (and xdist worker), which keeps it fast
+(argon2 makes every sign-in and every password cost ~25 ms, WeasyPrint every PDF ~1 s). A smaller matrix runs
+on PostgreSQL. Bugs found here are in KNOWN_BUGS: their tests are strict xfails until the app is fixed.
+"""
+from __future__ import annotations
+
+import itertools
+import re
+import weakref
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from people import PROPOSAL, Browser, seed
+from workflow.accounts import create_unit, create_user, deactivate_user, issue_token, new_token
+from workflow.models import ApiToken, Base, Document, OrgUnit, User
+from workflow.roles import ROLES
+from workflow.services import CaseService
+
+# -- who is who ----------------------------------------------------------------------------------------------
+
+PERSONAS = ("anonymous", "submitter", *ROLES)
+SIGNED_IN_PERSONAS = PERSONAS[1:]
+PASSWORD = "password-123"
+# One user per role (DESIGN §1); `submitter` is the representative who filed the cases below.
+USERNAMES = {
+    "submitter": "zhang", "member": "li", "representative": "wang", "proposal_committee": "zhao",
+    "department_head": "zhou", "grassroots_union": "gao", "union_chair": "huang", "union_committee": "lin",
+    "audit_committee": "he", "election_committee": "ma", "finance": "luo", "auditor": "song", "admin": "boss",
+}
+# The roles the cast of tests/people.py lacks; units from tests/people.py.
+EXTRA_USERS = {
+    "gao": ("高静", "CJ1", ["grassroots_union"]), "huang": ("黄海", "GH", ["union_chair"]),
+    "lin": ("林涛", "GH", ["union_committee"]), "he": ("何平", "GH", ["audit_committee"]),
+    "ma": ("马丽", "GH", ["election_committee"]), "luo": ("罗刚", "HQ", ["finance"]),
+    "boss": ("管理员", "GH", ["admin"]),
+}
+
+
+# -- who may use what ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Access:
+    rule: str
+    personas: frozenset[str] = frozenset()
+    case: str | None = None  # "read" or "act": need-to-know on the case a probe names
+
+
+ANYONE = Access("anyone, signed out too", frozenset(PERSONAS))
+SIGNED_IN = Access("any signed-in user (or API token)", frozenset(SIGNED_IN_PERSONAS))
+ADMIN = Access("the admin role only", frozenset({"admin"}))
+AUDITOR = Access("the auditor role only", frozenset({"auditor"}))
+STARTER = Access("the roles that may start the process (proposal: representative)",
+                 frozenset({"submitter", "representative"}))
+CASE_READER = Access("need-to-know: the submitter, those who handle the case, auditors; others 403", case="read")
+CASE_ACTOR = Access("need-to-know, then the engine: only who may take that step now", case="act")
+
+PERMISSIONS: dict[str, Access] = {
+    "login.login": ANYONE, "login.choose_language": ANYONE, "api.openapi": ANYONE,
+    "login.logout": SIGNED_IN, "login.password": SIGNED_IN, "home.index": SIGNED_IN, "tasks.todo": SIGNED_IN,
+    "tasks.done": SIGNED_IN, "mine.requests": SIGNED_IN, "mine.start": SIGNED_IN,
+    "api.workflows": SIGNED_IN, "api.workflow": SIGNED_IN, "api.queue": SIGNED_IN,
+    "mine.start_form": STARTER, "api.create_case": STARTER,
+    "cases.show": CASE_READER, "cases.diagram_svg": CASE_READER, "cases.document": CASE_READER,
+    "api.get_case": CASE_READER, "api.document": CASE_READER,
+    "cases.act": CASE_ACTOR, "api.act": CASE_ACTOR,
+    "auditing.search": AUDITOR, "auditing.verify_cases": AUDITOR, "auditing.dossier": AUDITOR,
+    "auditing.export_csv": AUDITOR, "api.audit_verify": AUDITOR,
+    "admin.index": ADMIN, "admin.users": ADMIN, "admin.new_user": ADMIN, "admin.user": ADMIN,
+    "admin.edit_user": ADMIN, "admin.deactivate": ADMIN, "admin.reactivate": ADMIN,
+    "admin.set_user_password": ADMIN, "admin.units": ADMIN, "admin.new_unit": ADMIN, "admin.rename": ADMIN,
+    "admin.tokens": ADMIN, "admin.issue": ADMIN, "admin.revoke": ADMIN, "admin.definitions": ADMIN,
+    "admin.definition_source": ADMIN,
+}
+NOT_OURS = {"static", "bootstrap.static"}  # files, no permission of their own
+
+# Need-to-know on the world's cases (DESIGN §4.6; definitions/proposal.yaml `visibility`): a draft is its
+# author's own (and the auditor's); every representative (to second) and the committee read a submitted proposal;
+# the department heads of the units it is assigned to read it once it is 办理中; the auditor reads everything.
+# Only another representative may second (附议): not the proposer, not the committee, not the auditor.
+CASE_READERS = {
+    "draft": frozenset({"submitter", "auditor"}),
+    "seconding": frozenset({"submitter", "representative", "proposal_committee", "auditor"}),
+    "handling": frozenset({"submitter", "representative", "proposal_committee", "auditor", "department_head"}),
+}
+CASE_ACTORS = {"seconding": frozenset({"representative"})}
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One request for one endpoint. Placeholders: {case} {document} (of the probe's case), {user} (an active
+    member), {inactive} (a deactivated one), {unit}, {token}, {version} (of the proposal definition), {n}
+    (a number unique in the world)."""
+
+    endpoint: str
+    method: str
+    path: str
+    form: dict[str, Any] | None = None  # the form (pages) or JSON body (API) an allowed persona sends
+    ok: int = 200                       # the status an allowed persona gets
+    ok_signed_in: int | None = None     # ...if it differs for a signed-in one
+    changes: bool = False               # an allowed POST changes the database
+    fresh: str | None = None            # an allowed POST gets its own target of this kind (see World.fresh)
+    case: str = "seconding"
+    signs_out: bool = False             # an allowed POST ends the browser's session: it gets a browser of its own
+
+    @property
+    def api(self) -> bool:
+        return self.path.startswith("/api/")
+
+    @property
+    def id(self) -> str:
+        where = f"[{self.case}]" if "{case}" in self.path or "{document}" in self.path else ""
+        query = "?" + self.path.split("?", 1)[1].split("=")[0] if "?" in self.path else ""
+        return f"{self.method} {self.endpoint}{query}{where}"
+
+    def allowed(self) -> frozenset[str]:
+        access = PERMISSIONS[self.endpoint]
+        if access.case == "read":
+            return CASE_READERS[self.case]
+        if access.case == "act":
+            return CASE_ACTORS[self.case]
+        return access.personas
+
+
+P = Probe
+PROBES = [
+    P("login.login", "GET", "/login", ok_signed_in=302),
+    P("login.login", "POST", "/login", {"username": "", "password": ""}, ok=422, ok_signed_in=302),
+    P("login.choose_language", "POST", "/lang", {"lang": "zh_CN", "next": "/"}, ok=302),
+    P("login.logout", "POST", "/logout", ok=302, changes=True, signs_out=True),
+    P("login.password", "GET", "/password"),
+    P("login.password", "POST", "/password", {"current_password": PASSWORD, "new_password": "new-password-1",
+                                              "new_password_again": "new-password-2"}, ok=422),
+    P("home.index", "GET", "/"),
+    P("tasks.todo", "GET", "/tasks/"),
+    P("tasks.done", "GET", "/tasks/done"),
+    P("mine.requests", "GET", "/requests"),
+    P("mine.start", "GET", "/start"),
+    P("mine.start_form", "GET", "/start/proposal"),
+    P("mine.start_form", "POST", "/start/proposal", {**PROPOSAL, "intent": "draft"}, ok=302, changes=True),
+    P("cases.show", "GET", "/cases/{case}"),
+    P("cases.show", "GET", "/cases/{case}", case="handling"),
+    P("cases.show", "GET", "/cases/{case}", case="draft"),
+    P("cases.diagram_svg", "GET", "/cases/{case}/diagram.svg"),
+    P("cases.diagram_svg", "GET", "/cases/{case}/diagram.svg", case="draft"),
+    P("cases.document", "GET", "/documents/{document}"),
+    P("cases.document", "GET", "/documents/{document}", case="handling"),
+    P("cases.act", "POST", "/cases/{case}/actions/second", {"version": "2", "comment": "附议"}, ok=302,
+      changes=True, fresh="case"),
+    P("auditing.search", "GET", "/audit/"),
+    P("auditing.verify_cases", "GET", "/audit/verify"),
+    P("auditing.verify_cases", "GET", "/audit/verify?case={case}"),
+    P("auditing.dossier", "GET", "/audit/cases/{case}/dossier.pdf"),
+    P("auditing.export_csv", "GET", "/audit/export.csv"),
+    P("admin.index", "GET", "/admin/", ok=302),
+    P("admin.users", "GET", "/admin/users"),
+    P("admin.new_user", "GET", "/admin/users/new"),
+    P("admin.new_user", "POST", "/admin/users/new", {"username": "new{n}", "display_name": "新用户", "unit": "CJ1",
+                                                     "roles": "admin", "password": "new-password-1"},
+      ok=302, changes=True),
+    P("admin.user", "GET", "/admin/users/{user}"),
+    P("admin.edit_user", "POST", "/admin/users/{user}", {"display_name": "改了名", "unit": "GH", "roles": "admin"},
+      ok=302, changes=True, fresh="user"),
+    P("admin.deactivate", "POST", "/admin/users/{user}/deactivate", ok=302, changes=True, fresh="user"),
+    P("admin.reactivate", "POST", "/admin/users/{inactive}/reactivate", ok=302, changes=True, fresh="inactive"),
+    P("admin.set_user_password", "POST", "/admin/users/{user}/password", {"password": "hijacked-pass-1"}, ok=302,
+      changes=True, fresh="user"),
+    P("admin.units", "GET", "/admin/units"),
+    P("admin.new_unit", "POST", "/admin/units", {"code": "U{n}", "name": "新单位"}, ok=302, changes=True),
+    P("admin.rename", "POST", "/admin/units/{unit}/rename", {"name": "改了名的单位"}, ok=302, changes=True,
+      fresh="unit"),
+    P("admin.tokens", "GET", "/admin/tokens"),
+    P("admin.issue", "POST", "/admin/tokens", {"username": "target"}, changes=True),
+    P("admin.revoke", "POST", "/admin/tokens/{token}/revoke", ok=302, changes=True, fresh="token"),
+    P("admin.definitions", "GET", "/admin/definitions"),
+    P("admin.definition_source", "GET", "/admin/definitions/{version}"),
+    P("api.openapi", "GET", "/api/v1/openapi.json"),
+    P("api.workflows", "GET", "/api/v1/workflows"),
+    P("api.workflow", "GET", "/api/v1/workflows/proposal"),
+    P("api.create_case", "POST", "/api/v1/cases", {"workflow": "proposal", "data": PROPOSAL}, ok=201, changes=True),
+    P("api.get_case", "GET", "/api/v1/cases/{case}"),
+    P("api.get_case", "GET", "/api/v1/cases/{case}", case="handling"),
+    P("api.get_case", "GET", "/api/v1/cases/{case}", case="draft"),
+    P("api.act", "POST", "/api/v1/cases/{case}/actions/second", {"version": 2, "data": {}, "comment": "附议"},
+      changes=True, fresh="case"),
+    P("api.queue", "GET", "/api/v1/queue"),
+    P("api.document", "GET", "/api/v1/documents/{document}"),
+    P("api.document", "GET", "/api/v1/documents/{document}", case="handling"),
+    P("api.audit_verify", "GET", "/api/v1/audit/verify"),
+]
+GETS = [p for p in PROBES if p.method == "GET"]
+PAGE_POSTS = [p for p in PROBES if p.method == "POST" and not p.api]
+API_POSTS = [p for p in PROBES if p.method == "POST" and p.api]
+
+ENDPOINTS = [p for i, p in enumerate(PROBES) if p.endpoint not in {q.endpoint for q in PROBES[:i]}]  # one each
+
+# Bugs this module found, expected to fail (strict) until fixed: {(test, probe id or endpoint): reason}.
+OPTIONS_500 = ("signed-out OPTIONS on /admin/*, /audit/* is a 500: login_required lets OPTIONS through, then "
+               "the role check's auth.signed_in() reads .user of the AnonymousUserMixin")
+HEAD_SUBMITS = ("{view} treats every method but GET as the form's POST, HEAD included (a safe method, so no CSRF "
+                "check): {done}")
+KNOWN_BUGS: dict[tuple[str, str], str] = {
+    **{("options", e): OPTIONS_500 for e in PERMISSIONS if e.startswith(("admin.", "auditing."))},
+    ("head", "GET mine.start_form"): HEAD_SUBMITS.format(view="mine.start_form", done="an empty draft is created"),
+    ("head", "GET admin.new_user"): HEAD_SUBMITS.format(view="admin.new_user", done="422, the form refused"),
+    ("head_form", "POST mine.start_form"): HEAD_SUBMITS.format(
+        view="mine.start_form", done="the posted proposal is saved (intent=submit: submitted)"),
+    ("head_form", "POST admin.new_user"): HEAD_SUBMITS.format(view="admin.new_user", done="the user is created"),
+}
+
+
+def params(test: str, probes: list[Probe], by_endpoint: bool = False) -> list[Any]:
+    def marks(key: str) -> list[Any]:
+        return [pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[(test, key)])] if (test, key) in KNOWN_BUGS else []
+    return [pytest.param(p, id=p.endpoint if by_endpoint else p.id, marks=marks(p.endpoint if by_endpoint else p.id))
+            for p in probes]
+
+
+# -- the world: users, cases, targets ------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    app: Any
+    service: Any
+    users: dict[str, User]                  # by username
+    tokens: dict[str, str]                  # API tokens by username
+    browsers: dict[str, Browser]            # signed in, by persona ("anonymous": signed out)
+    cases: dict[str, dict[str, int]]        # "seconding"/"handling"/"draft" -> {"case": id, "document": id}
+    shared: dict[str, Any]                  # the targets refused requests aim at
+    counter: itertools.count = field(default_factory=lambda: itertools.count(1))
+    tokens_of: weakref.WeakKeyDictionary = field(default_factory=weakref.WeakKeyDictionary)
+
+    @classmethod
+    def build(cls, app: Any, service: Any, personas: tuple[str, ...] = PERSONAS) -> World:
+        _cast, tokens = seed(service)
+        with service.db.transaction() as session:
+            made = {}
+            for username, (display, unit, roles) in {**EXTRA_USERS, "target": ("目标用户", "CJ1", ["member"]),
+                                                     "gone": ("已停用用户", "CJ1", ["member"])}.items():
+                made[username] = create_user(session, username, PASSWORD, roles, unit, display)
+                tokens[username] = issue_token(session, made[username])
+            session.flush()
+            deactivate_user(session, made["gone"])
+        with service.db.read() as session:
+            users = {u.username: u for u in session.scalars(select(User))}
+            unit_id = session.scalar(select(OrgUnit.id).where(OrgUnit.code == "CJ1"))
+            token_id = session.scalar(select(ApiToken.id).where(ApiToken.user_id == users["target"].id))
+        world = cls(app, service, users, tokens, {}, {}, {
+            "user": users["target"].id, "inactive": users["gone"].id, "unit": unit_id, "token": token_id,
+            "version": service.workflows.get("proposal").version})
+        world.cases["seconding"] = world.new_case(pdf=True)
+        handling = world.new_case(pdf=True)
+        steps = (("wang", "second", {}), ("liu", "second", {}), ("zhao", "accept", {"lead_unit": "HQ"}))
+        for version, (who, trigger, data) in enumerate(steps, start=2):  # to 办理中 for 后勤保障部 (its PDF: 提案表)
+            world.quiet.perform(handling["case"], trigger, users[who], version, data, None)
+        world.cases["handling"] = handling
+        world.cases["draft"] = {"case": service.create_case(users["zhang"], "proposal", PROPOSAL).id}
+        world.browsers = {p: Browser(app, None if p == "anonymous" else USERNAMES[p]) for p in personas}
+        return world
+
+    @property
+    def quiet(self) -> CaseService:
+        """The case service without stage PDFs (WeasyPrint takes ~1 s a PDF): for cases no probe reads a PDF of."""
+        return CaseService(self.service.db, self.service.workflows, self.service.store)
+
+    def new_case(self, pdf: bool = False) -> dict[str, int]:
+        """A proposal filed by the submitter and submitted: 征集附议, version 2 (with its 提案表 if `pdf`)."""
+        zhang = self.users["zhang"]
+        case = self.service.create_case(zhang, "proposal", PROPOSAL)
+        (self.service if pdf else self.quiet).perform(case.id, "submit", zhang, 1, {}, None)
+        with self.service.db.read() as session:
+            document = session.scalar(select(Document.id).where(Document.case_id == case.id))
+        return {"case": case.id, "document": document}
+
+    def csrf_of(self, browser: Browser) -> str:
+        """The browser's CSRF token, fetched once (it lives as long as the session: WTF_CSRF_TIME_LIMIT=None)."""
+        if browser not in self.tokens_of:
+            self.tokens_of[browser] = browser.csrf_token()
+        return self.tokens_of[browser]
+
+    def fresh(self, kind: str) -> dict[str, int]:
+        """A target for one allowed POST alone."""
+        n = next(self.counter)
+        if kind == "case":
+            return self.new_case()
+        with self.service.db.transaction() as session:
+            if kind in ("user", "inactive"):
+                user = create_user(session, f"fresh{n}", PASSWORD, ["member"], "CJ1", "临时用户")
+                session.flush()
+                if kind == "inactive":
+                    deactivate_user(session, user)
+                return {kind: user.id}
+            if kind == "unit":
+                unit = create_unit(session, f"F{n}", "临时单位")
+                session.flush()
+                return {"unit": unit.id}
+            if kind == "token":
+                row, _token = new_token(session, session.get(User, self.users["target"].id))
+                return {"token": row.id}
+        raise ValueError(kind)
+
+    def targets(self, probe: Probe, fresh: bool = False) -> dict[str, Any]:
+        values = {**self.shared, **self.cases[probe.case], "n": next(self.counter)}
+        if fresh and probe.fresh:
+            values.update(self.fresh(probe.fresh))
+        return values
+
+    def fingerprint(self) -> dict[str, Any]:
+        """Every row of every table, and the stored files."""
+        with self.service.db.read() as session:
+            rows = {table.name: [tuple(r) for r in session.execute(select(table).order_by(*table.primary_key))]
+                    for table in Base.metadata.sorted_tables}
+        root = Path(self.service.store.root)
+        rows["(storage)"] = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+        return rows
+
+
+def changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    return [name for name in before if before[name] != after[name]]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory):
+    """One SQLite world for the big matrix of this module."""
+    from web import create_app
+    root = tmp_path_factory.mktemp("permissions")
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": f"sqlite:///{root / 'uf.db'}",
+                      "UNIONFLOW_STORAGE": str(root / "storage")})
+    service = app.extensions["unionflow"]
+    service.db.create_all()
+    yield World.build(app, service)
+    service.db.dispose()
+
+
+# -- requests and verdicts -----------------------------------------------------------------------------------
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+HEADING = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S)
+
+
+def fill(value: Any, targets: dict[str, Any]) -> Any:
+    if isinstance(value, str):
+        return value.format_map(targets)
+    if isinstance(value, dict):
+        return {k: fill(v, targets) for k, v in value.items()}
+    return value
+
+
+def send(world: World, persona: str, probe: Probe, targets: dict[str, Any], channel: str = "page",
+         browser: Browser | None = None, method: str | None = None):
+    """channel: "page" (the persona's browser; a form with its CSRF token), "token" (a bare client with the
+    persona's Bearer token) or "cookie" (the persona's browser session on the API, with X-CSRFToken)."""
+    method = method or probe.method
+    path, body = probe.path.format_map(targets), fill(probe.form, targets)
+    browser = browser or world.browsers[persona]
+    if channel == "page":
+        if method == "POST":
+            return browser.post(path, {**(body or {}), "csrf_token": world.csrf_of(browser)}, csrf=False)
+        return browser.client.open(path, method=method)
+    if channel == "token":
+        client = world.app.test_client()
+        headers = {} if persona == "anonymous" else {"Authorization": f"Bearer {world.tokens[USERNAMES[persona]]}"}
+    else:
+        client = browser.client
+        headers = {"X-CSRFToken": world.csrf_of(browser)} if method == "POST" else {}
+    return client.open(path, method=method, json=body, headers=headers)
+
+
+def channels(probe: Probe) -> tuple[str, ...]:
+    return ("token", "cookie") if probe.api else ("page",)
+
+
+def expected(persona: str, probe: Probe) -> tuple[int, str]:
+    """The status this persona should get and what it means: ok, sign in (302 to /login), unauthorized, forbidden."""
+    if persona in probe.allowed():
+        return (probe.ok_signed_in if probe.ok_signed_in and persona != "anonymous" else probe.ok), "ok"
+    if persona == "anonymous":
+        return (401, "unauthorized") if probe.api else (302, "sign in")
+    return 403, "forbidden"
+
+
+def verdict(persona: str, probe: Probe, response: Any, head: bool = False) -> str | None:
+    """None if the response is what this persona should get, else what is wrong with it."""
+    want, meaning = expected(persona, probe)
+    status, location = response.status_code, response.headers.get("Location", "")
+    if status != want:
+        return f"expected {want} ({meaning}), got {status} {location}"
+    if meaning == "ok":
+        return f"allowed, but sent to sign in ({location})" if status == 302 and location.startswith("/login?") \
+            else None
+    if meaning == "sign in":
+        return None if location.startswith("/login?next=") else f"signed out: sent to {location}, not /login"
+    if head:
+        return None
+    if probe.api:
+        body = response.get_json(silent=True)
+        error = body.get("error") if isinstance(body, dict) else None
+        if not isinstance(error, dict) or error.get("code") != meaning or not CJK.search(error.get("message", "")):
+            return f"{status} without the JSON error ({meaning}, Chinese message): {str(body)[:120]}"
+        return None
+    return error_page_problem(response)
+
+
+def error_page_problem(response: Any, wanted: str | None = None) -> str | None:
+    """A refusal page: HTML in the site's layout, a Chinese heading (and `wanted` in it, if given)."""
+    page = response.get_data(as_text=True)
+    heading = HEADING.search(page)
+    if response.mimetype != "text/html" or "工会流程平台" not in page or "error-page" not in page:
+        return f"{response.status_code} is not an error page in the site's layout: {page[:200]!r}"
+    if not heading or not CJK.search(heading.group(1)) or (wanted and wanted not in heading.group(1)):
+        return f"{response.status_code} page without a Chinese message{f' ({wanted})' if wanted else ''}"
+    return None
+
+
+def check(world: World, probe: Probe, personas: tuple[str, ...]) -> list[str]:
+    """Every persona against one probe: the problems found (none, if all is as declared)."""
+    problems = []
+    if probe.method == "GET":
+        for persona, channel in itertools.product(personas, channels(probe)):
+            response = send(world, persona, probe, world.targets(probe), channel)
+            if problem := verdict(persona, probe, response):
+                problems.append(f"{persona} ({channel}): {problem}")
+        return problems
+    allowed = [p for p in personas if p in probe.allowed()]
+    refused = [p for p in personas if p not in probe.allowed()]
+    before = world.fingerprint()
+    for persona, channel in itertools.product(refused, channels(probe)):
+        response = send(world, persona, probe, world.targets(probe), channel)
+        if problem := verdict(persona, probe, response):
+            problems.append(f"{persona} ({channel}): {problem}")
+    if tables := changed(before, world.fingerprint()):
+        problems.append(f"refused POSTs changed {tables}")
+    for persona, channel in itertools.product(allowed, channels(probe)):
+        browser = None
+        if probe.signs_out and persona != "anonymous":
+            browser = Browser(world.app, USERNAMES[persona])
+        targets = world.targets(probe, fresh=True)
+        before = world.fingerprint()
+        response = send(world, persona, probe, targets, channel, browser)
+        if problem := verdict(persona, probe, response):
+            problems.append(f"{persona} ({channel}): {problem}")
+        elif bool(changed(before, world.fingerprint())) != probe.changes:
+            problems.append(f"{persona} ({channel}): allowed POST {'changed nothing' if probe.changes else 'changed'}")
+    return problems
+
+
+# -- 1. the table ---------------------------------------------------------------------------------------------
+
+
+def test_the_table_covers_every_endpoint(world):
+    rules = [r for r in world.app.url_map.iter_rules() if r.endpoint not in NOT_OURS]
+    endpoints = {r.endpoint for r in rules}
+    assert sorted(endpoints - set(PERMISSIONS)) == [], "routes without a declared permission"
+    assert sorted(set(PERMISSIONS) - endpoints) == [], "permissions declared for routes the app does not have"
+    methods = {(r.endpoint, m) for r in rules for m in r.methods - {"HEAD", "OPTIONS"}}
+    assert methods == {(p.endpoint, p.method) for p in PROBES}, "every method of every route has a probe"
+    adapter = world.app.url_map.bind("localhost")
+    for probe in PROBES:  # each probe reaches the endpoint it names
+        path = probe.path.format_map(world.targets(probe)).split("?")[0]
+        assert adapter.match(path, probe.method)[0] == probe.endpoint, probe.id
+    assert set(USERNAMES) == {"submitter", *ROLES}, "one user per role of DESIGN §1"
+    with world.service.db.read() as session:
+        for persona, username in USERNAMES.items():
+            roles = session.scalar(select(User).where(User.username == username)).roles
+            assert persona == "submitter" or persona in roles, (persona, username, roles)
+
+
+# -- 2. every endpoint x every persona ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("probe", params("matrix", PROBES))
+def test_who_may_use_each_route(world, probe):
+    problems = check(world, probe, PERSONAS)
+    assert not problems, "\n".join(problems)
+
+
+# -- 3. CSRF --------------------------------------------------------------------------------------------------
+
+
+def csrf_persona(probe: Probe) -> str:
+    """Someone allowed to send the form, so that only the missing token can refuse it."""
+    allowed = probe.allowed()
+    return "anonymous" if "anonymous" in allowed else next(p for p in SIGNED_IN_PERSONAS if p in allowed)
+
+
+def page_csrf_problems(world: World, probe: Probe) -> list[str]:
+    persona = csrf_persona(probe)
+    browser = Browser(world.app, USERNAMES[persona]) if probe.signs_out else world.browsers[persona]
+    targets = world.targets(probe, fresh=True)
+    stranger = Browser(world.app, None).csrf_token()  # a valid token, of another session
+    problems = []
+    before = world.fingerprint()
+    for name, form in (("no token", fill(probe.form or {}, targets)),
+                       ("another session's token", {**fill(probe.form or {}, targets), "csrf_token": stranger})):
+        response = browser.post(probe.path.format_map(targets), form, csrf=False)
+        if response.status_code != 400:
+            problems.append(f"{persona}, {name}: expected 400, got {response.status_code}")
+        elif problem := error_page_problem(response, "安全令牌"):
+            problems.append(f"{persona}, {name}: {problem}")
+    if tables := changed(before, world.fingerprint()):
+        problems.append(f"a POST without a valid CSRF token changed {tables}")
+    return problems
+
+
+@pytest.mark.parametrize("probe", params("csrf", PAGE_POSTS))
+def test_every_form_needs_its_csrf_token(world, probe):
+    problems = page_csrf_problems(world, probe)
+    assert not problems, "\n".join(problems)
+
+
+def api_csrf_problems(world: World, probe: Probe) -> list[str]:
+    """The API with the browser's cookie: a state-changing POST needs X-CSRFToken (a Bearer token needs none)."""
+    persona = next(p for p in SIGNED_IN_PERSONAS if p in probe.allowed())
+    browser = world.browsers[persona]
+    targets = world.targets(probe, fresh=True)
+    path, body = probe.path.format_map(targets), fill(probe.form, targets)
+    problems = []
+    before = world.fingerprint()
+    for name, headers in (("no header", {}), ("a forged header", {"X-CSRFToken": "forged"}),
+                          ("another session's token", {"X-CSRFToken": Browser(world.app, None).csrf_token()})):
+        response = browser.client.post(path, json=body, headers=headers)
+        error = (response.get_json(silent=True) or {}).get("error") or {}
+        if response.status_code != 400 or error.get("code") != "bad_request" or "安全令牌" not in error.get(
+                "message", ""):
+            problems.append(f"{persona}, {name}: expected 400 bad_request (安全令牌), got {response.status_code} "
+                            f"{error}")
+    if tables := changed(before, world.fingerprint()):
+        problems.append(f"a cookie POST without the CSRF header changed {tables}")
+    response = browser.client.post(path, json=body, headers={"X-CSRFToken": browser.csrf_token()})
+    if response.status_code != probe.ok:
+        problems.append(f"{persona}, with the header: expected {probe.ok}, got {response.status_code} "
+                        f"{response.get_data(as_text=True)[:200]}")
+    elif not changed(before, world.fingerprint()):
+        problems.append(f"{persona}, with the header: nothing changed")
+    return problems
+
+
+@pytest.mark.parametrize("probe", params("api_csrf", API_POSTS))
+def test_the_api_with_a_session_cookie_needs_the_csrf_header(world, probe):
+    problems = api_csrf_problems(world, probe)
+    assert not problems, "\n".join(problems)
+
+
+# -- 4. no change on GET --------------------------------------------------------------------------------------
+
+GET_PERSONAS = ("admin", "auditor", "representative", "submitter", "anonymous")
+
+
+@pytest.mark.parametrize("probe", params("get", GETS))
+def test_a_get_changes_nothing(world, probe):
+    problems = []
+    for persona, channel in itertools.product(GET_PERSONAS, channels(probe)):
+        before = world.fingerprint()
+        response = send(world, persona, probe, world.targets(probe), channel)
+        assert response.status_code < 500, (persona, channel, response.status_code)
+        if tables := changed(before, world.fingerprint()):
+            problems.append(f"{persona} ({channel}): GET {response.status_code} changed {tables}")
+    assert not problems, "\n".join(problems)
+
+
+# -- the methods Flask adds by itself -------------------------------------------------------------------------
+
+
+def some_personas(probe: Probe) -> tuple[str, ...]:
+    """Signed out, a plain member, and someone allowed (if anyone signed in is)."""
+    allowed = [p for p in SIGNED_IN_PERSONAS if p in probe.allowed()]
+    return tuple(dict.fromkeys(("anonymous", "member", *allowed[:1])))
+
+
+@pytest.mark.parametrize("probe", params("head", GETS))
+def test_head_is_answered_like_get_and_changes_nothing(world, probe):
+    problems = []
+    for persona, channel in itertools.product(some_personas(probe), channels(probe)):
+        before = world.fingerprint()
+        response = send(world, persona, probe, world.targets(probe), channel, method="HEAD")
+        if problem := verdict(persona, probe, response, head=True):
+            problems.append(f"{persona} ({channel}): {problem}")
+        if tables := changed(before, world.fingerprint()):
+            problems.append(f"{persona} ({channel}): HEAD changed {tables}")
+    assert not problems, "\n".join(problems)
+
+
+FORMS = [p for p in PAGE_POSTS if (p.endpoint, "GET") in {(g.endpoint, g.method) for g in GETS}]
+
+
+@pytest.mark.parametrize("probe", params("head_form", FORMS))
+def test_a_head_with_a_form_is_no_submission(world, probe):
+    """HEAD is GET without the body: a form sent with it (and, HEAD being a safe method, no CSRF token) is no
+    submission."""
+    persona = csrf_persona(probe)
+    targets = world.targets(probe, fresh=True)
+    before = world.fingerprint()
+    response = world.browsers[persona].client.open(probe.path.format_map(targets), method="HEAD",
+                                                   data=fill(probe.form, targets))
+    get = next(g for g in GETS if g.endpoint == probe.endpoint)
+    assert (response.status_code, changed(before, world.fingerprint())) == (expected(persona, get)[0], []), \
+        response.headers.get("Location")
+
+
+@pytest.mark.parametrize("probe", params("options", ENDPOINTS, by_endpoint=True))
+def test_options_is_never_a_500_nor_shows_anything(world, probe):
+    problems = []
+    for persona in ("anonymous", "member", "admin"):
+        response = send(world, persona, probe, world.targets(probe), "page", method="OPTIONS")
+        if response.status_code not in (200, 302, 401, 403) or (response.status_code == 200 and response.data):
+            problems.append(f"{persona}: OPTIONS {response.status_code} {response.data[:100]!r}")
+    assert not problems, "\n".join(problems)
+
+
+# -- the same on PostgreSQL, smaller --------------------------------------------------------------------------
+
+PG_PERSONAS = ("anonymous", "submitter", "member", "representative", "department_head", "auditor", "admin")
+PG_PROBES = ("GET home.index", "GET cases.show[seconding]", "GET cases.show[handling]",
+             "POST cases.act[seconding]", "POST mine.start_form", "GET admin.users", "POST admin.deactivate",
+             "GET auditing.search", "GET api.get_case[handling]", "POST api.act[seconding]",
+             "POST api.create_case", "GET api.audit_verify", "GET api.document[seconding]")
+
+
+def test_a_smaller_matrix_on_postgresql(app, service, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("on SQLite the whole matrix runs above")
+    world = World.build(app, service, PG_PERSONAS)
+    probes = {p.id: p for p in PROBES}
+    problems = [f"{probe}: {problem}" for probe in PG_PROBES for problem in check(world, probes[probe], PG_PERSONAS)]
+    problems += [f"csrf: {p}" for p in page_csrf_problems(world, probes["POST admin.deactivate"])]
+    problems += [f"api csrf: {p}" for p in api_csrf_problems(world, probes["POST api.act[seconding]"])]
+    assert not problems, "\n".join(problems)
