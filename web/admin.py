@@ -100,7 +100,7 @@ def _account_values() -> dict[str, Any]:
 
 @bp.route("/users/new", methods=["GET", "POST"])
 def new_user() -> Response | str | tuple[str, int]:
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD show the form; only a POST changes anything
         return render_template("admin/user_new.html", values={"roles": ["member"]}, errors={},
                                units=_units(session()))
     values = _account_values()

@@ -61,7 +61,9 @@ def current_user(db_session: Session) -> User:
 
 
 def signed_in() -> User:
-    """The user of a page request (the login_required views)."""
+    """The user of a page request; 401 when nobody is (e.g. an OPTIONS request, which Flask-Login lets by)."""
+    if not web_user.is_authenticated:
+        raise Unauthorized("请先登录", "Please sign in")
     return web_user.user
 
 

@@ -48,7 +48,7 @@ def start_form(key: str) -> Response | str | tuple[str, int]:
     step = _first_step(definition)
     fields = step.fields if step else ()
     units = service().units(session())
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD show the form; only a POST changes anything
         return render_template("mine/start_form.html", definition=definition, step=step, fields=fields, values={},
                                errors={}, units=units)
     values = posted_values(fields, request.form)

@@ -216,19 +216,10 @@ API_POSTS = [p for p in PROBES if p.method == "POST" and p.api]
 
 ENDPOINTS = [p for i, p in enumerate(PROBES) if p.endpoint not in {q.endpoint for q in PROBES[:i]}]  # one each
 
-# Bugs this module found, expected to fail (strict) until fixed: {(test, probe id or endpoint): reason}.
-OPTIONS_500 = ("signed-out OPTIONS on /admin/*, /audit/* is a 500: login_required lets OPTIONS through, then "
-               "the role check's auth.signed_in() reads .user of the AnonymousUserMixin")
-HEAD_SUBMITS = ("{view} treats every method but GET as the form's POST, HEAD included (a safe method, so no CSRF "
-                "check): {done}")
-KNOWN_BUGS: dict[tuple[str, str], str] = {
-    **{("options", e): OPTIONS_500 for e in PERMISSIONS if e.startswith(("admin.", "auditing."))},
-    ("head", "GET mine.start_form"): HEAD_SUBMITS.format(view="mine.start_form", done="an empty draft is created"),
-    ("head", "GET admin.new_user"): HEAD_SUBMITS.format(view="admin.new_user", done="422, the form refused"),
-    ("head_form", "POST mine.start_form"): HEAD_SUBMITS.format(
-        view="mine.start_form", done="the posted proposal is saved (intent=submit: submitted)"),
-    ("head_form", "POST admin.new_user"): HEAD_SUBMITS.format(view="admin.new_user", done="the user is created"),
-}
+# Bugs found here, expected to fail (strict) until fixed: {(test, probe id or endpoint): reason}. The first three
+# (a signed-out OPTIONS on /admin and /audit was a 500; HEAD on /start/<key> and /admin/users/new acted as a POST)
+# are fixed.
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 
 def params(test: str, probes: list[Probe], by_endpoint: bool = False) -> list[Any]:
