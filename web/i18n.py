@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, session
+from babel import Locale
 from flask_babel import Babel, get_locale, gettext
 
 from workflow import display
@@ -22,11 +23,11 @@ def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
     return message
 
 
-def select_locale() -> str:
-    chosen = session.get("lang")
-    if chosen in LANGUAGES:
-        return chosen
-    return "zh_CN"
+_LOCALES = {code: Locale.parse(code) for code in LANGUAGES}  # parsed once, not on every request
+
+
+def select_locale() -> Locale:
+    return _LOCALES.get(session.get("lang", ""), _LOCALES["zh_CN"])
 
 
 def lang() -> str:
