@@ -62,7 +62,7 @@ def show(case_id: int) -> tuple[str, int]:
 def act(case_id: int, trigger: str) -> BaseResponse | tuple[str, int]:
     user = signed_in()
     version = request.form.get("version", type=int)
-    values = posted_values(service().form_fields(session(), case_id, trigger), request.form)
+    values = posted_values(request.form)
     comment = request.form.get("comment", "")
     try:
         if version is None:

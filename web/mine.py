@@ -51,7 +51,7 @@ def start_form(key: str) -> Response | str | tuple[str, int]:
     if request.method != "POST":  # GET and HEAD show the form; only a POST changes anything
         return render_template("mine/start_form.html", definition=definition, step=step, fields=fields, values={},
                                errors={}, units=units)
-    values = posted_values(fields, request.form)
+    values = posted_values(request.form)
     submit = request.form.get("intent") == "submit" and step is not None
     if submit:
         try:  # check the whole form first: a refused submission leaves no half-made draft behind

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from . import forms
 from .accounts import actor_of
 from .db import Database
-from .definition import Definition, Field
+from .definition import Definition
 from .documents import CaseSnapshot, DocumentIssuer, Issued, Opinion
 from .engine import Action, ActionRefused, CaseView, Forbidden, InvalidData, TransitionRecord
 from .history import GENESIS, content_hash, event_content
@@ -95,13 +95,6 @@ class CaseService:
             return True
         return session.scalar(select(CaseEvent.id).where(CaseEvent.case_id == case.id,
                                                          CaseEvent.actor_id == user.id).limit(1)) is not None
-
-    def form_fields(self, session: Session, case_id: int, trigger: str) -> tuple[Field, ...]:
-        """The fields a step's form has on this case now (no permission implied: `perform` checks that)."""
-        row = session.execute(select(Case.state, Case.definition_version).where(Case.id == case_id)).one_or_none()
-        if row is None:
-            raise NotFound("事项不存在", "No such case")
-        return self.workflows.engine(row.definition_version, session).form_fields(row.state, trigger)
 
     def actions_for(self, session: Session, case: Case | CaseRef, user: User) -> list[Action]:
         engine = self.workflows.engine(case.definition_version, session)
