@@ -78,6 +78,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.csrf.exempt(api.bp)  # API callers send a Bearer token; a browser session there is checked in auth
     for blueprint in (api.bp, login.bp, home.bp, tasks.bp, mine.bp, cases.bp, auditing.bp, admin.bp):
         app.register_blueprint(blueprint)
-    app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
     cli.register(app)
     return app
