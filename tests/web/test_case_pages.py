@@ -127,3 +127,24 @@ def test_a_draft_is_edited_and_saved_again_before_it_is_submitted(web, service):
     assert "提交后再改" not in zhang.get(f"/cases/{case_id}").get_data(as_text=True)
     with service.db.read() as session:
         assert verify(session, service.store, service.workflows, [case_id]).ok  # the audit replays the edits
+
+
+def test_an_unexpected_failure_is_a_chinese_500_page_in_the_layout(app, people):
+    from people import Browser
+
+    def broken():
+        raise RuntimeError("boom")
+
+    app.add_url_rule("/broken-for-test", "broken_for_test", broken)
+    response = Browser(app, "zhang").get("/broken-for-test")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "服务器内部错误" in page and "工会流程平台" in page and "boom" not in page and "Traceback" not in page
+
+
+def test_a_step_refused_by_its_guard_is_a_409_page(web):
+    zhang, wang = web("zhang"), web("wang")
+    case_id = _case_id(zhang.post("/start/proposal", {**PROPOSAL, "intent": "submit"}))
+    assert _act(wang, case_id, "second").status_code == 302
+    twice = wang.post(f"/cases/{case_id}/actions/second", {"version": 3})  # seconding twice
+    assert twice.status_code == 409 and "不能重复" in twice.get_data(as_text=True)
