@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from workflow.accounts import AccountError, create_user, ensure_unit, issue_token
 from workflow.audit import verify
+from workflow.timers import run_due
 from workflow.models import User
 
 from .services import service
@@ -70,6 +71,24 @@ def register(app: Flask) -> None:
                 raise click.ClickException(f"用户不存在 no such user: {name}")
             token = issue_token(session, user)
         click.echo(token)
+
+    timers = AppGroup("timers", help="Deadlines that act when they pass.")
+    app.cli.add_command(timers)
+
+    @timers.command("run")
+    def timers_run() -> None:
+        """One pass over the due timers (safe from cron, and from several hosts at once: each fires once)."""
+        report = run_due(service())
+        for line in report.fired:
+            click.echo(f"已执行 fired    {line}")
+        for line in report.reminded:
+            click.echo(f"已超期 overdue  {line}")
+        for line in report.refused:
+            click.echo(f"被拒绝 refused  {line}")
+        click.echo(f"到期 {report.due} 个：执行 {len(report.fired)}，超期提醒 {len(report.reminded)}，"
+                   f"已过时 {report.obsolete}，由其他进程处理 {report.taken_elsewhere}，被拒绝 {len(report.refused)} "
+                   f"(due {report.due}, fired {len(report.fired)}, obsolete {report.obsolete})")
+        sys.exit(1 if report.refused else 0)
 
     audit = AppGroup("audit", help="Integrity of histories and documents.")
     app.cli.add_command(audit)

@@ -19,7 +19,7 @@ from jsonschema import Draft202012Validator
 
 from .definition_schema import SCHEMA
 from .guards import EFFECTS, GUARDS
-from .roles import ROLES
+from .roles import ROLES, SYSTEM
 
 _VALIDATOR = Draft202012Validator(SCHEMA)
 GENERIC_WITHDRAW = "withdraw"
@@ -79,8 +79,17 @@ class Call:
 
 @dataclass(frozen=True)
 class Deadline:
+    """How long a case may stay in a state, and what happens when that has passed.
+
+    `working`: count working days (the calendar under definitions/calendar/). `expire_trigger`: the step the
+    timers take (under the `system` role) once the deadline has passed; `remind`: only mark it overdue.
+    """
+
     days: int | None = None
     field: str | None = None
+    working: bool = False
+    expire_trigger: str | None = None
+    remind: bool = False
 
 
 @dataclass(frozen=True)
@@ -236,7 +245,7 @@ class _Checker:
         if raw.get("initial") not in known:
             self.add("initial", f"unknown state '{raw.get('initial')}'")
         declared_roles = set(_list(raw.get("roles")))
-        for role in sorted(declared_roles - set(ROLES)):
+        for role in sorted(declared_roles - set(ROLES) - {SYSTEM}):
             self.add("roles", f"unknown role '{role}' (known: {', '.join(ROLES)})")
         params = raw.get("parameters") if isinstance(raw.get("parameters"), dict) else {}
         documents = raw.get("documents") if isinstance(raw.get("documents"), dict) else {}
@@ -252,6 +261,16 @@ class _Checker:
             self._param(f"states[{i}].deadline.param", deadline.get("param"), params)
             if "field" in deadline and deadline["field"] not in date_fields:
                 self.add(f"states[{i}].deadline.field", f"'{deadline['field']}' is not a date field of any transition")
+            expire = deadline.get("expire")
+            if isinstance(expire, dict):
+                steps = [t for t in transitions if t.get("trigger") == expire.get("trigger")
+                         and state.get("name") in _sources(t)]
+                if not steps:
+                    self.add(f"states[{i}].deadline.expire.trigger",
+                             f"no transition '{expire.get('trigger')}' leaves state '{state.get('name')}'")
+                elif not any(SYSTEM in _list(t.get("roles")) for t in steps):
+                    self.add(f"states[{i}].deadline.expire.trigger",
+                             f"transition '{expire.get('trigger')}' must allow the role 'system' (the timers take it)")
         for i, t in enumerate(transitions):
             self._transition(i, t, known, declared_roles, params, documents)
         visibility = raw.get("visibility") if isinstance(raw.get("visibility"), dict) else {}
@@ -375,6 +394,14 @@ def _days(raw: dict[str, Any] | None, params: Mapping[str, Any]) -> int | None:
     return int(params[raw["param"]]) if "param" in raw else int(raw["days"])
 
 
+def _deadline(raw: dict[str, Any], params: Mapping[str, Any]) -> Deadline:
+    expire = raw.get("expire")
+    return Deadline(days=_days(raw, params) if "field" not in raw else None, field=raw.get("field"),
+                    working=raw.get("working", False),
+                    expire_trigger=expire["trigger"] if isinstance(expire, dict) else None,
+                    remind=expire == "remind")
+
+
 def _call(raw: Any, params: Mapping[str, Any]) -> Call:
     if isinstance(raw, str):
         return Call(raw)
@@ -402,8 +429,7 @@ def _build(raw: dict[str, Any], source: str, file: str) -> Definition:
         deadline = s.get("deadline")
         states[s["name"]] = State(
             name=s["name"], label=_label(s["label"]), document=s.get("document"), final=s.get("final", False),
-            deadline=None if deadline is None else Deadline(days=_days(deadline, params) if "field" not in deadline else None,
-                                                            field=deadline.get("field")),
+            deadline=None if deadline is None else _deadline(deadline, params),
         )
     transitions = []
     for i, t in enumerate(raw["transitions"]):

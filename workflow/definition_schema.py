@@ -67,10 +67,17 @@ STATE = {
         "final": {"type": "boolean"},
         "deadline": {
             "type": "object",
-            "properties": {"days": {"type": "integer", "minimum": 0}, "param": NAME, "field": NAME},
+            "properties": {
+                "days": {"type": "integer", "minimum": 0}, "param": NAME, "field": NAME,
+                "working": {"type": "boolean"},
+                "expire": {"oneOf": [
+                    {"type": "object", "required": ["trigger"], "properties": {"trigger": NAME},
+                     "additionalProperties": False},
+                    {"const": "remind"},
+                ]},
+            },
             "additionalProperties": False,
-            "minProperties": 1,
-            "maxProperties": 1,
+            "oneOf": [{"required": ["days"]}, {"required": ["param"]}, {"required": ["field"]}],
         },
     },
     "additionalProperties": False,

@@ -155,3 +155,26 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Timer(Base):
+    """A deadline that acts when it passes: set in the same transaction that moves a case into the state.
+
+    `case_version` is the version the case had on entering the state: the timer's step fires only on that version,
+    so a case that has moved on makes the timer obsolete, and two runners cannot both fire it.
+    """
+
+    __tablename__ = "timers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    case_version: Mapped[int]
+    state: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[datetime]  # naive UTC: the first moment after the deadline, Beijing midnight
+    action: Mapped[str] = mapped_column(String(16))  # "fire" (take `trigger`) or "remind" (mark overdue)
+    trigger: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+    outcome: Mapped[str] = mapped_column(String(200), default="")
+
+
+Index("ix_timers_pending", Timer.done_at, Timer.due_at)

@@ -15,7 +15,10 @@ ROLES: dict[str, dict[str, str]] = {
     "auditor": {"zh": "审计", "en": "Auditor"},
     "admin": {"zh": "系统管理员", "en": "Administrator"},
 }
+# Not a person's role (never given to an account by hand): the timers act under it when a deadline passes.
+SYSTEM = "system"
+SYSTEM_LABEL = {"zh": "系统（期限届满自动处理）", "en": "System (deadline passed)"}
 
 
 def role_label(role: str, lang: str = "zh") -> str:
-    return ROLES.get(role, {}).get(lang, role)
+    return (SYSTEM_LABEL if role == SYSTEM else ROLES.get(role, {})).get(lang, role)

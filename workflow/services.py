@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session
 from . import forms
 from .accounts import actor_of
 from .db import Database
+from .deadlines import timer_row
 from .definition import Definition
 from .documents import CaseSnapshot, DocumentIssuer, Issued, Opinion
 from .engine import Action, ActionRefused, CaseView, Forbidden, InvalidData, TransitionRecord
 from .history import GENESIS, content_hash, event_content
-from .models import Case, CaseCounter, CaseEvent, Document, OrgUnit, User, utcnow
+from .models import Case, CaseCounter, CaseEvent, Document, OrgUnit, Timer, User, utcnow
 from .registry import Workflows
 from .storage import BlobStore
 
@@ -170,6 +171,10 @@ class CaseService:
             if moved.rowcount != 1:  # someone else moved the case since our snapshot
                 raise Conflict(*STALE)
             connection.execute(_INSERT_EVENT, event)
+            deadline = definition.states[record.dest].deadline
+            if (record.dest != record.source and record.due_date and deadline
+                    and (deadline.expire_trigger or deadline.remind)):
+                connection.execute(_INSERT_TIMER, timer_row(case_id, seq, record.dest, deadline, record.due_date))
             if issued:
                 connection.execute(_INSERT_DOCUMENT, [
                     {"case_id": case_id, "event_seq": seq, "stage": d.stage, "title": d.title, "sha256": d.sha256,
@@ -252,6 +257,7 @@ _MOVE_CASE = (_CASES.update()
                       updated_at=bindparam("updated_at")))
 _INSERT_EVENT = CaseEvent.__table__.insert()
 _INSERT_DOCUMENT = Document.__table__.insert()
+_INSERT_TIMER = Timer.__table__.insert()
 
 
 class _LazyUnits(Mapping[str, str]):

@@ -1,0 +1,127 @@
+"""Durable timers: set with the step that enters a state, fired once by `timers run`, on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from workflow.accounts import create_user, ensure_unit
+from workflow.audit import verify
+from workflow.db import Database
+from workflow.deadlines import due_moment
+from workflow.definition import DefinitionError, parse
+from workflow.models import Case, CaseEvent, Timer, User
+from workflow.registry import Workflows
+from workflow.services import CaseService
+from workflow.storage import BlobStore
+from workflow.timers import run_due
+
+DEFINITIONS = Path(__file__).parent / "timer_defs"
+TODAY = datetime(2026, 11, 23, 2, 0)  # 10:00 in Beijing
+
+
+@pytest.fixture
+def notice(database_url, tmp_path):
+    db = Database(database_url)
+    db.create_all()
+    service = CaseService(db, Workflows(DEFINITIONS, None), BlobStore(tmp_path / "storage"), clock=lambda: TODAY)
+    with db.transaction() as session:
+        ensure_unit(session, "GH", "工会办公室")
+        create_user(session, "li", "password-123", ["member"], "GH", "李娜")
+        create_user(session, "huang", "password-123", ["union_chair"], "GH", "黄建国")
+    with db.read() as session:
+        users = {u.username: u for u in session.query(User)}
+    yield service, users
+    db.dispose()
+
+
+def _published(service, users) -> int:
+    case = service.create_case(users["li"], "notice", {})
+    service.perform(case.id, "publish", users["li"], 1, {"title": "困难职工帮扶公示"})
+    return case.id
+
+
+def test_entering_the_state_sets_a_timer_in_the_same_step(notice):
+    service, users = notice
+    case_id = _published(service, users)
+    with service.db.read() as session:
+        timer = session.query(Timer).filter_by(case_id=case_id).one()
+        case = session.get(Case, case_id)
+    assert (timer.state, timer.action, timer.trigger, timer.case_version) == ("noticed", "fire", "close", 2)
+    assert case.due_date == date(2026, 11, 28)
+    assert timer.due_at == due_moment(date(2026, 11, 28)) == datetime(2026, 11, 28, 16, 0)  # Beijing midnight
+
+
+def test_a_due_timer_fires_once_as_the_system(notice):
+    service, users = notice
+    case_id = _published(service, users)
+    early = run_due(service, now=datetime(2026, 11, 28, 15, 59))
+    assert early.due == 0
+    report = run_due(service, now=datetime(2026, 11, 28, 16, 0))
+    assert report.due == 1 and len(report.fired) == 1
+    again = run_due(service, now=datetime(2026, 11, 29, 0, 0))
+    assert again.due == 0
+    with service.db.read() as session:
+        case = session.get(Case, case_id)
+        last = session.query(CaseEvent).filter_by(case_id=case_id).order_by(CaseEvent.seq.desc()).first()
+        timer = session.query(Timer).filter_by(case_id=case_id).one()
+        assert case.state == "closed"
+        assert (last.trigger, last.actor_username, last.actor_roles) == ("close", "system", ["system"])
+        assert "期限届满" in last.comment and timer.outcome == "fired" and timer.done_at is not None
+        assert verify(session, service.store, service.workflows, [case_id]).ok  # the replay accepts the system step
+
+
+def test_two_runs_at_the_same_time_fire_each_timer_once(notice):
+    service, users = notice
+    ids = [_published(service, users) for _ in range(6)]
+    start = threading.Barrier(2)
+    reports = []
+
+    def run():
+        start.wait()
+        reports.append(run_due(service, now=datetime(2026, 12, 1)))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(len(r.fired) for r in reports) == 6
+    assert all(not r.refused for r in reports)
+    with service.db.read() as session:
+        closes = session.query(CaseEvent).filter(CaseEvent.case_id.in_(ids), CaseEvent.trigger == "close").count()
+        assert closes == 6
+        assert all(c.state == "closed" for c in session.query(Case).filter(Case.id.in_(ids)))
+
+
+def test_a_case_that_moved_on_makes_its_timer_obsolete_and_a_remind_timer_marks_overdue(notice):
+    service, users = notice
+    case_id = _published(service, users)
+    service.perform(case_id, "object", users["huang"], 2, {}, "公示对象的收入情况有异议")
+    report = run_due(service, now=datetime(2026, 12, 10))
+    assert report.obsolete == 1 and not report.fired
+    assert len(report.reminded) == 1  # the objection's own 2-day deadline only marks the case overdue
+    with service.db.read() as session:
+        assert session.get(Case, case_id).state == "objected"
+        outcomes = sorted(t.outcome for t in session.query(Timer).filter_by(case_id=case_id))
+    assert outcomes == ["obsolete: the case had moved on", "overdue"]
+
+
+def test_the_validator_checks_the_expiry_step():
+    source = (DEFINITIONS / "notice.yaml").read_text()
+    with pytest.raises(DefinitionError) as missing:
+        parse(source.replace("expire: {trigger: close}", "expire: {trigger: vanish}"), "notice.yaml", None)
+    assert "no transition 'vanish' leaves state 'noticed'" in str(missing.value)
+    with pytest.raises(DefinitionError) as person:
+        parse(source.replace("    roles: [system]", "    roles: [union_chair]"), "notice.yaml", None)
+    assert "must allow the role 'system'" in str(person.value)
+
+
+def test_the_system_account_cannot_sign_in(notice):
+    service, users = notice
+    run_due(service, now=datetime(2026, 11, 23) + timedelta(days=1))
+    with service.db.read() as session:
+        system = session.query(User).filter_by(username="system").one()
+    assert not system.active and system.role_list == ["system"]
