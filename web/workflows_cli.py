@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
 
 from workflow.definition import DefinitionError, load_dir
+from workflow.registry import working_calendar
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,7 +30,8 @@ def check() -> None:
     definitions_dir, templates = _dirs()
     try:
         definitions = load_dir(definitions_dir, templates)
-    except DefinitionError as exc:
+        calendar = working_calendar(definitions_dir)
+    except DefinitionError as exc:  # a calendar's problems too (CalendarError is one)
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         click.echo(f"{len(exc.problems)} 个问题 problem(s) found", err=True)
@@ -36,6 +39,8 @@ def check() -> None:
     for d in definitions.values():
         click.echo(f"正常 OK  {d.key} ({d.label.zh}) version {d.version[:12]}: "
                    f"{len(d.states)} states, {len(d.transitions)} transitions")
+    for year in calendar.years:
+        click.echo(f"正常 OK  calendar {year}{' (provisional 暂定)' if calendar.is_provisional(date(year, 1, 1)) else ''}")
 
 
 @workflows.command("graph")

@@ -24,6 +24,7 @@ from .actor import Actor
 from .definition import Definition, Field, Label, Transition
 from .guards import EFFECTS, GUARDS, GuardContext
 from .roles import role_label
+from .workdays import WorkCalendar
 
 
 SAVE_DRAFT = "save_draft"
@@ -98,8 +99,9 @@ class _Run:
 
 
 class Engine:
-    def __init__(self, definition: Definition):
+    def __init__(self, definition: Definition, calendar: WorkCalendar | None = None):
         self.definition = definition
+        self.calendar = calendar or WorkCalendar()  # without one: Monday to Friday
         self.machine = Machine(model=None, states=list(definition.states), initial=definition.initial,
                                auto_transitions=False, send_event=True)
         for t in definition.transitions:
@@ -235,4 +237,6 @@ class Engine:
             return None
         if deadline.field is not None:
             return forms.to_date(data.get(deadline.field))
+        if deadline.working:
+            return self.calendar.add_working_days(today, deadline.days or 0)
         return today + timedelta(days=deadline.days or 0)

@@ -13,18 +13,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .definition import Definition, load_dir, parse
+from . import workdays
 from .engine import Engine
 from .models import DefinitionVersion
+from .workdays import WorkCalendar
 
 
 class UnknownVersion(LookupError):
     pass
 
 
+def working_calendar(definitions_dir: Path) -> WorkCalendar:
+    """The holidays and 调休 workdays under definitions/calendar/; Monday to Friday where there is none."""
+    folder = definitions_dir / "calendar"
+    return workdays.load_dir(folder) if folder.is_dir() else WorkCalendar()
+
+
 class Workflows:
     def __init__(self, definitions_dir: Path, template_dir: Path | None):
         self.definitions_dir, self.template_dir = definitions_dir, template_dir
         self.current: dict[str, Definition] = load_dir(definitions_dir, template_dir)
+        self.calendar = working_calendar(definitions_dir)
         self._definitions: dict[str, Definition] = {d.version: d for d in self.current.values()}
         self._engines: dict[str, Engine] = {}
         self._lock = threading.Lock()
@@ -50,7 +59,7 @@ class Workflows:
         if engine is None:
             definition = self.definition(version, session)
             with self._lock:  # one shared machine per version, built once
-                engine = self._engines.setdefault(version, Engine(definition))
+                engine = self._engines.setdefault(version, Engine(definition, self.calendar))
         return engine
 
     def versions(self, session: Session) -> list[DefinitionVersion]:

@@ -1,6 +1,7 @@
 """Durable timers: set with the step that enters a state, fired once by `timers run`, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import shutil
 import threading
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -17,16 +18,27 @@ from workflow.registry import Workflows
 from workflow.services import CaseService
 from workflow.storage import BlobStore
 from workflow.timers import run_due
+from workflow.workdays import CALENDAR_DIR
 
 DEFINITIONS = Path(__file__).parent / "timer_defs"
 TODAY = datetime(2026, 11, 23, 2, 0)  # 10:00 in Beijing
 
 
-@pytest.fixture
-def notice(database_url, tmp_path):
+def _service(database_url: str, tmp_path: Path, now: datetime) -> CaseService:
+    """The notice process beside the shipped calendar of holidays and 调休 workdays."""
+    folder = tmp_path / "definitions"
+    folder.mkdir()
+    shutil.copy(DEFINITIONS / "notice.yaml", folder)
+    (folder / "calendar").symlink_to(CALENDAR_DIR)
     db = Database(database_url)
     db.create_all()
-    service = CaseService(db, Workflows(DEFINITIONS, None), BlobStore(tmp_path / "storage"), clock=lambda: TODAY)
+    return CaseService(db, Workflows(folder, None), BlobStore(tmp_path / "storage"), clock=lambda: now)
+
+
+@pytest.fixture
+def notice(database_url, tmp_path):
+    service = _service(database_url, tmp_path, TODAY)
+    db = service.db
     with db.transaction() as session:
         ensure_unit(session, "GH", "工会办公室")
         create_user(session, "li", "password-123", ["member"], "GH", "李娜")
@@ -50,18 +62,18 @@ def test_entering_the_state_sets_a_timer_in_the_same_step(notice):
         timer = session.query(Timer).filter_by(case_id=case_id).one()
         case = session.get(Case, case_id)
     assert (timer.state, timer.action, timer.trigger, timer.case_version) == ("noticed", "fire", "close", 2)
-    assert case.due_date == date(2026, 11, 28)
-    assert timer.due_at == due_moment(date(2026, 11, 28)) == datetime(2026, 11, 28, 16, 0)  # Beijing midnight
+    assert case.due_date == date(2026, 11, 30)  # 5 working days after Monday 23 November: the next Monday
+    assert timer.due_at == due_moment(date(2026, 11, 30)) == datetime(2026, 11, 30, 16, 0)  # Beijing midnight
 
 
 def test_a_due_timer_fires_once_as_the_system(notice):
     service, users = notice
     case_id = _published(service, users)
-    early = run_due(service, now=datetime(2026, 11, 28, 15, 59))
+    early = run_due(service, now=datetime(2026, 11, 30, 15, 59))
     assert early.due == 0
-    report = run_due(service, now=datetime(2026, 11, 28, 16, 0))
+    report = run_due(service, now=datetime(2026, 11, 30, 16, 0))
     assert report.due == 1 and len(report.fired) == 1
-    again = run_due(service, now=datetime(2026, 11, 29, 0, 0))
+    again = run_due(service, now=datetime(2026, 12, 1, 0, 0))
     assert again.due == 0
     with service.db.read() as session:
         case = session.get(Case, case_id)
@@ -81,7 +93,7 @@ def test_two_runs_at_the_same_time_fire_each_timer_once(notice):
 
     def run():
         start.wait()
-        reports.append(run_due(service, now=datetime(2026, 12, 1)))
+        reports.append(run_due(service, now=datetime(2026, 12, 2)))
 
     threads = [threading.Thread(target=run) for _ in range(2)]
     for t in threads:
@@ -125,3 +137,20 @@ def test_the_system_account_cannot_sign_in(notice):
     with service.db.read() as session:
         system = session.query(User).filter_by(username="system").one()
     assert not system.active and system.role_list == ["system"]
+
+
+def test_a_notice_ending_on_a_weekend_before_a_make_up_workday_ends_that_day(database_url, tmp_path):
+    """Posted Monday 9 February 2026 for 5 working days: Saturday the 14th is a 调休 workday before 春节, so the
+    公示 ends that Saturday (a Monday-to-Friday count would say the 16th, a holiday) and closes on the 15th."""
+    service = _service(database_url, tmp_path, datetime(2026, 2, 9, 2, 0))
+    with service.db.transaction() as session:
+        ensure_unit(session, "GH", "工会办公室")
+        create_user(session, "li", "password-123", ["member"], "GH", "李娜")
+    with service.db.read() as session:
+        li = session.query(User).filter_by(username="li").one()
+    case_id = _published(service, {"li": li})
+    with service.db.read() as session:
+        assert session.get(Case, case_id).due_date == date(2026, 2, 14)
+    assert not run_due(service, now=datetime(2026, 2, 14, 15, 59)).fired   # still the 14th in Beijing
+    assert len(run_due(service, now=datetime(2026, 2, 14, 16, 0)).fired) == 1  # 00:00 on the 15th
+    service.db.dispose()
