@@ -19,6 +19,7 @@ def main() -> None:
     p = run("bench_pdf.py")
     d = run("bench_definitions.py")
     w = run("bench_web.py")
+    timers = run("bench_timers.py")
     print("UnionFlow benchmarks")
     print(f"  proposal transitions/s (service layer, SQLite WAL synchronous=FULL, history + hash chain, no PDF): "
           f"{t['transitions_per_s']} ({t['transitions']} transitions)")
@@ -51,3 +52,5 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    print(f"Timers: flask timers run over {timers['timers']:,} due timers, each firing its step: {timers['run_s']} s, "
+          f"{timers['ms_per_timer']} ms per timer ({timers['fired']:,} fired, {timers['left']} left)")
