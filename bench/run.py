@@ -48,7 +48,6 @@ def main() -> None:
     print(f"  approvals (附议) over HTTP, {a['clients']} clients, distinct cases: {a['per_s']}/s "
           f"(target >= 300/s), median {a['median_ms']} ms, p95 {a['p95_ms']} ms (target <= 60 ms), "
           f"{a['errors']} errors of {a['count']}")
-
     print(f"Timers: flask timers run over {timers['timers']:,} due timers, each firing its step: {timers['run_s']} s, "
           f"{timers['ms_per_timer']} ms per timer ({timers['fired']:,} fired, {timers['left']} left)")
 
