@@ -1,6 +1,6 @@
 """`timers run` over 10,000 due timers: time per timer, each firing a real step (history, hash chain, commit).
 
-The process is the timer tests' notice (tests/integration/timer_defs/notice.yaml): a 公示 that closes itself
+The process is the timer tests' notice (tests/integration/definitions/notice.yaml): a 公示 that closes itself
 when its five working days are up, on the shipped calendar. The cases are opened and published through the
 service (each entering step writes its timer), then one run fires them all.
 """
@@ -28,7 +28,7 @@ from workflow.storage import BlobStore  # noqa: E402
 from workflow.timers import run_due  # noqa: E402
 from workflow.workdays import CALENDAR_DIR  # noqa: E402
 
-NOTICE = ROOT / "tests" / "integration" / "timer_defs" / "notice.yaml"
+NOTICE = ROOT / "tests" / "integration" / "definitions" / "notice.yaml"
 OPENED = datetime(2026, 11, 23, 2, 0)
 
 

@@ -135,7 +135,9 @@ def _replay(workflows: Workflows, definition: Definition, case: Case, events: li
         fields = {f.name for f in engine.form_fields(state, event.trigger)}
         form = {k: v for k, v in event.changes.items() if k in fields}
         try:
-            record = engine.fire(view, event.trigger, actor, form, event.comment, today=event.at.date(), units=units)
+            frozen = ((event.changes.get("countersign") or {}).get(event.to_state) or {}).get("voters", [])
+            record = engine.fire(view, event.trigger, actor, form, event.comment, today=event.at.date(), units=units,
+                                 electorate=lambda role, voters=frozen: voters)  # who held the role then
         except ActionRefused as refused:
             problems.append(f"第 {event.seq} 步「{event.trigger}」按流程定义不被允许：{refused.message}")
             return

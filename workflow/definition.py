@@ -93,12 +93,29 @@ class Deadline:
 
 
 @dataclass(frozen=True)
+class Countersign:
+    """会签: the votes of several people decide the step out of a state.
+
+    The voters are the holders of `role` when the case enters the state (frozen into the case), or the named
+    `users`. The step goes to `pass` as soon as `rule` is met and to `fail` as soon as it can no longer be met.
+    """
+
+    role: str | None
+    users: tuple[str, ...]
+    rule: str            # all | any | majority | at_least
+    at_least: int | None
+    pass_state: str
+    fail_state: str
+
+
+@dataclass(frozen=True)
 class State:
     name: str
     label: Label
     document: str | None = None
     deadline: Deadline | None = None
     final: bool = False
+    countersign: Countersign | None = None
 
 
 @dataclass(frozen=True)
@@ -256,6 +273,7 @@ class _Checker:
         date_fields = {f.get("name") for t in transitions for f in _list(t.get("fields"))
                        if isinstance(f, dict) and f.get("type") == "date"}
         for i, state in enumerate(states):
+            self._countersign(f"states[{i}].countersign", state.get("countersign"), known, declared_roles, params)
             self._document(f"states[{i}].document", state.get("document"), documents)
             deadline = state.get("deadline") if isinstance(state.get("deadline"), dict) else {}
             self._param(f"states[{i}].deadline.param", deadline.get("param"), params)
@@ -362,7 +380,24 @@ class _Checker:
                                                   "in fields, roles, unit or label")
                 first.setdefault(key, (i, shape))
 
+    def _countersign(self, at: str, sign: Any, known: set[Any], roles: set[Any], params: dict[str, Any]) -> None:
+        if not isinstance(sign, dict):
+            return
+        for key in ("pass", "fail"):
+            if key in sign and sign[key] not in known:
+                self.add(f"{at}.{key}", f"unknown state '{sign[key]}'")
+        voters = sign.get("voters") if isinstance(sign.get("voters"), dict) else {}
+        if "role" in voters and voters["role"] not in roles:
+            self.add(f"{at}.voters.role", f"role '{voters['role']}' is not declared in the definition's roles")
+        if sign.get("rule") == "at_least" and "at_least" not in sign:
+            self.add(f"{at}.at_least", "rule 'at_least' needs at_least: N (or {param: name})")
+        if isinstance(sign.get("at_least"), dict):
+            self._param(f"{at}.at_least.param", sign["at_least"].get("param"), params)
+
     def _reachability(self, initial: Any, states: list[dict[str, Any]], transitions: list[dict[str, Any]]) -> None:
+        votes = [{"source": s.get("name"), "dest": s["countersign"].get(key)} for s in states
+                 if isinstance(s.get("countersign"), dict) for key in ("pass", "fail")]
+        transitions = [*transitions, *votes]
         reached, queue = {initial}, deque([initial])
         while queue:
             state = queue.popleft()
@@ -402,6 +437,37 @@ def _deadline(raw: dict[str, Any], params: Mapping[str, Any]) -> Deadline:
                     remind=expire == "remind")
 
 
+def _countersign(raw: dict[str, Any], params: Mapping[str, Any]) -> Countersign:
+    at_least = raw.get("at_least")
+    if isinstance(at_least, dict):
+        at_least = int(params[at_least["param"]])
+    voters = raw["voters"]
+    return Countersign(role=voters.get("role"), users=tuple(voters.get("users", ())), rule=raw["rule"],
+                       at_least=at_least, pass_state=raw["pass"], fail_state=raw["fail"])
+
+
+VOTE = "vote"
+VOTE_LABEL = Label("会签表决", "Vote")
+DECISION = Field(name="decision", label=Label("表决意见", "Decision"), type="choice", required=True,
+                 choices=(Choice("approve", Label("同意", "Approve")), Choice("reject", Label("不同意", "Reject"))))
+
+
+def _vote_transitions(state: State, first_index: int) -> list[Transition]:
+    """The `vote` step of a countersign state, as three transitions that share its form: to `pass` when this vote
+    meets the rule, to `fail` when the rule can no longer be met, else back to the state to wait for more votes."""
+    sign = state.countersign
+    assert sign is not None
+    offered = (Call("countersign_voter", (("state", state.name),)), Call("countersign_not_voted", (("state", state.name),)))
+    outcomes = [(sign.pass_state, "pass"), (sign.fail_state, "fail"), (state.name, "open")]
+    return [Transition(
+        index=first_index + i, trigger=VOTE, label=VOTE_LABEL, sources=(state.name,), dest=dest,
+        roles=frozenset({sign.role}) if sign.role else frozenset(), unit=None,
+        guards=(*offered, Call("countersign_outcome", (("at_least", sign.at_least), ("outcome", outcome),
+                                                       ("rule", sign.rule), ("state", state.name)))),
+        effects=(Call("record_vote", (("state", state.name),)),), fields=(DECISION,), document=None,
+        comment_required=False) for i, (dest, outcome) in enumerate(outcomes)]
+
+
 def _call(raw: Any, params: Mapping[str, Any]) -> Call:
     if isinstance(raw, str):
         return Call(raw)
@@ -430,6 +496,7 @@ def _build(raw: dict[str, Any], source: str, file: str) -> Definition:
         states[s["name"]] = State(
             name=s["name"], label=_label(s["label"]), document=s.get("document"), final=s.get("final", False),
             deadline=None if deadline is None else _deadline(deadline, params),
+            countersign=_countersign(s["countersign"], params) if "countersign" in s else None,
         )
     transitions = []
     for i, t in enumerate(raw["transitions"]):
@@ -444,6 +511,9 @@ def _build(raw: dict[str, Any], source: str, file: str) -> Definition:
             comment_required=t.get("comment") == "required" or t["trigger"] == GENERIC_RETURN,
             prefill=t.get("prefill", False),
         ))
+    for state in states.values():
+        if state.countersign is not None:
+            transitions += _vote_transitions(state, len(transitions))
     return Definition(
         key=raw["key"], label=_label(raw["label"]), number_prefix=raw["number_prefix"], initial=raw["initial"],
         roles=frozenset(raw["roles"]), parameters=params, states=MappingProxyType(states),

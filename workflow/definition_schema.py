@@ -65,6 +65,24 @@ STATE = {
         "label": LABEL,
         "document": NAME,
         "final": {"type": "boolean"},
+        "countersign": {
+            "type": "object",
+            "required": ["voters", "rule", "pass", "fail"],
+            "properties": {
+                "voters": {"oneOf": [
+                    {"type": "object", "required": ["role"], "properties": {"role": NAME}, "additionalProperties": False},
+                    {"type": "object", "required": ["users"], "additionalProperties": False,
+                     "properties": {"users": {"type": "array", "minItems": 1, "items": {"type": "string"}}}},
+                ]},
+                "rule": {"enum": ["all", "any", "majority", "at_least"]},
+                "at_least": {"oneOf": [{"type": "integer", "minimum": 1},
+                                       {"type": "object", "required": ["param"], "properties": {"param": NAME},
+                                        "additionalProperties": False}]},
+                "pass": NAME,
+                "fail": NAME,
+            },
+            "additionalProperties": False,
+        },
         "deadline": {
             "type": "object",
             "properties": {

@@ -11,7 +11,7 @@ a trigger (the first whose guards pass fires, in definition order).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import partial
@@ -94,6 +94,7 @@ class _Run:
     actor: Actor
     case: CaseView
     form: dict[str, Any]
+    electorate: Callable[[str], list[str]] | None = None
     chosen: Transition | None = None
     data_after: dict[str, Any] = field(default_factory=dict)
 
@@ -130,7 +131,9 @@ class Engine:
         return steps[0].fields if steps else ()
 
     def fire(self, case: CaseView, trigger: str, actor: Actor, data: Mapping[str, Any] | None = None,
-             comment: str | None = None, *, today: date, units: Mapping[str, str]) -> TransitionRecord:
+             comment: str | None = None, *, today: date, units: Mapping[str, str],
+             electorate: Callable[[str], list[str]] | None = None) -> TransitionRecord:
+        """`electorate(role)`: who holds a role now — the voters a countersign state freezes on entry."""
         if trigger == SAVE_DRAFT:
             return self._save_draft(case, actor, data, comment, today, units)
         candidates = self.definition.transitions_from(case.state, trigger)
@@ -149,7 +152,7 @@ class Engine:
                                   comment_required=first.comment_required)
         except forms.FormErrors as exc:
             raise InvalidData("提交的数据有误，请按提示修改", "Invalid data", fields=exc.fields) from None
-        run = _Run(actor, case, form)
+        run = _Run(actor, case, form, electorate)
         self.machine.add_model(run, initial=case.state)
         try:
             run.trigger(trigger)  # type: ignore[attr-defined]
@@ -212,16 +215,20 @@ class Engine:
                 return ActionRefused(guard.message_zh, guard.message_en, status=guard.status)
         return None
 
-    @staticmethod
-    def _data_after(t: Transition, run: _Run) -> dict[str, Any]:
+    def _data_after(self, t: Transition, run: _Run) -> dict[str, Any]:
         data = {**run.case.data, **run.form}
         for call in t.effects:
             EFFECTS[call.name].apply(data, run.actor, **call.kwargs)
+        sign = self.definition.states[t.dest].countersign
+        if sign is not None and t.dest != run.case.state:  # entering a 会签: freeze who votes
+            voters = list(sign.users) if sign.users else sorted(run.electorate(sign.role) if run.electorate else [])
+            data["countersign"] = {**(data.get("countersign") or {}), t.dest: {"voters": voters, "votes": []}}
         return data
 
     def _record(self, t: Transition, case: CaseView, run: _Run, comment: str, today: date) -> TransitionRecord:
         data = run.data_after
-        written = {k: v for k, v in data.items() if k in run.form or case.data.get(k) != v}
+        written = {**run.form, **{k: v for k, v in data.items() if k in run.form or case.data.get(k) != v}}
+        # (a form value an effect consumed, such as a 会签 decision, stays in the record: the audit replays it)
         documents = [t.document] if t.document else []
         dest = self.definition.states[t.dest]
         if dest.document and case.state != t.dest:

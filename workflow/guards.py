@@ -122,3 +122,50 @@ def append_actor(data: dict[str, Any], actor: Actor, field: str) -> None:
 @effect("increment", params=("field",))
 def increment(data: dict[str, Any], actor: Actor, field: str) -> None:
     data[field] = int(data.get(field) or 0) + 1
+
+
+# Countersign (会签): the votes live in data["countersign"][state] = {"voters": [...], "votes": [{voter, decision}]}.
+
+def _sign(data: Mapping[str, Any], state: str) -> Mapping[str, Any]:
+    return (data.get("countersign") or {}).get(state) or {}
+
+
+def tally(sign: Mapping[str, Any], rule: str, at_least: int | None) -> str:
+    """'pass' once the rule is met, 'fail' once it can no longer be met, else 'open'."""
+    voters = len(sign.get("voters") or [])
+    votes = sign.get("votes") or []
+    yes = sum(1 for v in votes if v["decision"] == "approve")
+    no = len(votes) - yes
+    still_possible = voters - no  # the most approvals this vote can still reach
+    needed = {"all": voters, "any": 1, "majority": voters // 2 + 1, "at_least": at_least or voters}[rule]
+    if voters and yes >= needed:
+        return "pass"
+    if still_possible < needed or not voters:
+        return "fail"
+    return "open"
+
+
+@guard("countersign_voter", params=("state",), status=403, zh="您不是本次会签的表决人",
+       en="You are not one of this vote's voters")
+def countersign_voter(ctx: GuardContext, state: str) -> bool:
+    return ctx.actor.username in (_sign(ctx.data, state).get("voters") or [])
+
+
+@guard("countersign_not_voted", params=("state",), zh="您已表决，每人只能表决一次", en="You have already voted")
+def countersign_not_voted(ctx: GuardContext, state: str) -> bool:
+    return all(v["voter"] != ctx.actor.username for v in _sign(ctx.data, state).get("votes") or [])
+
+
+@guard("countersign_outcome", params=("outcome", "state", "rule", "at_least"), needs_form=True,
+       zh="表决结果与此去向不符", en="The vote does not lead here")
+def countersign_outcome(ctx: GuardContext, outcome: str, state: str, rule: str, at_least: int | None) -> bool:
+    return tally(_sign(ctx.data, state), rule, at_least) == outcome
+
+
+@effect("record_vote", params=("state",))
+def record_vote(data: dict[str, Any], actor: Actor, state: str) -> None:
+    signs = dict(data.get("countersign") or {})
+    sign = dict(signs.get(state) or {})
+    sign["votes"] = [*(sign.get("votes") or []), {"voter": actor.username, "decision": data.pop("decision")}]
+    signs[state] = sign
+    data["countersign"] = signs

@@ -97,6 +97,12 @@ class CaseService:
         return session.scalar(select(CaseEvent.id).where(CaseEvent.case_id == case.id,
                                                          CaseEvent.actor_id == user.id).limit(1)) is not None
 
+    @staticmethod
+    def holders(session: Session, role: str) -> list[str]:
+        """The usernames of the active accounts that hold a role now (a 会签's voters)."""
+        return sorted(name for name, roles in session.execute(select(User.username, User.role_list)
+                                                              .where(User.active.is_(True))) if role in roles)
+
     def actions_for(self, session: Session, case: Case | CaseRef, user: User) -> list[Action]:
         engine = self.workflows.engine(case.definition_version, session)
         return engine.actions_for(self.view(case), actor_of(user))
@@ -155,7 +161,7 @@ class CaseService:
             engine = self.workflows.engine(case.definition_version, session)
             units = self.lazy_units(session)
             record = engine.fire(self.view(case), trigger, actor_of(user), data, comment, today=now.date(),
-                                 units=units)
+                                 units=units, electorate=lambda role: self.holders(session, role))
             issued = []
             if self.issuer is not None and record.documents:
                 issued = self._issue(session, definition, session.get(Case, case_id), user, record, now, units)

@@ -20,7 +20,7 @@ from workflow.storage import BlobStore
 from workflow.timers import run_due
 from workflow.workdays import CALENDAR_DIR
 
-DEFINITIONS = Path(__file__).parent / "timer_defs"
+DEFINITIONS = Path(__file__).parent / "definitions"
 TODAY = datetime(2026, 11, 23, 2, 0)  # 10:00 in Beijing
 
 
