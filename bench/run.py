@@ -20,6 +20,7 @@ def main() -> None:
     d = run("bench_definitions.py")
     w = run("bench_web.py")
     timers = run("bench_timers.py")
+    vote = run("bench_countersign.py")
     print("UnionFlow benchmarks")
     print(f"  proposal transitions/s (service layer, SQLite WAL synchronous=FULL, history + hash chain, no PDF): "
           f"{t['transitions_per_s']} ({t['transitions']} transitions)")
@@ -50,6 +51,8 @@ def main() -> None:
           f"{a['errors']} errors of {a['count']}")
     print(f"Timers: flask timers run over {timers['timers']:,} due timers, each firing its step: {timers['run_s']} s, "
           f"{timers['ms_per_timer']} ms per timer ({timers['fired']:,} fired, {timers['left']} left)")
+    print(f"会签 vote step through the service layer: {vote['votes_per_s']}/s ({vote['ms_per_vote']} ms a vote; "
+          f"{vote['votes']} votes deciding {vote['decided']} cases by majority of 9)")
 
 
 if __name__ == "__main__":
