@@ -122,3 +122,25 @@ class Browser:
         if csrf:
             form.setdefault("csrf_token", self.csrf_token())
         return self.client.post(path, data=form, **kwargs)
+
+
+def pdf_bytes() -> bytes:
+    """A real one-page PDF, for attachment tests."""
+    import io
+
+    from pypdf import PdfWriter
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def image_bytes(kind: str) -> bytes:
+    """A real small image (JPEG or PNG), for attachment tests."""
+    import io
+
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(out, format=kind)
+    return out.getvalue()

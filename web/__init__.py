@@ -49,7 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         UNIONFLOW_DEFINITIONS=os.environ.get("UNIONFLOW_DEFINITIONS", str(ROOT / "definitions")),
         UNIONFLOW_ORG_NAME=os.environ.get("UNIONFLOW_ORG_NAME", "示例公司工会委员会"),
         JSON_AS_ASCII=False,
-        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=25 * 1024 * 1024,  # a form with a few scanned certificates (10 MB each at most)
         BOOTSTRAP_SERVE_LOCAL=True,  # Bootstrap from this server, never a CDN
         **security.defaults(),
     )

@@ -9,14 +9,14 @@ from flask import Response, flash, redirect, render_template, request, send_file
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
-from workflow import diagram
+from workflow import attachments, diagram
 from workflow.display import data_text
 from workflow.engine import SAVE_DRAFT, InvalidData, NotOpen
 from workflow.models import Case, Document
 from workflow.services import Conflict, NotFound
 
 from .auth import current_user as signed_in_or_api, signed_in
-from .fields import posted_values
+from .fields import posted_values, uploads_in
 from .i18n import acting_role, label, lang, message, step_label
 from .pages import page_blueprint
 from .services import service, session
@@ -62,9 +62,11 @@ def show(case_id: int) -> tuple[str, int]:
 def act(case_id: int, trigger: str) -> BaseResponse | tuple[str, int]:
     user = signed_in()
     version = request.form.get("version", type=int)
-    values = posted_values(request.form)
     comment = request.form.get("comment", "")
+    values: dict = {}
     try:
+        values = posted_values(request.form, request.files, service().store)
+        service().record_uploads(user, uploads_in(values))
         if version is None:
             raise InvalidData("缺少事项版本号，请刷新页面后重试", "The case version is missing; reload the page")
         performed = service().perform(case_id, trigger, user, version, values, comment or None)
@@ -74,6 +76,7 @@ def act(case_id: int, trigger: str) -> BaseResponse | tuple[str, int]:
         return redirect(url_for("cases.show", case_id=case_id))
     except InvalidData as refused:
         flash(message(refused), "danger")
+        values = values or posted_values(request.form)  # an upload refused: keep what was typed
         case = service().get_case(session(), case_id, user)
         shown = trigger  # the form to show again with its messages; a draft is saved from the first step's form
         if trigger == SAVE_DRAFT:
@@ -114,3 +117,15 @@ def send_document(document_id: int, as_attachment: bool = False) -> BaseResponse
         raise NotFound("文件已丢失，请联系管理员核查", "The document file is missing")
     return send_file(path, mimetype="application/pdf", download_name=f"{doc.title}-{doc.sha256[:8]}.pdf",
                      etag=doc.sha256, max_age=0, as_attachment=as_attachment)
+
+
+@bp.get("/cases/<int:case_id>/attachments/<sha256>")
+def attachment(case_id: int, sha256: str) -> BaseResponse:
+    """An attachment of a case, to whoever may read the case — and only one the case's data really refers to."""
+    case = service().get_case(session(), case_id, signed_in())
+    fields = service().definition_of(case, session()).fields()
+    found = next((ref for ref in attachments.references(fields, case.data) if ref["sha256"] == sha256), None)
+    if found is None or not service().store.exists(sha256):
+        raise NotFound("附件不存在", "No such attachment")
+    return send_file(service().store.path(sha256), mimetype=found["type"], download_name=found["name"],
+                     etag=sha256, max_age=0, as_attachment=request.args.get("download") == "1")

@@ -1,23 +1,66 @@
-"""A posted HTML form in the shape the engine validates its fields in."""
+"""A posted HTML form in the shape the engine validates its fields in, uploads checked and stored on the way."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import FileStorage, MultiDict
+
+from workflow import attachments
+from workflow.engine import InvalidData
+from workflow.storage import BlobStore
 
 # What the pages' forms post besides the step's own fields.
 FORM_MACHINERY = frozenset({"csrf_token", "version", "comment", "intent"})
+KEPT = "__kept"  # hidden inputs that carry attachments already uploaded by an earlier, refused attempt
 
 
-def posted_values(form: MultiDict[str, str]) -> dict[str, Any]:
-    """Every posted field: a value chosen several times (a multi-select) as a list, else the value itself.
+def posted_values(form: MultiDict[str, str], files: MultiDict[str, FileStorage] | None = None,
+                  store: BlobStore | None = None) -> dict[str, Any]:
+    """Every posted field: a value chosen several times (a multi-select) as a list, else the value itself; uploads
+    as stored attachment references.
 
     The engine knows the step's fields and refuses any other name, so nothing here needs to know them; an
-    unticked box or an empty multi-select posts nothing and so is no value.
+    unticked box or an empty multi-select posts nothing and so is no value. A refused upload is a 422 naming it.
     """
     values: dict[str, Any] = {}
     for name in form:
-        if name not in FORM_MACHINERY:
+        if name.endswith(KEPT):
+            kept = _kept(form.getlist(name))
+            if kept:
+                values.setdefault(name.removesuffix(KEPT), []).extend(kept)
+        elif name not in FORM_MACHINERY:
             chosen = form.getlist(name)
             values[name] = chosen if len(chosen) > 1 else chosen[0]
+    refused: dict[str, str] = {}
+    for name in files or {}:
+        for upload in (files or MultiDict()).getlist(name):
+            if not upload.filename:
+                continue  # the file input left empty
+            try:
+                reference = attachments.accept(store, upload.filename, upload.read())  # type: ignore[arg-type]
+            except attachments.AttachmentRefused as exc:
+                refused[name] = str(exc)
+                continue
+            values.setdefault(name, []).append(reference)
+    if refused:
+        raise InvalidData("附件未被接受，请按提示修改", "An attachment was refused", fields=refused)
     return values
+
+
+def _kept(raw: list[str]) -> list[dict[str, Any]]:
+    out = []
+    for text in raw:
+        try:
+            item = json.loads(text)
+        except ValueError:
+            continue
+        if attachments.is_reference(item):
+            out.append(item)
+    return out
+
+
+def uploads_in(values: dict[str, Any]) -> list[dict[str, Any]]:
+    """The attachment references among posted values (new uploads and kept ones)."""
+    return [item for value in values.values() if isinstance(value, list) for item in value
+            if attachments.is_reference(item)]

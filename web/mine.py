@@ -7,10 +7,10 @@ from werkzeug.wrappers import Response
 
 from workflow import forms, worklists
 from workflow.definition import Definition, Transition
-from workflow.engine import ActionRefused, Forbidden
+from workflow.engine import ActionRefused, Forbidden, InvalidData
 
 from .auth import signed_in
-from .fields import posted_values
+from .fields import posted_values, uploads_in
 from .i18n import label, message
 from .pages import page_blueprint, page_number, today
 from .services import service, session
@@ -51,7 +51,13 @@ def start_form(key: str) -> Response | str | tuple[str, int]:
     if request.method != "POST":  # GET and HEAD show the form; only a POST changes anything
         return render_template("mine/start_form.html", definition=definition, step=step, fields=fields, values={},
                                errors={}, units=units)
-    values = posted_values(request.form)
+    try:
+        values = posted_values(request.form, request.files, service().store)
+    except InvalidData as refused:
+        flash(message(refused), "danger")
+        return render_template("mine/start_form.html", definition=definition, step=step, fields=fields,
+                               values=posted_values(request.form), errors=refused.fields, units=units), 422
+    service().record_uploads(user, uploads_in(values))
     submit = request.form.get("intent") == "submit" and step is not None
     if submit:
         try:  # check the whole form first: a refused submission leaves no half-made draft behind

@@ -36,7 +36,7 @@ FIELD = {
     "properties": {
         "name": NAME,
         "label": LABEL,
-        "type": {"enum": ["string", "text", "integer", "decimal", "date", "boolean", "choice", "unit", "units"]},
+        "type": {"enum": ["string", "text", "integer", "decimal", "date", "boolean", "choice", "unit", "units", "files"]},
         "required": {"type": "boolean"},
         "min_length": {"type": "integer", "minimum": 0},
         "max_length": {"type": "integer", "minimum": 1},

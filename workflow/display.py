@@ -39,6 +39,8 @@ def value_text(f: Field, value: Any, units: Mapping[str, str], lang: str = "zh")
         return WORDS[lang]["yes" if value else "no"]
     if f.type == "decimal":
         return f"{float(value):,.2f}"
+    if f.type == "files":
+        return WORDS[lang]["and"].join(item["name"] for item in value)
     return str(value)
 
 
@@ -50,7 +52,8 @@ def data_text(definition: Definition, data: Mapping[str, Any], units: Mapping[st
               lang: str = "zh") -> list[dict[str, Any]]:
     """The case's fields in definition order, as display text."""
     return [{"key": f.name, "label": f.label.get(lang), "value": value_text(f, data[f.name], units, lang),
-             "long": f.type == "text"} for f in definition.fields() if f.name in data]
+             "long": f.type == "text", "files": data[f.name] if f.type == "files" else []}
+            for f in definition.fields() if f.name in data]
 
 
 def acting_role(definition: Definition, trigger: str, roles: list[str] | frozenset[str], lang: str = "zh") -> str:
@@ -74,3 +77,21 @@ def action_label(definition: Definition, trigger: str, lang: str = "zh") -> str:
         if t.trigger == trigger:
             return t.label.get(lang)
     return trigger
+
+
+def mask_name(name: str | None) -> str:
+    """A person's name as a public notice shows it (DESIGN §2): 张三明 → 张*明, 张三 → 张*, 欧阳娜娜 → 欧**娜."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def mask_id(number: str | None, head: int = 4, tail: int = 4) -> str:
+    """An ID card or account number with all but its first and last digits hidden: 3301**********1234."""
+    text = "".join(str(number or "").split())
+    if len(text) <= head + tail:
+        return "*" * len(text)
+    return text[:head] + "*" * (len(text) - head - tail) + text[-tail:]

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from . import attachments
 from .definition import Field
 
 COMMENT_MAX = 2000
@@ -107,6 +108,13 @@ def _coerce(f: Field, value: Any, today: date, units: Mapping[str, str]) -> Any:
         if unknown:
             raise ValueError(f"未知的单位代码：{'、'.join(unknown)}")
         return list(dict.fromkeys(codes))
+    if kind == "files":
+        items = value if isinstance(value, list) else [value]
+        if not all(attachments.is_reference(item) for item in items):
+            raise ValueError("附件应先上传（PDF、JPEG 或 PNG），再随表单提交")
+        if f.max_length is not None and len(items) > f.max_length:
+            raise ValueError(f"最多 {f.max_length} 个附件")
+        return items
     raise ValueError(f"未知的字段类型 {kind}")
 
 

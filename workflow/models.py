@@ -178,3 +178,18 @@ class Timer(Base):
 
 
 Index("ix_timers_pending", Timer.done_at, Timer.due_at)
+
+
+class Upload(Base):
+    """Who uploaded which attachment: a case may only carry files its actor uploaded themself, so knowing a hash is
+    not enough to attach (and then read) somebody else's medical certificate."""
+
+    __tablename__ = "uploads"
+    __table_args__ = (UniqueConstraint("user_id", "sha256"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int]
+    at: Mapped[datetime] = mapped_column(default=utcnow)

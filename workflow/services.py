@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from . import forms
+from . import attachments, forms
 from .accounts import actor_of
 from .db import Database
 from .deadlines import timer_row
@@ -23,7 +23,7 @@ from .definition import Definition
 from .documents import CaseSnapshot, DocumentIssuer, Issued, Opinion
 from .engine import Action, ActionRefused, CaseView, Forbidden, InvalidData, TransitionRecord
 from .history import GENESIS, content_hash, event_content
-from .models import Case, CaseCounter, CaseEvent, Document, OrgUnit, Timer, User, utcnow
+from .models import Case, CaseCounter, CaseEvent, Document, OrgUnit, Timer, Upload, User, utcnow
 from .registry import Workflows
 from .storage import BlobStore
 
@@ -124,6 +124,7 @@ class CaseService:
         now = self.clock()
         draft_fields = self.workflows.engine(definition.version).draft_fields()
         with self.db.read() as session:
+            self._own_uploads(session, user, draft_fields, data)
             try:
                 clean = forms.validate(draft_fields, data or {}, today=now.date(), units=self.lazy_units(session))
             except forms.FormErrors as exc:
@@ -159,6 +160,7 @@ class CaseService:
                 raise Conflict(*STALE)
             definition = self.definition_of(case, session)
             engine = self.workflows.engine(case.definition_version, session)
+            self._own_uploads(session, user, engine.form_fields(case.state, trigger), data)
             units = self.lazy_units(session)
             record = engine.fire(self.view(case), trigger, actor_of(user), data, comment, today=now.date(),
                                  units=units, electorate=lambda role: self.holders(session, role))
@@ -187,7 +189,32 @@ class CaseService:
                      "size": d.size, "created_at": now} for d in issued])
         return Performed(case_id, seq, record, tuple(issued))
 
+    def record_uploads(self, user: User, references: list[dict[str, Any]]) -> None:
+        """Note that this user uploaded these (checked, stored) attachments: only then may their cases carry them."""
+        with self.db.transaction() as session:
+            mine = set(session.scalars(select(Upload.sha256).where(Upload.user_id == user.id,
+                                                                    Upload.sha256.in_([r["sha256"] for r in references]))))
+            for ref in references:
+                if ref["sha256"] not in mine:
+                    session.add(Upload(user_id=user.id, sha256=ref["sha256"], name=ref["name"], type=ref["type"],
+                                       size=ref["size"]))
+                    mine.add(ref["sha256"])
+
     # -- internals ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _own_uploads(session: Session, user: User, fields: Any, data: Mapping[str, Any] | None) -> None:
+        """Every attachment in the form must be one this user uploaded: a known hash is not a licence to attach it."""
+        if not isinstance(data, Mapping):
+            return
+        wanted = {r["sha256"] for r in attachments.references(fields, data)}
+        if not wanted:
+            return
+        mine = set(session.scalars(select(Upload.sha256).where(Upload.user_id == user.id, Upload.sha256.in_(wanted))))
+        if wanted - mine:
+            names = [f.name for f in fields if f.type == "files"]
+            raise InvalidData("附件须由您本人上传后再提交", "Attach only files you uploaded yourself",
+                              fields={name: "附件须由您本人上传后再提交" for name in names})
 
     def _issue(self, session: Session, definition: Definition, case: Case, user: User, record: TransitionRecord,
                now: datetime, units: Mapping[str, str]) -> list[Issued]:

@@ -84,6 +84,7 @@ PERMISSIONS: dict[str, Access] = {
     "api.workflows": SIGNED_IN, "api.workflow": SIGNED_IN, "api.queue": SIGNED_IN,
     "mine.start_form": STARTER, "api.create_case": STARTER,
     "cases.show": CASE_READER, "cases.diagram_svg": CASE_READER, "cases.document": CASE_READER,
+    "cases.attachment": CASE_READER,
     "api.get_case": CASE_READER, "api.document": CASE_READER,
     "cases.act": CASE_ACTOR, "api.act": CASE_ACTOR,
     "auditing.search": AUDITOR, "auditing.verify_cases": AUDITOR, "auditing.dossier": AUDITOR,
@@ -165,6 +166,8 @@ PROBES = [
     P("cases.show", "GET", "/cases/{case}", case="draft"),
     P("cases.diagram_svg", "GET", "/cases/{case}/diagram.svg"),
     P("cases.diagram_svg", "GET", "/cases/{case}/diagram.svg", case="draft"),
+    # A reader of the case who asks for a file it does not hold gets 404 (uploads: tests/web/test_attachments_web.py).
+    P("cases.attachment", "GET", "/cases/{case}/attachments/" + "0" * 64, ok=404),
     P("cases.document", "GET", "/documents/{document}"),
     P("cases.document", "GET", "/documents/{document}", case="handling"),
     P("cases.act", "POST", "/cases/{case}/actions/second", {"version": "2", "comment": "附议"}, ok=302,

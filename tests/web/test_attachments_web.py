@@ -1,0 +1,81 @@
+"""Attachments through the pages: uploaded with the form, checked by content, kept on a refused form, readable only
+by who may read the case, and never attachable by someone who merely knows the hash."""
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from people import Browser, image_bytes, pdf_bytes
+from workflow.accounts import create_user, ensure_unit
+from workflow.engine import ActionRefused
+from workflow.models import Case, User
+from workflow.workdays import CALENDAR_DIR
+
+DEFINITIONS = Path(__file__).resolve().parents[1] / "integration" / "definitions"
+
+
+@pytest.fixture
+def grant_app(database_url, tmp_path):
+    from web import create_app
+    folder = tmp_path / "definitions"
+    folder.mkdir()
+    shutil.copy(DEFINITIONS / "grant.yaml", folder)
+    (folder / "calendar").symlink_to(CALENDAR_DIR)
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url,
+                      "UNIONFLOW_STORAGE": str(tmp_path / "storage"), "UNIONFLOW_DEFINITIONS": str(folder)})
+    service = app.extensions["unionflow"]
+    service.db.create_all()
+    with service.db.transaction() as session:
+        ensure_unit(session, "GH", "工会办公室")
+        for name in ("li", "chen"):
+            create_user(session, name, "password-123", ["member"], "GH", name)
+        create_user(session, "c1", "password-123", ["union_committee"], "GH", "委员")
+    yield app
+    service.db.dispose()
+
+
+def _file(content: bytes, name: str):
+    return (io.BytesIO(content), name)
+
+
+def test_an_application_with_attachments(grant_app):
+    li = Browser(grant_app, "li")
+    filed = li.post("/start/grant", {"amount": "3500", "intent": "submit",
+                                     "proofs": [_file(pdf_bytes(), "诊断证明.pdf"), _file(image_bytes("PNG"), "病历.png")]},
+                    content_type="multipart/form-data")
+    assert filed.status_code == 302, filed.get_data(as_text=True)[:300]
+    case_id = int(re.search(r"/cases/(\d+)$", filed.headers["Location"]).group(1))
+    page = li.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "诊断证明.pdf" in page and "病历.png" in page
+    link = re.search(r'href="(/cases/\d+/attachments/[0-9a-f]{64})"', page).group(1)
+    served = li.get(link)
+    assert served.status_code == 200 and served.mimetype == "application/pdf" and served.data.startswith(b"%PDF")
+    assert Browser(grant_app, "chen").get(link).status_code == 403  # another member may not read the file
+    assert li.get(f"/cases/{case_id}/attachments/{'0' * 64}").status_code == 404
+
+
+def test_an_executable_renamed_pdf_is_refused_and_the_form_kept(grant_app):
+    li = Browser(grant_app, "li")
+    refused = li.post("/start/grant", {"amount": "3500", "intent": "submit",
+                                       "proofs": _file(Path("/bin/true").read_bytes(), "诊断证明.pdf")},
+                      content_type="multipart/form-data")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "不是有效的 PDF、JPEG 或 PNG 文件" in page and 'value="3500"' in page
+    with grant_app.extensions["unionflow"].db.read() as session:
+        assert session.query(Case).count() == 0
+
+
+def test_someone_elses_upload_cannot_be_attached_by_its_hash(grant_app):
+    service = grant_app.extensions["unionflow"]
+    li = Browser(grant_app, "li")
+    li.post("/start/grant", {"amount": "3500", "intent": "submit", "proofs": _file(pdf_bytes(), "证明.pdf")},
+            content_type="multipart/form-data")
+    with service.db.read() as session:
+        ref = session.query(Case).one().data["proofs"][0]
+        chen = session.query(User).filter_by(username="chen").one()
+    with pytest.raises(ActionRefused) as refused:
+        service.create_case(chen, "grant", {"amount": 100, "proofs": [ref]})
+    assert refused.value.status == 422 and "本人上传" in refused.value.fields["proofs"]
