@@ -52,6 +52,7 @@ class CaseSnapshot:
 class DocumentIssuer:
     def __init__(self, renderer: PdfRenderer, store: BlobStore, org_name: str):
         self.renderer, self.store, self.org_name = renderer, store, org_name
+        renderer.env.filters.update(mask_name=display.mask_name, mask_id=display.mask_id)  # public notices (公示)
 
     def issue(self, definition: Definition, stage: str, case: CaseSnapshot, *, units: Mapping[str, str],
               names: Mapping[str, str], predecessor: str | None, rehandling: bool = False) -> Issued:

@@ -66,6 +66,11 @@ def actor_is_not_submitter(ctx: GuardContext) -> bool:
     return ctx.actor.username != ctx.submitter
 
 
+@guard("actor_has_role", params=("value",), status=403, zh="您没有执行此操作的权限", en="You may not do this")
+def actor_has_role(ctx: GuardContext, value: str) -> bool:
+    return value in ctx.actor.roles
+
+
 @guard("actor_not_listed", params=("field",), zh="您已执行过此操作，不能重复", en="You have already done this")
 def actor_not_listed(ctx: GuardContext, field: str) -> bool:
     return ctx.actor.username not in (ctx.data.get(field) or [])
@@ -95,6 +100,22 @@ def amount_at_most(ctx: GuardContext, field: str, value: float) -> bool:
     return float(ctx.data.get(field) or 0) <= float(value)
 
 
+@guard("amount_more_than", params=("field", "value"), needs_form=True, zh="金额未超过此操作的下限",
+       en="The amount does not exceed the threshold")
+def amount_more_than(ctx: GuardContext, field: str, value: float) -> bool:
+    return float(ctx.data.get(field) or 0) > float(value)
+
+
+@guard("amount_not_above_field", params=("field", "value"), needs_form=True, zh="金额不能超过批准的金额",
+       en="The amount may not exceed the approved amount")
+def amount_not_above_field(ctx: GuardContext, field: str, value: str | list[str]) -> bool:
+    """`field` at most the field `value` names — or, given a list, the first of them the case has (the chair's
+    approved amount, else the recommended amount the committee passed); with none set there is no limit to pay to."""
+    names = [value] if isinstance(value, str) else list(value)
+    limit = next((ctx.data[name] for name in names if ctx.data.get(name) is not None), None)
+    return limit is not None and float(ctx.data.get(field) or 0) <= float(limit)
+
+
 # Effects: how a transition changes data beyond the form itself.
 
 @dataclass(frozen=True)
@@ -122,6 +143,13 @@ def append_actor(data: dict[str, Any], actor: Actor, field: str) -> None:
 @effect("increment", params=("field",))
 def increment(data: dict[str, Any], actor: Actor, field: str) -> None:
     data[field] = int(data.get(field) or 0) + 1
+
+
+@effect("per_capita", params=("field", "value"))
+def per_capita(data: dict[str, Any], actor: Actor, field: str, value: Mapping[str, str]) -> None:
+    """`field` = the `value["total"]` field / the `value["size"]` field, to the fen (人均月收入)."""
+    count = int(data.get(value["size"]) or 0)
+    data[field] = round(float(data.get(value["total"]) or 0) / count, 2) if count > 0 else None
 
 
 # Countersign (会签): the votes live in data["countersign"][state] = {"voters": [...], "votes": [{voter, decision}]}.

@@ -1,0 +1,351 @@
+"""困难职工帮扶 through the service, on the shipped definitions and calendar, on SQLite and PostgreSQL: every path from
+the application to the file, the 公示 closed by the timers after 5 working days, the committee's 会签 above the chair's
+limit, and every stage PDF read back (the public notice with the name masked and nothing private)."""
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from pathlib import Path
+
+import pdfplumber
+import pytest
+
+from workflow.accounts import create_user, deactivate_user, ensure_unit
+from workflow.audit import verify
+from workflow.db import Database
+from workflow.documents import DocumentIssuer
+from workflow.engine import ActionRefused
+from workflow.models import Case, Document, Timer, User
+from workflow.pdf import PdfRenderer
+from workflow.registry import Workflows
+from workflow.services import CaseService
+from workflow.storage import BlobStore
+from workflow.timers import run_due
+
+ROOT = Path(__file__).resolve().parents[2]
+MONDAY = datetime(2026, 11, 23, 2, 0)        # Monday 23 November 2026, 10:00 in Beijing
+PUBLICITY_ENDS = date(2026, 11, 30)          # 5 working days later: the next Monday
+CLOSES_AT = datetime(2026, 11, 30, 16, 0)    # 00:00 on 1 December in Beijing, as naive UTC
+
+CAST = {  # username: (name, unit, roles)
+    "zhangxm": ("张晓明", "CJ1", ["member"]),
+    "wangf": ("王芳", "CJ1", ["member", "representative"]),
+    "ganshi": ("刘建华", "CJ1", ["grassroots_union"]),
+    "hq_ganshi": ("周磊", "HQ", ["grassroots_union"]),
+    "chair": ("黄建国", "GH", ["union_chair"]),
+    "cw": ("钱会计", "GH", ["finance"]),
+    "song": ("宋洁", "GH", ["auditor"]),
+    **{f"c{i}": (name, "GH", ["union_committee"]) for i, name in enumerate(["陈刚", "林静", "何平", "郭涛", "马丽"], 1)},
+}
+APPLICATION = {
+    "category": "serious_illness", "family_size": 4, "monthly_income": "4800", "amount_requested": "3000",
+    "description": "妻子患尿毒症需长期透析，每月自付医疗费用约三千元，孩子正在读高中。",
+    "bank_account": "6222021234567890123",
+}
+VISIT = {"visit_date": "2026-11-20", "visitors": "刘建华、赵敏", "findings": "入户核实：家庭四口人，妻子透析治疗，家庭收入主要靠申请人工资，情况属实。"}
+
+
+class Office:
+    """The service on the real definitions folder, with a clock the test moves, and the cast."""
+
+    def __init__(self, database_url: str, tmp_path: Path):
+        self.now = MONDAY
+        store = BlobStore(tmp_path / "storage")
+        issuer = DocumentIssuer(PdfRenderer(ROOT / "templates" / "pdf"), store, "示例公司工会委员会")
+        self.db = Database(database_url)
+        self.db.create_all()
+        self.service = CaseService(self.db, Workflows(ROOT / "definitions", ROOT / "templates" / "pdf"), store, issuer,
+                                   clock=lambda: self.now)
+        with self.db.transaction() as session:
+            for code, name in {"GH": "工会办公室", "CJ1": "第一车间", "HQ": "后勤保障部"}.items():
+                ensure_unit(session, code, name)
+            for username, (name, unit, roles) in CAST.items():
+                create_user(session, username, "password-123", roles, unit, name)
+        self.users = self._users()
+
+    def _users(self) -> dict[str, User]:
+        with self.db.read() as session:
+            return {u.username: u for u in session.query(User)}
+
+    def case(self, case_id: int) -> Case:
+        with self.db.read() as session:
+            case = session.get(Case, case_id)
+            session.expunge(case)
+            return case
+
+    def act(self, who: str, case_id: int, trigger: str, data: dict | None = None, comment: str | None = None):
+        return self.service.perform(case_id, trigger, self.users[who], self.case(case_id).version, data or {}, comment)
+
+    def refused(self, who: str, case_id: int, trigger: str, data: dict | None = None, comment: str | None = None) -> int:
+        before = self.case(case_id)
+        with pytest.raises(ActionRefused) as refusal:
+            self.act(who, case_id, trigger, data, comment)
+        after = self.case(case_id)
+        assert (after.state, after.version, after.data) == (before.state, before.version, before.data)
+        return refusal.value.status
+
+    def apply(self, **changes) -> int:
+        case = self.service.create_case(self.users["zhangxm"], "hardship_aid", {})
+        self.act("zhangxm", case.id, "submit", {**APPLICATION, **changes})
+        return case.id
+
+    def to_publicity(self, recommended: str = "1800", **changes) -> int:
+        case_id = self.apply(**changes)
+        self.act("ganshi", case_id, "review", {"eligibility": "eligible", "review_opinion": "符合困难职工帮扶条件"})
+        self.act("ganshi", case_id, "visit", {**VISIT, "recommended_amount": recommended})
+        return case_id
+
+    def close_publicity(self, case_id: int) -> None:
+        self.now = CLOSES_AT
+        assert len(run_due(self.service, now=CLOSES_AT).fired) == 1
+        assert self.case(case_id).state in ("chair_review", "committee_vote")
+
+    def pdfs(self, case_id: int) -> list[tuple[str, str]]:
+        """(stage, text) of each document of the case, in the order issued; spaces and line breaks removed."""
+        with self.db.read() as session:
+            docs = session.query(Document).filter_by(case_id=case_id).order_by(Document.id).all()
+            shas = [(d.stage, d.sha256) for d in docs]
+        out = []
+        for stage, sha in shas:
+            with pdfplumber.open(io.BytesIO(self.service.store.get(sha))) as pdf:
+                out.append((stage, "".join(p.extract_text() or "" for p in pdf.pages).replace(" ", "").replace("\n", "")))
+        return out
+
+    def verified(self, case_id: int) -> bool:
+        with self.db.read() as session:
+            return verify(session, self.service.store, self.service.workflows, [case_id]).ok
+
+
+@pytest.fixture
+def office(database_url, tmp_path):
+    office = Office(database_url, tmp_path)
+    yield office
+    office.db.dispose()
+
+
+def _text(office: Office, case_id: int, stage: str, nth: int = -1) -> str:
+    texts = [text for s, text in office.pdfs(case_id) if s == stage]
+    assert texts, f"no {stage} issued"
+    return texts[nth]
+
+
+# -- application and first review -------------------------------------------------------------------------------
+
+def test_the_application_computes_per_capita_income_and_reads_back(office):
+    case_id = office.apply()
+    case = office.case(case_id)
+    assert case.state == "submitted" and case.number.startswith("KN-2026-")
+    assert case.data["per_capita_income"] == 1200.0
+    text = _text(office, case_id, "hardship_application")
+    for value in (case.number, "困难职工帮扶申请表", "张晓明", "第一车间", "重病", "4,800.00", "1,200.00", "3,000.00",
+                  "6222021234567890123", "尿毒症", "第1页共1页", "前序文件：无"):
+        assert value in text, value
+
+
+def test_not_eligible_ends_the_case_with_the_reason(office):
+    case_id = office.apply(monthly_income="28000")
+    assert office.refused("hq_ganshi", case_id, "review",
+                          {"eligibility": "not_eligible", "review_opinion": "x"}) == 403  # not the applicant's unit
+    office.act("ganshi", case_id, "review", {"eligibility": "not_eligible",
+                                             "review_opinion": "家庭人均月收入高于当地困难职工认定标准"})
+    assert office.case(case_id).state == "not_eligible"
+    text = _text(office, case_id, "hardship_review")
+    for value in (office.case(case_id).number, "初审意见表", "不符合帮扶条件", "高于当地困难职工认定标准", "刘建华", "7,000.00"):
+        assert value in text, value
+    assert office.refused("zhangxm", case_id, "withdraw") == 409  # a final state
+
+
+def test_returned_for_material_then_resubmitted(office):
+    case_id = office.apply()
+    assert office.refused("ganshi", case_id, "return") == 422  # a return says what is missing
+    office.act("ganshi", case_id, "return", comment="请补充医院诊断证明和近三个月的医疗费用票据")
+    assert office.case(case_id).state == "returned"
+    assert office.refused("wangf", case_id, "submit", APPLICATION) == 403  # only the applicant resubmits
+    office.act("zhangxm", case_id, "submit", {"monthly_income": "4000"})  # the rest as it was
+    case = office.case(case_id)
+    assert case.state == "submitted" and case.data["per_capita_income"] == 1000.0
+    assert case.data["description"] == APPLICATION["description"]
+    office.act("ganshi", case_id, "review", {"eligibility": "eligible", "review_opinion": "材料已补齐，符合条件"})
+    assert office.case(case_id).state == "visiting"
+    assert [s for s, _ in office.pdfs(case_id)] == ["hardship_application", "hardship_application", "hardship_review"]
+    assert "4,000.00" in _text(office, case_id, "hardship_application")
+
+
+def test_the_applicant_may_withdraw_before_review_only(office):
+    first = office.apply()
+    assert office.refused("ganshi", first, "withdraw") == 403
+    office.act("zhangxm", first, "withdraw")
+    assert office.case(first).state == "withdrawn"
+    second = office.to_publicity()
+    assert office.refused("zhangxm", second, "withdraw") == 409
+
+
+def test_need_to_know_no_one_else_reads_the_file_before_the_notice(office):
+    case_id = office.apply()
+    with office.db.read() as session:
+        case = session.get(Case, case_id)
+        may = {name: office.service.may_view(session, case, office.users[name]) for name in CAST}
+    assert {name for name, yes in may.items() if yes} == {"zhangxm", "ganshi", "song"}
+
+
+# -- 公示 -----------------------------------------------------------------------------------------------------
+
+def test_the_notice_masks_the_name_and_shows_nothing_private(office):
+    case_id = office.to_publicity()
+    case = office.case(case_id)
+    assert case.state == "publicity" and case.due_date == PUBLICITY_ENDS
+    stages = [s for s, _ in office.pdfs(case_id)]
+    assert stages == ["hardship_application", "hardship_review", "hardship_visit", "hardship_notice"]
+    visit = _text(office, case_id, "hardship_visit")
+    for value in (case.number, "入户调查表", "刘建华、赵敏", "妻子透析治疗", "1,800.00", "2026年11月20日"):
+        assert value in visit, value
+    notice = _text(office, case_id, "hardship_notice")
+    for value in (case.number, "困难职工帮扶公示", "张*明", "第一车间", "重病", "1,800.00", "2026年11月30日"):
+        assert value in notice, value
+    for private in ("张晓明", "晓明", "尿毒症", "透析", "6222", "4,800", "1,200", "刘建华"):
+        assert private not in notice, private
+
+
+def test_the_notice_closes_after_five_working_days_and_not_before(office):
+    case_id = office.to_publicity()
+    with office.db.read() as session:
+        timer = session.query(Timer).filter_by(case_id=case_id).one()
+    assert (timer.trigger, timer.due_at) == ("close_publicity", CLOSES_AT)
+    assert not run_due(office.service, now=datetime(2026, 11, 27, 16, 0)).fired  # Friday: 4 working days
+    assert not run_due(office.service, now=datetime(2026, 11, 30, 15, 59)).fired  # the last day is not over
+    assert office.case(case_id).state == "publicity"
+    assert office.refused("chair", case_id, "close_publicity") == 403  # only the timers close it
+    office.close_publicity(case_id)
+    assert office.case(case_id).state == "chair_review"  # 1,800 is within the chair's limit
+    assert not run_due(office.service, now=datetime(2026, 12, 2)).fired  # once
+
+
+def test_an_objection_sends_the_case_back_for_a_recheck(office):
+    case_id = office.to_publicity()
+    assert office.refused("song", case_id, "object", {"objection": "据了解其家庭另有经营收入"}) == 403  # auditors only read
+    office.now = datetime(2026, 11, 25, 2, 0)
+    office.act("wangf", case_id, "object", {"objection": "据了解申请人家庭另有门面出租收入，请核实"})
+    assert office.case(case_id).state == "visiting"
+    assert not run_due(office.service, now=CLOSES_AT).fired  # the first notice's timer is obsolete
+    office.act("ganshi", case_id, "visit", {**VISIT, "visit_date": "2026-11-26", "recommended_amount": "1500",
+                                            "findings": "复查核实：门面已于去年转让，无租金收入，原调查情况属实。"})
+    case = office.case(case_id)
+    assert case.state == "publicity" and case.due_date == date(2026, 12, 2)  # a new 5 working days from Wednesday
+    recheck = _text(office, case_id, "hardship_visit")
+    assert "异议复查" in recheck and "门面出租收入" in recheck and "1,500.00" in recheck
+    notices = [t for s, t in office.pdfs(case_id) if s == "hardship_notice"]
+    assert len(notices) == 2 and "1,500.00" in notices[1] and "门面" not in notices[1]
+    assert len(run_due(office.service, now=datetime(2026, 12, 2, 16, 0)).fired) == 1
+    assert office.case(case_id).state == "chair_review"
+
+
+# -- approval, payment, receipt, file -------------------------------------------------------------------------
+
+def test_chair_approval_payment_receipt_and_annual_reviews(office):
+    case_id = office.to_publicity()
+    office.close_publicity(case_id)
+    assert office.refused("chair", case_id, "approve", {"amount_approved": "2500"}) == 409  # above the chair's limit
+    assert office.refused("c1", case_id, "approve", {"amount_approved": "1800"}) == 403
+    office.act("chair", case_id, "approve", {"amount_approved": "1800"}, "同意按建议金额给予帮扶")
+    assert office.case(case_id).state == "approved"
+    assert office.refused("cw", case_id, "pay", {"amount_paid": "1800.01", "paid_on": "2026-12-02",
+                                                 "pay_method": "bank_transfer", "voucher_no": "记-2026-1203"}) == 409
+    office.act("cw", case_id, "pay", {"amount_paid": "1800", "paid_on": "2026-12-02", "pay_method": "bank_transfer",
+                                      "voucher_no": "记-2026-1203"})
+    assert office.refused("cw", case_id, "confirm_receipt", {"received_on": "2026-12-03"}) == 422  # a paper receipt is described
+    assert office.refused("wangf", case_id, "confirm_receipt", {"received_on": "2026-12-03"}) == 403
+    office.act("zhangxm", case_id, "confirm_receipt", {"received_on": "2026-12-03"})
+    assert office.case(case_id).state == "filed"
+    number = office.case(case_id).number
+    texts = dict(office.pdfs(case_id))
+    assert list(texts) == ["hardship_application", "hardship_review", "hardship_visit", "hardship_notice",
+                           "hardship_approval", "hardship_payment", "hardship_file_card"]
+    expected = {
+        "hardship_approval": ["审批表", "工会主席审批", "批准", "1,800.00", "同意按建议金额给予帮扶", "黄建国"],
+        "hardship_payment": ["签收单", "张晓明", "6222021234567890123", "1,800.00", "2026年12月2日", "银行转账",
+                             "记-2026-1203", "钱会计", "领款人签名"],
+        "hardship_file_card": ["档案卡", "张晓明", "重病", "1,200.00", "1,800.00", "记-2026-1203", "2026年12月3日",
+                               "申请人本人在线确认", "每年复核"],
+    }
+    for stage, values in expected.items():
+        for value in (number, "第1页共", *values):
+            assert value in texts[stage], (stage, value)
+    assert "会签" not in texts["hardship_approval"].replace("会签表决", "")  # no committee on this path
+
+    assert office.refused("hq_ganshi", case_id, "annual_review",
+                          {"annual_result": "keep", "annual_opinion": "x" * 5}) == 403
+    office.now = datetime(2027, 11, 20, 2, 0)
+    office.act("ganshi", case_id, "annual_review", {"annual_result": "keep", "annual_opinion": "妻子仍在透析治疗，继续帮扶"})
+    assert office.case(case_id).state == "filed"
+    office.now = datetime(2028, 11, 20, 2, 0)
+    office.act("ganshi", case_id, "annual_review", {"annual_result": "close", "annual_opinion": "妻子已完成肾移植，家庭已脱困"})
+    assert office.case(case_id).state == "closed"
+    assert office.verified(case_id)
+
+
+def test_the_chair_may_reject(office):
+    case_id = office.to_publicity()
+    office.close_publicity(case_id)
+    assert office.refused("chair", case_id, "reject") == 422  # with the reason
+    office.act("chair", case_id, "reject", comment="经核实不符合本年度帮扶资金使用范围")
+    assert office.case(case_id).state == "rejected"
+    text = _text(office, case_id, "hardship_approval")
+    assert "不予批准" in text and "不符合本年度帮扶资金使用范围" in text
+
+
+def _to_committee(office: Office, recommended: str = "3000") -> int:
+    case_id = office.to_publicity(recommended)
+    office.close_publicity(case_id)
+    assert office.case(case_id).state == "committee_vote"
+    return case_id
+
+
+def test_above_the_limit_the_committee_passes_it_by_majority(office):
+    case_id = _to_committee(office)
+    assert office.case(case_id).data["countersign"]["committee_vote"]["voters"] == ["c1", "c2", "c3", "c4", "c5"]
+    assert office.refused("chair", case_id, "approve", {"amount_approved": "2000"}) == 403  # not the chair's case now
+    office.act("c1", case_id, "vote", {"decision": "approve"}, "情况属实，同意")
+    assert office.refused("c1", case_id, "vote", {"decision": "approve"}) == 409  # one vote each
+    office.act("c2", case_id, "vote", {"decision": "reject"}, "金额偏高，建议两千元")
+    office.act("c3", case_id, "vote", {"decision": "approve"}, "同意")
+    assert office.case(case_id).state == "committee_vote"
+    office.act("c4", case_id, "vote", {"decision": "approve"}, "同意帮扶")
+    assert office.case(case_id).state == "approved"  # 3 of 5: a majority, c5 need not vote
+    assert office.refused("c5", case_id, "vote", {"decision": "approve"}) == 403  # the vote is over: not c5's case
+    text = _text(office, case_id, "hardship_approval")
+    for value in ("工会委员会会签", "陈刚", "林静", "何平", "郭涛", "金额偏高，建议两千元", "同意3票", "不同意1票", "未表决1人",
+                  "会签通过", "批准金额（元）3,000.00"):
+        assert value in text, value
+    assert "马丽" not in text
+    # Paid against the amount the committee passed: no more.
+    assert office.refused("cw", case_id, "pay", {"amount_paid": "3000.5", "paid_on": "2026-12-04", "pay_method": "cash",
+                                                 "voucher_no": "现-088"}) == 409
+    office.act("cw", case_id, "pay", {"amount_paid": "3000", "paid_on": "2026-12-04", "pay_method": "cash",
+                                      "voucher_no": "现-088"})
+    office.act("cw", case_id, "confirm_receipt", {"received_on": "2026-12-04"}, "申请人已在纸质签收单上签字，原件存财务")
+    assert office.case(case_id).state == "filed"
+    card = _text(office, case_id, "hardship_file_card")
+    assert "财务凭申请人签字的纸质签收单确认" in card and "现-088" in card
+    assert office.verified(case_id)
+
+
+def test_the_committee_fails_early_once_a_majority_is_impossible(office):
+    case_id = _to_committee(office, "5000")
+    for voter in ("c1", "c2", "c3"):
+        office.act(voter, case_id, "vote", {"decision": "reject"}, "超出帮扶标准")
+    assert office.case(case_id).state == "rejected"  # two still to vote, but 2 of 5 can no longer be a majority
+    text = _text(office, case_id, "hardship_approval")
+    assert "不予批准" in text and "同意0票" in text and "未表决2人" in text and "会签未通过" in text
+
+
+def test_the_committee_fails_on_a_tie(office):
+    with office.db.transaction() as session:
+        deactivate_user(session, session.query(User).filter_by(username="c5").one())
+    case_id = _to_committee(office)
+    for voter, decision in (("c1", "approve"), ("c2", "reject"), ("c3", "approve")):
+        office.act(voter, case_id, "vote", {"decision": decision})
+        assert office.case(case_id).state == "committee_vote"
+    office.act("c4", case_id, "vote", {"decision": "reject"}, "不同意")
+    assert office.case(case_id).state == "rejected"  # 2 of 4 is not a majority
+    assert "同意2票" in _text(office, case_id, "hardship_approval")
+    assert office.verified(case_id)
