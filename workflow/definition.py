@@ -133,6 +133,7 @@ class Transition:
     document: str | None
     comment_required: bool
     prefill: bool = False  # fields left out keep the values the case already has (editing a draft)
+    public: bool = False   # open to everyone (an objection to a 公示) without a right to read the file
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,12 @@ class Definition:
     path: str
     visible_roles: frozenset[str] = frozenset()
     visible_unit_fields: tuple[str, ...] = ()
+
+    def public_triggers(self) -> frozenset[str]:
+        """Steps anyone may take that give no right to read the case (DESIGN invariant 6: need-to-know)."""
+        public = {t.trigger for t in self.transitions if t.public}
+        return frozenset(trigger for trigger in public
+                         if all(t.public for t in self.transitions if t.trigger == trigger))
 
     def transitions_from(self, state: str, trigger: str | None = None) -> list[Transition]:
         return [t for t in self.transitions if state in t.sources and (trigger is None or t.trigger == trigger)]
@@ -509,7 +516,7 @@ def _build(raw: dict[str, Any], source: str, file: str) -> Definition:
             effects=tuple(_call(e, params) for e in t.get("effects", [])),
             fields=tuple(_field(f, params) for f in t.get("fields", [])), document=t.get("document"),
             comment_required=t.get("comment") == "required" or t["trigger"] == GENERIC_RETURN,
-            prefill=t.get("prefill", False),
+            prefill=t.get("prefill", False), public=t.get("public", False),
         ))
     for state in states.values():
         if state.countersign is not None:

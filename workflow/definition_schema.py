@@ -116,6 +116,7 @@ TRANSITION = {
         "document": NAME,
         "comment": {"enum": ["required", "optional"]},
         "prefill": {"type": "boolean"},
+        "public": {"type": "boolean"},
     },
     "additionalProperties": False,
 }

@@ -17,7 +17,7 @@ ROLES: dict[str, dict[str, str]] = {
 }
 # Not a person's role (never given to an account by hand): the timers act under it when a deadline passes.
 SYSTEM = "system"
-SYSTEM_LABEL = {"zh": "系统（期限届满自动处理）", "en": "System (deadline passed)"}
+SYSTEM_LABEL = {"zh": "系统", "en": "System"}
 
 
 def role_label(role: str, lang: str = "zh") -> str:

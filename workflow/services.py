@@ -92,10 +92,11 @@ class CaseService:
                 value = case.data.get(name)
                 if unit == value or (isinstance(value, list) and unit in value):
                     return True
-        if self.actions_for(session, case, user):
+        public = definition.public_triggers()
+        if any(a.trigger not in public for a in self.actions_for(session, case, user)):
             return True
-        return session.scalar(select(CaseEvent.id).where(CaseEvent.case_id == case.id,
-                                                         CaseEvent.actor_id == user.id).limit(1)) is not None
+        return session.scalar(select(CaseEvent.id).where(CaseEvent.case_id == case.id, CaseEvent.actor_id == user.id,
+                                                         CaseEvent.trigger.notin_(public)).limit(1)) is not None
 
     @staticmethod
     def holders(session: Session, role: str) -> list[str]:
@@ -154,7 +155,8 @@ class CaseService:
             if row is None:
                 raise NotFound("事项不存在", "No such case")
             case = CaseRef(**row._mapping)
-            if not self.may_view(session, case, user):
+            public = trigger in self.definition_of(case, session).public_triggers()  # e.g. an objection to a 公示
+            if not public and not self.may_view(session, case, user):
                 raise Forbidden("您无权查看此事项", "You may not view this case")
             if version != case.version:
                 raise Conflict(*STALE)

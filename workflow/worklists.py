@@ -95,7 +95,7 @@ def _narrowing(service: CaseService, session: Session, user: User, filters: Filt
             if state.final or (filters.state and state.name != filters.state):
                 continue
             steps = [_step_condition(t, user) for t in definition.transitions_from(state.name)
-                     if t.trigger != "withdraw" and t.roles & user.roles]
+                     if t.trigger != "withdraw" and not t.public and t.roles & user.roles]
             steps = list({str(s.condition.compile(compile_kwargs={"literal_binds": True})): s
                           for s in steps if s is not None}.values())  # twin transitions (e.g. 附议) once
             if steps:
@@ -114,7 +114,8 @@ def queue(service: CaseService, session: Session, user: User, filters: Filters =
     query = query.order_by(Case.due_date.is_(None), Case.due_date, Case.id)
 
     def offered(case: Case) -> bool:
-        return any(a.trigger != "withdraw" for a in service.actions_for(session, case, user))
+        skip = {"withdraw", *service.definition_of(case, session).public_triggers()}  # not "waiting on" anyone
+        return any(a.trigger not in skip for a in service.actions_for(session, case, user))
 
     if not narrowing.exact:  # check every candidate with the engine
         waiting = [c for c in session.scalars(query) if offered(c)]

@@ -239,6 +239,19 @@ def test_an_objection_sends_the_case_back_for_a_recheck(office):
     assert office.case(case_id).state == "chair_review"
 
 
+def test_objecting_gives_no_right_to_read_the_file(office):
+    """Anyone may object during the 公示 (a public step) but that does not open the file to them, before or after."""
+    case_id = office.to_publicity()
+
+    def may_view(name: str) -> bool:
+        with office.db.read() as session:
+            return office.service.may_view(session, session.get(Case, case_id), office.users[name])
+
+    assert not may_view("wangf")
+    office.act("wangf", case_id, "object", {"objection": "据了解申请人家庭另有门面出租收入，请核实"})
+    assert office.case(case_id).state == "visiting" and not may_view("wangf")
+
+
 # -- approval, payment, receipt, file -------------------------------------------------------------------------
 
 def test_chair_approval_payment_receipt_and_annual_reviews(office):
