@@ -85,6 +85,7 @@ PERMISSIONS: dict[str, Access] = {
     "mine.start_form": STARTER, "api.create_case": STARTER,
     "cases.show": CASE_READER, "cases.diagram_svg": CASE_READER, "cases.document": CASE_READER,
     "cases.attachment": CASE_READER,
+    "notices.index": SIGNED_IN, "notices.notice_pdf": SIGNED_IN, "notices.object_": SIGNED_IN,
     "api.get_case": CASE_READER, "api.document": CASE_READER,
     "cases.act": CASE_ACTOR, "api.act": CASE_ACTOR,
     "auditing.search": AUDITOR, "auditing.verify_cases": AUDITOR, "auditing.dossier": AUDITOR,
@@ -168,6 +169,10 @@ PROBES = [
     P("cases.diagram_svg", "GET", "/cases/{case}/diagram.svg", case="draft"),
     # A reader of the case who asks for a file it does not hold gets 404 (uploads: tests/web/test_attachments_web.py).
     P("cases.attachment", "GET", "/cases/{case}/attachments/" + "0" * 64, ok=404),
+    # 公示 is open to everyone signed in; a proposal is never on notice (hardship: tests/web/test_notices.py).
+    P("notices.index", "GET", "/notices/"),
+    P("notices.notice_pdf", "GET", "/notices/{case}/notice.pdf", ok=404),
+    P("notices.object_", "POST", "/notices/{case}/object", {"objection": "据了解另有收入，请核实", "version": 2}, ok=404),
     P("cases.document", "GET", "/documents/{document}"),
     P("cases.document", "GET", "/documents/{document}", case="handling"),
     P("cases.act", "POST", "/cases/{case}/actions/second", {"version": "2", "comment": "附议"}, ok=302,

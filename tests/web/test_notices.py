@@ -1,0 +1,59 @@
+"""公示 in the pages: everyone signed in sees the notice (name masked, the vetted PDF) and may object, which opens
+nothing else of the file."""
+from __future__ import annotations
+
+import io
+import re
+from datetime import datetime
+
+import pytest
+from pypdf import PdfReader
+
+from people import Browser
+from workflow.accounts import create_user, ensure_unit
+from workflow.models import Case, User
+
+APPLICATION = {"category": "serious_illness", "family_size": "3", "monthly_income": "4800",
+               "description": "妻子患尿毒症，每周透析三次，家庭负担沉重。", "amount_requested": "3000",
+               "bank_account": "6222020200112233445"}
+
+
+@pytest.fixture
+def noticed(app):
+    """A hardship case on 公示: applied, reviewed eligible, visited."""
+    service = app.extensions["unionflow"]
+    with service.db.transaction() as session:
+        ensure_unit(session, "CJ1", "第一车间")
+        create_user(session, "zhangxm", "password-123", ["member"], "CJ1", "张晓明")
+        create_user(session, "ganshi", "password-123", ["grassroots_union"], "CJ1", "吴霞")
+        create_user(session, "wangf", "password-123", ["member"], "CJ1", "王芳")
+    with service.db.read() as session:
+        users = {u.username: u for u in session.query(User)}
+    case = service.create_case(users["zhangxm"], "hardship_aid", {})
+    steps = [("submit", "zhangxm", APPLICATION, None),
+             ("review", "ganshi", {"eligibility": "eligible", "review_opinion": "符合帮扶条件"}, None),
+             ("visit", "ganshi", {"visit_date": "2026-11-20", "visitors": "吴霞、赵敏",
+                                  "findings": "家中确有重病患者，经济困难属实。", "recommended_amount": "1800"}, None)]
+    for version, (trigger, who, data, comment) in enumerate(steps, start=1):
+        service.perform(case.id, trigger, users[who], version, data, comment)
+    return case.id
+
+
+def test_the_notice_page_masks_and_the_objection_opens_nothing(app, noticed):
+    wang = Browser(app, "wangf")
+    page = wang.get("/notices/").get_data(as_text=True)
+    assert "张*明" in page and "张晓明" not in page and "尿毒症" not in page and "6222" not in page
+    pdf = wang.get(f"/notices/{noticed}/notice.pdf")
+    assert pdf.status_code == 200
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "张*明" in text and "张晓明" not in text
+    assert wang.get(f"/cases/{noticed}").status_code == 403
+    version = int(re.search(r'name="version" value="(\d+)"', page).group(1))
+    short = wang.post(f"/notices/{noticed}/object", {"objection": "不对", "version": version})
+    assert short.status_code == 422 and "至少需要 5 个字符" in short.get_data(as_text=True)
+    done = wang.post(f"/notices/{noticed}/object", {"objection": "据了解其家庭另有门面出租收入，请核实", "version": version})
+    assert done.status_code == 302
+    with app.extensions["unionflow"].db.read() as session:
+        assert session.get(Case, noticed).state == "visiting"
+    assert wang.get(f"/cases/{noticed}").status_code == 403  # objecting did not open the file
+    assert wang.get(f"/notices/{noticed}/notice.pdf").status_code == 404  # no longer on notice
