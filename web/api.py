@@ -71,6 +71,7 @@ def create_case() -> tuple[Response, int, dict[str, str]]:
 def get_case(case_id: int) -> Response:
     user = current_user(session())
     case = service().get_case(session(), case_id, user)
+    service().log_view(case, user, "api")
     return jsonify(serialize.case_json(service(), session(), case, user))
 
 

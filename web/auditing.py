@@ -82,6 +82,7 @@ def verify_cases() -> tuple[str, int]:
 def dossier(case_id: int) -> Response:
     user = signed_in()
     case = service().get_case(session(), case_id, user)
+    service().log_view(case, user, "dossier")
     pdf = build_dossier(session(), case, service().workflows, service().store, service().issuer.renderer,
                         service().issuer.org_name, compiled_by=user.display_name)
     return Response(pdf, mimetype="application/pdf", headers={

@@ -47,7 +47,8 @@ def case_page(case: Case, errors: dict[str, dict[str, str]] | None = None,
         forms.append({"action": action, "values": values, "errors": (errors or {}).get(action.trigger, {}),
                       "comment": posted.get("comment", "") if posted and posted.get("trigger") == action.trigger else ""})
     drafting = case.state == definition.initial and case.submitter_id == user.id
-    return render_template("cases/show.html", case=case, definition=definition, drafting=drafting,
+    views = service().views(session(), case) if "auditor" in user.roles and definition.log_views else []
+    return render_template("cases/show.html", case=case, definition=definition, drafting=drafting, views=views,
                            data=data_text(definition, case.data, service().units(session()), lang()), forms=forms,
                            timeline=timeline, documents=documents, units=service().units(session()),
                            read_only="auditor" in user.roles and not actions), status
@@ -55,7 +56,9 @@ def case_page(case: Case, errors: dict[str, dict[str, str]] | None = None,
 
 @bp.get("/cases/<int:case_id>")
 def show(case_id: int) -> tuple[str, int]:
-    return case_page(service().get_case(session(), case_id, signed_in()))
+    case = service().get_case(session(), case_id, signed_in())
+    service().log_view(case, signed_in(), "page")
+    return case_page(case)
 
 
 @bp.post("/cases/<int:case_id>/actions/<trigger>")
@@ -111,7 +114,8 @@ def send_document(document_id: int, as_attachment: bool = False) -> BaseResponse
     doc = session().get(Document, document_id)
     if doc is None:
         raise NotFound("文件不存在", "No such document")
-    service().get_case(session(), doc.case_id, signed_in_or_api(session()))
+    user = signed_in_or_api(session())
+    service().log_view(service().get_case(session(), doc.case_id, user), user, f"document {doc.title}")
     path = service().store.path(doc.sha256)
     if not path.is_file():
         raise NotFound("文件已丢失，请联系管理员核查", "The document file is missing")
@@ -127,5 +131,6 @@ def attachment(case_id: int, sha256: str) -> BaseResponse:
     found = next((ref for ref in attachments.references(fields, case.data) if ref["sha256"] == sha256), None)
     if found is None or not service().store.exists(sha256):
         raise NotFound("附件不存在", "No such attachment")
+    service().log_view(case, signed_in(), f"attachment {found['name']}")
     return send_file(service().store.path(sha256), mimetype=found["type"], download_name=found["name"],
                      etag=sha256, max_age=0, as_attachment=request.args.get("download") == "1")

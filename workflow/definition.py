@@ -152,6 +152,7 @@ class Definition:
     path: str
     visible_roles: frozenset[str] = frozenset()
     visible_unit_fields: tuple[str, ...] = ()
+    log_views: bool = False  # every reading of a case by anyone but its applicant is logged (hardship files)
 
     def public_triggers(self) -> frozenset[str]:
         """Steps anyone may take that give no right to read the case (DESIGN invariant 6: need-to-know)."""
@@ -528,4 +529,5 @@ def _build(raw: dict[str, Any], source: str, file: str) -> Definition:
         transitions=tuple(transitions), version=content_version(raw), source=source, path=file,
         visible_roles=frozenset(visibility.get("roles", [])),
         visible_unit_fields=tuple(visibility.get("unit_fields", [])),
+        log_views=visibility.get("log_views", False),
     )

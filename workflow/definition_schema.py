@@ -132,7 +132,8 @@ SCHEMA: dict[str, Any] = {
         "roles": {"type": "array", "items": NAME, "uniqueItems": True},
         "visibility": {
             "type": "object",
-            "properties": {"roles": {"type": "array", "items": NAME}, "unit_fields": {"type": "array", "items": NAME}},
+            "properties": {"roles": {"type": "array", "items": NAME}, "unit_fields": {"type": "array", "items": NAME},
+                           "log_views": {"type": "boolean"}},
             "additionalProperties": False,
         },
         "parameters": {"type": "object", "additionalProperties": {"type": ["number", "string", "boolean"]}},

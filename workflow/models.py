@@ -193,3 +193,15 @@ class Upload(Base):
     type: Mapped[str] = mapped_column(String(40))
     size: Mapped[int]
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FileView(Base):
+    """Someone other than the applicant read a case whose definition logs views (a hardship file): who, what, when."""
+
+    __tablename__ = "file_views"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    what: Mapped[str] = mapped_column(String(120))   # "page", "document 入户调查表", "attachment 诊断证明.pdf", "api"
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    user: Mapped[User] = relationship(lazy="joined")

@@ -23,7 +23,7 @@ from .definition import Definition
 from .documents import CaseSnapshot, DocumentIssuer, Issued, Opinion
 from .engine import Action, ActionRefused, CaseView, Forbidden, InvalidData, TransitionRecord
 from .history import GENESIS, content_hash, event_content
-from .models import Case, CaseCounter, CaseEvent, Document, OrgUnit, Timer, Upload, User, utcnow
+from .models import Case, CaseCounter, CaseEvent, Document, FileView, OrgUnit, Timer, Upload, User, utcnow
 from .registry import Workflows
 from .storage import BlobStore
 
@@ -97,6 +97,17 @@ class CaseService:
             return True
         return session.scalar(select(CaseEvent.id).where(CaseEvent.case_id == case.id, CaseEvent.actor_id == user.id,
                                                          CaseEvent.trigger.notin_(public)).limit(1)) is not None
+
+    def log_view(self, case: Case, user: User, what: str) -> None:
+        """Record a reading of a file whose process logs them (DESIGN invariant 6), unless by its applicant."""
+        if case.submitter_id == user.id or not self.workflows.definition(case.definition_version).log_views:
+            return
+        with self.db.transaction() as session:
+            session.add(FileView(case_id=case.id, user_id=user.id, what=what[:120]))
+
+    def views(self, session: Session, case: Case) -> list[FileView]:
+        return list(session.scalars(select(FileView).where(FileView.case_id == case.id)
+                                    .order_by(FileView.at.desc(), FileView.id.desc())))
 
     @staticmethod
     def holders(session: Session, role: str) -> list[str]:

@@ -57,3 +57,23 @@ def test_the_notice_page_masks_and_the_objection_opens_nothing(app, noticed):
         assert session.get(Case, noticed).state == "visiting"
     assert wang.get(f"/cases/{noticed}").status_code == 403  # objecting did not open the file
     assert wang.get(f"/notices/{noticed}/notice.pdf").status_code == 404  # no longer on notice
+
+
+def test_every_reading_of_a_hardship_file_by_staff_is_logged(app, noticed):
+    from workflow.models import FileView
+    service = app.extensions["unionflow"]
+    with service.db.transaction() as session:
+        create_user(session, "song", "password-123", ["auditor"], "CJ1", "宋洁")
+    Browser(app, "zhangxm").get(f"/cases/{noticed}")           # the applicant: not logged
+    ganshi = Browser(app, "ganshi")
+    assert ganshi.get(f"/cases/{noticed}").status_code == 200
+    page = ganshi.get(f"/cases/{noticed}").get_data(as_text=True)
+    doc = re.search(r'href="(/documents/\d+)"', page).group(1)
+    assert ganshi.get(doc).status_code == 200
+    song = Browser(app, "song")
+    audit_page = song.get(f"/cases/{noticed}").get_data(as_text=True)
+    with service.db.read() as session:
+        rows = [(v.user.username, v.what.split(" ")[0]) for v in session.query(FileView).order_by(FileView.id)]
+    assert rows == [("ganshi", "page"), ("ganshi", "page"), ("ganshi", "document"), ("song", "page")]
+    assert 'data-testid="views"' in audit_page and "吴霞（ganshi）" in audit_page
+    assert 'data-testid="views"' not in page  # the handler does not see who else looked
