@@ -1,0 +1,70 @@
+"""A hardship-aid application by clicks, with a certificate attached, from filing to 建档: the member files it, the
+grassroots officer reviews it and visits, the 公示 closes by the timers, the chair approves, finance pays, the
+member confirms receipt."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from people import pdf_bytes
+from ui import CASE_URL, open_from_todo, state, take, user_page
+
+pytestmark = [pytest.mark.browser, pytest.mark.long]
+
+
+def test_hardship_aid_with_an_attachment_to_filed(page: Page, new_context, login, shot, live_server, tmp_path):
+    certificate = tmp_path / "诊断证明.pdf"
+    certificate.write_bytes(pdf_bytes())
+
+    login(page, "member_li")
+    page.goto("/start/hardship_aid")
+    page.get_by_label("困难类别").select_option(value="serious_illness")
+    page.locator("input[name=family_size]").fill("3")
+    page.locator("input[name=monthly_income]").fill("4800")
+    page.locator("textarea[name=description]").fill("丈夫患尿毒症，每周透析三次，家庭负担沉重。")
+    page.locator("input[name=amount_requested]").fill("3000")
+    page.locator("input[name=bank_account]").fill("6222020200112233445")
+    page.locator("input[name=attachments]").set_input_files(str(certificate))
+    shot(page, "hardship/01-application")
+    page.get_by_role("button", name="提交申请").click()
+    page.wait_for_url(CASE_URL)
+    number = page.get_by_test_id("case-number").inner_text().strip()
+    assert number.startswith("KN-"), number
+    expect(page.get_by_role("link", name="诊断证明.pdf")).to_be_visible()
+
+    officer = user_page(new_context, login, "grassroots_cj1")
+    open_from_todo(officer, number)
+    take(officer, "review", "初审", lambda form: (
+        form.locator("select[name=eligibility]").select_option(value="eligible"),
+        form.locator("textarea[name=review_opinion]").fill("家庭困难情况属实，符合帮扶条件。")))
+    take(officer, "visit", "入户调查", lambda form: (
+        form.locator("input[name=visit_date]").fill("2026-11-20"),
+        form.locator("input[name=visitors]").fill("吴霞、赵敏"),
+        form.locator("textarea[name=findings]").fill("入户核实：丈夫透析治疗，家庭收入主要靠申请人工资，情况属实。"),
+        form.locator("input[name=recommended_amount]").fill("1800")))
+    expect(state(officer)).to_have_text("公示中")
+    shot(officer, "hardship/02-on-notice")
+
+    # The 公示's five working days pass: move its timer to the past, then one `timers run` closes it.
+    with sqlite3.connect(live_server.instance / "unionflow.db") as db:
+        db.execute("UPDATE timers SET due_at = '2000-01-01 00:00:00' WHERE done_at IS NULL")
+    assert "执行 1" in live_server.flask("timers", "run").stdout
+
+    chair = user_page(new_context, login, "chair_huang")
+    open_from_todo(chair, number)
+    take(chair, "approve", "批准", lambda form: form.locator("input[name=amount_approved]").fill("1800"),
+         comment="同意按入户调查建议金额给予帮扶。")
+    finance = user_page(new_context, login, "finance_xu")
+    open_from_todo(finance, number)
+    take(finance, "pay", "发放", lambda form: (
+        form.locator("input[name=amount_paid]").fill("1800"),
+        form.locator("input[name=paid_on]").fill("2026-12-03"),
+        form.locator("select[name=pay_method]").select_option(value="bank_transfer"),
+        form.locator("input[name=voucher_no]").fill("GH-2026-1203-07")))
+
+    page.reload()
+    take(page, "confirm_receipt", "确认签收", lambda form: form.locator("input[name=received_on]").fill("2026-12-04"))
+    expect(state(page)).to_have_text("已建档")
+    shot(page, "hardship/03-filed")
