@@ -362,3 +362,30 @@ def test_the_committee_fails_on_a_tie(office):
     assert office.case(case_id).state == "rejected"  # 2 of 4 is not a majority
     assert "同意2票" in _text(office, case_id, "hardship_approval")
     assert office.verified(case_id)
+
+
+# -- the report -------------------------------------------------------------------------------------------------
+
+def test_the_report_counts_outcomes_and_money_per_unit_and_category(office):
+    from workflow import reports
+    paid = office.to_publicity()
+    voted = office.to_publicity(recommended="3000")
+    assert len(run_due(office.service, now=CLOSES_AT).fired) == 2
+    office.act("chair", paid, "approve", {"amount_approved": "1800"}, "同意")
+    office.act("cw", paid, "pay", {"amount_paid": "1600", "paid_on": "2026-12-02", "pay_method": "cash",
+                                   "voucher_no": "记-1"})
+    refused = office.apply()
+    office.act("ganshi", refused, "review", {"eligibility": "not_eligible", "review_opinion": "家庭人均收入高于标准"})
+    for member in ("c1", "c2", "c3"):
+        office.act(member, voted, "vote", {"decision": "approve"}, "同意")
+    office.apply(category="disability")  # still in the first review
+    with office.db.read() as session:
+        rows = reports.hardship(session, 2026)
+        assert reports.hardship(session, 2025) == []
+    illness = next(r for r in rows if r.category == "serious_illness")
+    assert (illness.cases, dict(illness.outcomes)) == (3, {"approved": 2, "not_eligible": 1})
+    assert (illness.approved, illness.paid) == (1800 + 3000, 1600)  # the committee passed the recommended 3,000
+    disability = next(r for r in rows if r.category == "disability")
+    assert (disability.cases, dict(disability.outcomes)) == (1, {"in_progress": 1})
+    text = reports.hardship_csv(rows, lambda key: {"serious_illness": "重病", "disability": "残疾"}[key])
+    assert text.startswith("\ufeff单位,困难类别,件数") and ",重病,3,0,2,1,0,0,4800.00,1600.00" in text

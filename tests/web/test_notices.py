@@ -77,3 +77,17 @@ def test_every_reading_of_a_hardship_file_by_staff_is_logged(app, noticed):
     assert rows == [("ganshi", "page"), ("ganshi", "page"), ("ganshi", "document"), ("song", "page")]
     assert 'data-testid="views"' in audit_page and "吴霞（ganshi）" in audit_page
     assert 'data-testid="views"' not in page  # the handler does not see who else looked
+
+
+def test_the_report_page_and_its_csv(app, noticed):
+    service = app.extensions["unionflow"]
+    with service.db.transaction() as session:
+        create_user(session, "huang", "password-123", ["union_chair"], "CJ1", "黄建国")
+    chair = Browser(app, "huang")
+    page = chair.get(f"/reports/hardship?year={datetime.now().year}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "困难职工帮扶统计" in text and "第一车间" in text and "重病" in text
+    assert 'data-testid="chart"' in text and "张晓明" not in text
+    csv = chair.get(f"/reports/hardship.csv?year={datetime.now().year}")
+    assert csv.mimetype == "text/csv" and "第一车间,重病,1,1,0,0,0,0" in csv.get_data(as_text=True)
+    assert Browser(app, "wangf").get("/reports/hardship").status_code == 403

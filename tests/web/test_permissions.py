@@ -72,6 +72,8 @@ ANYONE = Access("anyone, signed out too", frozenset(PERSONAS))
 SIGNED_IN = Access("any signed-in user (or API token)", frozenset(SIGNED_IN_PERSONAS))
 ADMIN = Access("the admin role only", frozenset({"admin"}))
 AUDITOR = Access("the auditor role only", frozenset({"auditor"}))
+REPORT_READER = Access("the chair, the union committee, the audit committee, auditors",
+                       frozenset({"union_chair", "union_committee", "audit_committee", "auditor"}))
 STARTER = Access("the roles that may start the process (proposal: representative)",
                  frozenset({"submitter", "representative"}))
 CASE_READER = Access("need-to-know: the submitter, those who handle the case, auditors; others 403", case="read")
@@ -86,6 +88,7 @@ PERMISSIONS: dict[str, Access] = {
     "cases.show": CASE_READER, "cases.diagram_svg": CASE_READER, "cases.document": CASE_READER,
     "cases.attachment": CASE_READER,
     "notices.index": SIGNED_IN, "notices.notice_pdf": SIGNED_IN, "notices.object_": SIGNED_IN,
+    "reports.hardship": REPORT_READER, "reports.hardship_csv": REPORT_READER,
     "api.get_case": CASE_READER, "api.document": CASE_READER,
     "cases.act": CASE_ACTOR, "api.act": CASE_ACTOR,
     "auditing.search": AUDITOR, "auditing.verify_cases": AUDITOR, "auditing.dossier": AUDITOR,
@@ -171,6 +174,8 @@ PROBES = [
     P("cases.attachment", "GET", "/cases/{case}/attachments/" + "0" * 64, ok=404),
     # 公示 is open to everyone signed in; a proposal is never on notice (hardship: tests/web/test_notices.py).
     P("notices.index", "GET", "/notices/"),
+    P("reports.hardship", "GET", "/reports/hardship?year=2026"),
+    P("reports.hardship_csv", "GET", "/reports/hardship.csv?year=2026"),
     P("notices.notice_pdf", "GET", "/notices/{case}/notice.pdf", ok=404),
     P("notices.object_", "POST", "/notices/{case}/object", {"objection": "据了解另有收入，请核实", "version": 2}, ok=404),
     P("cases.document", "GET", "/documents/{document}"),
