@@ -68,3 +68,8 @@ def test_hardship_aid_with_an_attachment_to_filed(page: Page, new_context, login
     take(page, "confirm_receipt", "确认签收", lambda form: form.locator("input[name=received_on]").fill("2026-12-04"))
     expect(state(page)).to_have_text("已建档")
     shot(page, "hardship/03-filed")
+
+    chair.goto("/reports/hardship")
+    expect(chair.get_by_test_id("report")).to_contain_text("第一车间")
+    expect(chair.get_by_test_id("chart")).to_be_visible()
+    shot(chair, "hardship/04-report")
