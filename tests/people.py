@@ -124,13 +124,15 @@ class Browser:
         return self.client.post(path, data=form, **kwargs)
 
 
-def pdf_bytes() -> bytes:
-    """A real one-page PDF, for attachment tests."""
+def pdf_bytes(title: str = "") -> bytes:
+    """A real one-page PDF, for attachment tests (a different title makes a different file)."""
     import io
 
     from pypdf import PdfWriter
     writer = PdfWriter()
     writer.add_blank_page(width=595, height=842)
+    if title:
+        writer.add_metadata({"/Title": title})
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -6,14 +6,14 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from workflow import worklists
+from workflow import attachments, worklists
 from workflow.audit import verify
 from workflow.engine import ActionRefused, InvalidData
 from workflow.services import NotFound
 
 from . import serialize
 from .auth import current_user, require_role
-from .cases import send_document
+from .cases import send_attachment, send_document
 from .openapi import OPENAPI
 from .services import fresh_session, service, session
 
@@ -90,6 +90,28 @@ def act(case_id: int, trigger: str) -> Response:
     fresh = fresh_session()
     case = service().get_case(fresh, case_id, user)
     return jsonify(serialize.case_json(service(), fresh, case, user))
+
+
+@bp.post("/uploads")
+def upload() -> tuple[Response, int]:
+    """One attachment, checked by content and stored; the reference it returns goes into a `files` field of a case's
+    data (POST /cases or an action), which accepts only the caller's own uploads."""
+    user = current_user(session())
+    sent = request.files.get("file")
+    if sent is None or not sent.filename:
+        raise BadRequest("请以 multipart/form-data 上传一个文件，字段名为 file",
+                         "Send one file as multipart/form-data in the field 'file'")
+    try:
+        reference = attachments.accept(service().store, sent.filename, sent.read())
+    except attachments.AttachmentRefused as exc:
+        raise InvalidData("附件未被接受", "The attachment was refused", fields={"file": str(exc)}) from None
+    service().record_uploads(user, [reference])
+    return jsonify(reference), 201
+
+
+@bp.get("/cases/<int:case_id>/attachments/<sha256>")
+def attachment(case_id: int, sha256: str) -> BaseResponse:
+    return send_attachment(case_id, sha256)
 
 
 @bp.get("/queue")

@@ -125,12 +125,17 @@ def send_document(document_id: int, as_attachment: bool = False) -> BaseResponse
 
 @bp.get("/cases/<int:case_id>/attachments/<sha256>")
 def attachment(case_id: int, sha256: str) -> BaseResponse:
+    return send_attachment(case_id, sha256)
+
+
+def send_attachment(case_id: int, sha256: str) -> BaseResponse:
     """An attachment of a case, to whoever may read the case — and only one the case's data really refers to."""
-    case = service().get_case(session(), case_id, signed_in())
+    user = signed_in_or_api(session())
+    case = service().get_case(session(), case_id, user)
     fields = service().definition_of(case, session()).fields()
     found = next((ref for ref in attachments.references(fields, case.data) if ref["sha256"] == sha256), None)
     if found is None or not service().store.exists(sha256):
         raise NotFound("附件不存在", "No such attachment")
-    service().log_view(case, signed_in(), f"attachment {found['name']}")
+    service().log_view(case, user, f"attachment {found['name']}")
     return send_file(service().store.path(sha256), mimetype=found["type"], download_name=found["name"],
                      etag=sha256, max_age=0, as_attachment=request.args.get("download") == "1")

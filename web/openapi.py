@@ -51,6 +51,21 @@ OPENAPI: dict[str, Any] = {
             "responses": {"200": _json(_ref("Case"), "The case after the action"),
                           "409": {"$ref": "#/components/responses/Conflict"},
                           "422": {"$ref": "#/components/responses/Invalid"}, **ERRORS}}},
+        "/uploads": {"post": {
+            "summary": "上传附件 Upload an attachment (PDF, JPEG or PNG, checked by content, 10 MB at most)",
+            "description": "Put the returned reference in a `files` field of a case's data (POST /cases or an "
+                           "action). A case may carry only the caller's own uploads.",
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary"}}}}}},
+            "responses": {"201": _json(_ref("Attachment"), "The stored attachment's reference"),
+                          "413": {"$ref": "#/components/responses/TooLarge"},
+                          "422": {"$ref": "#/components/responses/Invalid"}, **ERRORS}}},
+        "/cases/{case_id}/attachments/{sha256}": {"get": {
+            "summary": "附件 An attachment the case's data refers to (to whoever may read the case)",
+            "parameters": [CASE_ID, {"name": "sha256", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "The file", "content": {"application/pdf": {}, "image/jpeg": {},
+                                                                         "image/png": {}}}, **ERRORS}}},
         "/queue": {"get": {"summary": "待办 Cases waiting on the caller", "responses": {
             "200": _json({"type": "array", "items": _ref("CaseSummary")}, "The queue"), **ERRORS}}},
         "/documents/{document_id}": {"get": {
@@ -71,6 +86,9 @@ OPENAPI: dict[str, Any] = {
             "WorkflowSummary": {"type": "object", "properties": {
                 "key": {"type": "string"}, "label": {"type": "string"}, "version": {"type": "string"},
                 "number_prefix": {"type": "string"}, "start_roles": {"type": "array", "items": {"type": "string"}}}},
+            "Attachment": {"type": "object", "required": ["sha256", "name", "type", "size"], "properties": {
+                "sha256": {"type": "string"}, "name": {"type": "string"},
+                "type": {"enum": ["application/pdf", "image/jpeg", "image/png"]}, "size": {"type": "integer"}}},
             "CaseSummary": {"type": "object", "properties": {
                 "id": {"type": "integer"}, "number": {"type": "string", "example": "TA-2026-0001"},
                 "workflow": {"type": "string"}, "title": {"type": "string"}, "state": {"type": "string"},
@@ -96,6 +114,7 @@ OPENAPI: dict[str, Any] = {
             ("BadRequest", "请求格式错误 Malformed request"), ("Unauthorized", "未登录 No valid token"),
             ("Forbidden", "无权限 Not yours to take"), ("NotFound", "不存在 No such thing"),
             ("Conflict", "冲突：版本过期或当前状态不能执行 Stale version or action not open"),
-            ("Invalid", "数据有误，见 fields Invalid data, see fields"))},
+            ("Invalid", "数据有误，见 fields Invalid data, see fields"),
+            ("TooLarge", "提交的内容过大 The request is too large"))},
     },
 }

@@ -6,7 +6,7 @@ from datetime import date
 from flask import Blueprint, Flask, current_app, request
 from flask_login import login_required
 
-from workflow.display import chinese_date, local
+from workflow.display import chinese_date, local, local_date
 from workflow.models import Case, utcnow
 
 from .i18n import lang
@@ -30,7 +30,7 @@ def page_number() -> int:
 
 
 def today() -> date:
-    return local(utcnow()).date()
+    return local_date(utcnow())
 
 
 def definition_of(case: Case):  # noqa: ANN201 (the Definition of the case's version)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from .actor import Actor
 from .definition import Definition
+from .display import local_date
 from .engine import ActionRefused, CaseView
 from .history import GENESIS, hash_of_event
 from .models import Case, CaseEvent, Document, OrgUnit
@@ -136,7 +137,7 @@ def _replay(workflows: Workflows, definition: Definition, case: Case, events: li
         form = {k: v for k, v in event.changes.items() if k in fields}
         try:
             frozen = ((event.changes.get("countersign") or {}).get(event.to_state) or {}).get("voters", [])
-            record = engine.fire(view, event.trigger, actor, form, event.comment, today=event.at.date(), units=units,
+            record = engine.fire(view, event.trigger, actor, form, event.comment, today=local_date(event.at), units=units,
                                  electorate=lambda role, voters=frozen: voters)  # who held the role then
         except ActionRefused as refused:
             problems.append(f"第 {event.seq} 步「{event.trigger}」按流程定义不被允许：{refused.message}")

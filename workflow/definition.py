@@ -134,6 +134,7 @@ class Transition:
     comment_required: bool
     prefill: bool = False  # fields left out keep the values the case already has (editing a draft)
     public: bool = False   # open to everyone (an objection to a 公示) without a right to read the file
+    restart_deadline: bool = False  # a step that stays put but starts the state's deadline afresh (a yearly review)
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,7 @@ class Definition:
     visible_roles: frozenset[str] = frozenset()
     visible_unit_fields: tuple[str, ...] = ()
     log_views: bool = False  # every reading of a case by anyone but its applicant is logged (hardship files)
+    computed: tuple[tuple[Field, str], ...] = ()  # (a value an effect writes, the field it is shown after)
 
     def public_triggers(self) -> frozenset[str]:
         """Steps anyone may take that give no right to read the case (DESIGN invariant 6: need-to-know)."""
@@ -176,12 +178,16 @@ class Definition:
         return None
 
     def fields(self) -> list[Field]:
-        """Every data field once, in the order the process first asks for it."""
+        """Every data field once, in the order the process first asks for it; a computed value after its field."""
         seen: dict[str, Field] = {}
         for transition in self.transitions:
             for f in transition.fields:
                 seen.setdefault(f.name, f)
-        return list(seen.values())
+        shown = list(seen.values())
+        for f, after in self.computed:
+            names = [g.name for g in shown]
+            shown.insert(names.index(after) + 1 if after in names else len(shown), f)
+        return shown
 
 
 @dataclass(frozen=True)
@@ -280,6 +286,7 @@ class _Checker:
         transitions = [t for t in _list(raw.get("transitions")) if isinstance(t, dict)]
         date_fields = {f.get("name") for t in transitions for f in _list(t.get("fields"))
                        if isinstance(f, dict) and f.get("type") == "date"}
+        self._computed(transitions)
         for i, state in enumerate(states):
             self._countersign(f"states[{i}].countersign", state.get("countersign"), known, declared_roles, params)
             self._document(f"states[{i}].document", state.get("document"), documents)
@@ -367,6 +374,16 @@ class _Checker:
             self.add(at, "min_length is greater than max_length")
         if isinstance(f.get("default_days"), dict):
             self._param(f"{at}.default_days.param", f["default_days"].get("param"), params)
+
+    def _computed(self, transitions: list[dict[str, Any]]) -> None:
+        form_fields = {f.get("name") for t in transitions for f in _list(t.get("fields")) if isinstance(f, dict)}
+        for i, c in enumerate(_list(self.raw.get("computed"))):
+            if not isinstance(c, dict):
+                continue
+            if c.get("name") in form_fields:
+                self.add(f"computed[{i}].name", f"'{c.get('name')}' is a form field: a computed value has its own name")
+            if c.get("after") not in form_fields:
+                self.add(f"computed[{i}].after", f"'{c.get('after')}' is not a field of any transition")
 
     def _param(self, at: str, name: Any, params: dict[str, Any]) -> None:
         if name is not None and name not in params:
@@ -518,6 +535,7 @@ def _build(raw: dict[str, Any], source: str, file: str) -> Definition:
             fields=tuple(_field(f, params) for f in t.get("fields", [])), document=t.get("document"),
             comment_required=t.get("comment") == "required" or t["trigger"] == GENERIC_RETURN,
             prefill=t.get("prefill", False), public=t.get("public", False),
+            restart_deadline=t.get("restart_deadline", False),
         ))
     for state in states.values():
         if state.countersign is not None:
@@ -530,4 +548,5 @@ def _build(raw: dict[str, Any], source: str, file: str) -> Definition:
         visible_roles=frozenset(visibility.get("roles", [])),
         visible_unit_fields=tuple(visibility.get("unit_fields", [])),
         log_views=visibility.get("log_views", False),
+        computed=tuple((_field(c, params), c["after"]) for c in raw.get("computed", [])),
     )

@@ -117,6 +117,7 @@ TRANSITION = {
         "comment": {"enum": ["required", "optional"]},
         "prefill": {"type": "boolean"},
         "public": {"type": "boolean"},
+        "restart_deadline": {"type": "boolean"},
     },
     "additionalProperties": False,
 }
@@ -138,6 +139,12 @@ SCHEMA: dict[str, Any] = {
         },
         "parameters": {"type": "object", "additionalProperties": {"type": ["number", "string", "boolean"]}},
         "states": {"type": "array", "minItems": 1, "items": STATE},
+        # values an effect writes (per-capita income): shown with the case's data after the field `after`
+        "computed": {"type": "array", "items": {
+            "type": "object", "required": ["name", "label", "type", "after"],
+            "properties": {"name": NAME, "label": LABEL, "type": {"enum": ["decimal", "integer", "string", "date"]},
+                           "after": NAME},
+            "additionalProperties": False}},
         "documents": {"type": "object", "additionalProperties": LABEL},
         "transitions": {"type": "array", "minItems": 1, "items": TRANSITION},
     },

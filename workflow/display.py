@@ -19,6 +19,11 @@ def local(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc).astimezone(LOCAL_TZ)
 
 
+def local_date(moment: datetime) -> date:
+    """The day it is in Beijing at a stored moment: deadlines and date checks count Beijing days, not UTC ones."""
+    return local(moment).date()
+
+
 def chinese_date(day: date | None) -> str:
     return "—" if day is None else f"{day.year}年{day.month}月{day.day}日"
 

@@ -85,6 +85,7 @@ class TransitionRecord:
     comment: str
     documents: tuple[str, ...]
     due_date: date | None
+    deadline_set: bool = False  # the step started the dest state's deadline: the timers need a new row
 
 
 @dataclass
@@ -233,12 +234,12 @@ class Engine:
         dest = self.definition.states[t.dest]
         if dest.document and case.state != t.dest:
             documents.append(dest.document)
+        starts = case.state != t.dest or t.restart_deadline
         return TransitionRecord(t.trigger, t.label, case.state, t.dest, written, data, comment, tuple(documents),
-                                self._due_date(t, case, data, today))
+                                self._due_date(t, data, today) if starts else case.due_date,
+                                starts and dest.deadline is not None)
 
-    def _due_date(self, t: Transition, case: CaseView, data: Mapping[str, Any], today: date) -> date | None:
-        if case.state == t.dest:
-            return case.due_date
+    def _due_date(self, t: Transition, data: Mapping[str, Any], today: date) -> date | None:
         deadline = self.definition.states[t.dest].deadline
         if deadline is None:
             return None

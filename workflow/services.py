@@ -19,6 +19,7 @@ from . import attachments, forms
 from .accounts import actor_of
 from .db import Database
 from .deadlines import timer_row
+from .display import local_date
 from .definition import Definition
 from .documents import CaseSnapshot, DocumentIssuer, Issued, Opinion
 from .engine import Action, ActionRefused, CaseView, Forbidden, InvalidData, TransitionRecord
@@ -138,7 +139,7 @@ class CaseService:
         with self.db.read() as session:
             self._own_uploads(session, user, draft_fields, data)
             try:
-                clean = forms.validate(draft_fields, data or {}, today=now.date(), units=self.lazy_units(session))
+                clean = forms.validate(draft_fields, data or {}, today=local_date(now), units=self.lazy_units(session))
             except forms.FormErrors as exc:
                 raise InvalidData("提交的数据有误，请按提示修改", "Invalid data", fields=exc.fields) from None
         with self.db.transaction() as session:
@@ -175,7 +176,7 @@ class CaseService:
             engine = self.workflows.engine(case.definition_version, session)
             self._own_uploads(session, user, engine.form_fields(case.state, trigger), data)
             units = self.lazy_units(session)
-            record = engine.fire(self.view(case), trigger, actor_of(user), data, comment, today=now.date(),
+            record = engine.fire(self.view(case), trigger, actor_of(user), data, comment, today=local_date(now),
                                  units=units, electorate=lambda role: self.holders(session, role))
             issued = []
             if self.issuer is not None and record.documents:
@@ -193,8 +194,7 @@ class CaseService:
                 raise Conflict(*STALE)
             connection.execute(_INSERT_EVENT, event)
             deadline = definition.states[record.dest].deadline
-            if (record.dest != record.source and record.due_date and deadline
-                    and (deadline.expire_trigger or deadline.remind)):
+            if record.deadline_set and record.due_date and deadline and (deadline.expire_trigger or deadline.remind):
                 connection.execute(_INSERT_TIMER, timer_row(case_id, seq, record.dest, deadline, record.due_date))
             if issued:
                 connection.execute(_INSERT_DOCUMENT, [

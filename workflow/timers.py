@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .accounts import hash_password
+from .deadlines import due_moment
 from .engine import ActionRefused, NotOpen
 from .models import Case, Timer, User, utcnow
 from .roles import SYSTEM
@@ -86,10 +87,15 @@ def _claim(service: CaseService, timer_id: int, now: datetime) -> bool:
 
 
 def _fire(service: CaseService, timer: Timer, actor: User, report: RunReport) -> str:
+    number, version, state, due = _case(service, timer.case_id)
     if timer.action == "remind":
-        report.reminded.append(f"{_case(service, timer.case_id)[0]} {timer.state}")
+        # still meant only while the case waits in that state on that deadline (a yearly review done in time
+        # moved the deadline on and wrote the next year's timer)
+        if state != timer.state or due is None or due_moment(due) != timer.due_at:
+            report.obsolete += 1
+            return OBSOLETE
+        report.reminded.append(f"{number} {timer.state}")
         return "overdue"
-    number, version = _case(service, timer.case_id)
     if version != timer.case_version:
         report.obsolete += 1
         return OBSOLETE
@@ -105,7 +111,8 @@ def _fire(service: CaseService, timer: Timer, actor: User, report: RunReport) ->
     return "fired"
 
 
-def _case(service: CaseService, case_id: int) -> tuple[str, int]:
+def _case(service: CaseService, case_id: int) -> tuple[str, int, str, date | None]:
     with service.db.read() as session:
-        number, version = session.execute(select(Case.number, Case.version).where(Case.id == case_id)).one()
-    return number, version
+        row = session.execute(select(Case.number, Case.version, Case.state, Case.due_date)
+                              .where(Case.id == case_id)).one()
+    return row.number, row.version, row.state, row.due_date

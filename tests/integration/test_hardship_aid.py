@@ -138,8 +138,12 @@ def test_the_application_computes_per_capita_income_and_reads_back(office):
     assert case.data["per_capita_income"] == 1200.0
     text = _text(office, case_id, "hardship_application")
     for value in (case.number, "困难职工帮扶申请表", "张晓明", "第一车间", "重病", "4,800.00", "1,200.00", "3,000.00",
-                  "6222021234567890123", "尿毒症", "第1页共1页", "前序文件：无"):
+                  "6222021234567890123", "尿毒症", "第1页共1页", "前序文件：无", "家庭人均月收入（元）1,200.00"):
         assert value in text, value
+    # computed, never taken from the applicant
+    returned = office.apply()
+    office.act("ganshi", returned, "return", comment="请补充诊断证明")
+    assert office.refused("zhangxm", returned, "submit", {**APPLICATION, "per_capita_income": "100"}) == 422
 
 
 def test_not_eligible_ends_the_case_with_the_reason(office):
@@ -294,6 +298,35 @@ def test_chair_approval_payment_receipt_and_annual_reviews(office):
     office.act("ganshi", case_id, "annual_review", {"annual_result": "close", "annual_opinion": "妻子已完成肾移植，家庭已脱困"})
     assert office.case(case_id).state == "closed"
     assert office.verified(case_id)
+
+
+def test_the_yearly_review_falls_due_a_year_on_and_is_marked_overdue_when_late(office):
+    case_id = office.to_publicity()
+    office.close_publicity(case_id)  # 00:00 on 1 December in Beijing: the steps below happen that day
+    office.act("chair", case_id, "approve", {"amount_approved": "1800"})
+    office.act("cw", case_id, "pay", {"amount_paid": "1800", "paid_on": "2026-12-01", "pay_method": "cash",
+                                      "voucher_no": "记-2026-1201"})
+    office.act("zhangxm", case_id, "confirm_receipt", {"received_on": "2026-12-01"})
+    number = office.case(case_id).number
+    assert office.case(case_id).due_date == date(2027, 12, 1)
+    assert "2027年12月1日" in _text(office, case_id, "hardship_file_card")  # 下次复核期限
+
+    # reviewed in time: a new card, the next review due a year after this one; last year's reminder lapses
+    office.now = datetime(2027, 11, 20, 2, 0)
+    office.act("ganshi", case_id, "annual_review", {"annual_result": "keep", "annual_opinion": "妻子仍在透析治疗，继续帮扶"})
+    assert office.case(case_id).due_date == date(2028, 11, 19)
+    cards = [text for stage, text in office.pdfs(case_id) if stage == "hardship_file_card"]
+    assert len(cards) == 2
+    for value in ("继续建档帮扶", "妻子仍在透析治疗", "2027年11月20日", "2028年11月19日", "2026年12月1日"):
+        assert value in cards[1], value
+    lapsed = run_due(office.service, now=datetime(2027, 12, 2))
+    assert (lapsed.due, lapsed.obsolete, lapsed.reminded) == (1, 1, [])
+
+    # the next year nobody reviews it: the timers mark it overdue, once
+    late = run_due(office.service, now=datetime(2028, 11, 20))
+    assert late.reminded == [f"{number} filed"]
+    assert run_due(office.service, now=datetime(2028, 11, 21)).due == 0
+    assert office.case(case_id).state == "filed" and office.verified(case_id)
 
 
 def test_the_chair_may_reject(office):

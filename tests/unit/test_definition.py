@@ -126,3 +126,15 @@ def test_load_dir_collects_problems_of_every_file(tmp_path):
         load_dir(tmp_path, None)
     files = {Path(p.file).name for p in caught.value.problems}
     assert files == {"a.yaml", "b.yaml"}
+
+
+def test_a_computed_value_is_shown_after_its_field_and_checked():
+    hardship = load_dir(DEFINITIONS, TEMPLATES)["hardship_aid"]
+    names = [f.name for f in hardship.fields()]
+    assert names[names.index("monthly_income") + 1] == "per_capita_income"
+    raw = proposal_raw()
+    raw["computed"] = [{"name": "title", "label": {"zh": "标题", "en": "Title"}, "type": "string", "after": "title"},
+                       {"name": "score", "label": {"zh": "得分", "en": "Score"}, "type": "decimal", "after": "nope"}]
+    found = problems_of(raw)
+    assert any("computed[0].name: 'title' is a form field" in p for p in found)
+    assert any("computed[1].after: 'nope' is not a field" in p for p in found)

@@ -79,3 +79,43 @@ def test_someone_elses_upload_cannot_be_attached_by_its_hash(grant_app):
     with pytest.raises(ActionRefused) as refused:
         service.create_case(chen, "grant", {"amount": 100, "proofs": [ref]})
     assert refused.value.status == 422 and "本人上传" in refused.value.fields["proofs"]
+
+
+def _token(app, username: str) -> dict[str, str]:
+    from workflow.accounts import issue_token
+    service = app.extensions["unionflow"]
+    with service.db.transaction() as session:
+        user = session.query(User).filter_by(username=username).one()
+        return {"Authorization": f"Bearer {issue_token(session, user)}"}
+
+
+def test_through_the_api_upload_then_file_then_read_back(grant_app):
+    client, li = grant_app.test_client(), _token(grant_app, "li")
+    uploaded = client.post("/api/v1/uploads", headers=li, data={"file": _file(pdf_bytes(), "诊断证明.pdf")})
+    assert uploaded.status_code == 201, uploaded.get_json()
+    ref = uploaded.get_json()
+    assert ref["name"] == "诊断证明.pdf" and ref["type"] == "application/pdf" and len(ref["sha256"]) == 64
+    created = client.post("/api/v1/cases", headers=li, json={"workflow": "grant", "data": {"amount": 900}})
+    case = created.get_json()
+    moved = client.post(f"/api/v1/cases/{case['id']}/actions/submit", headers=li,
+                        json={"version": case["version"], "data": {"amount": 900, "proofs": [ref]}})
+    assert moved.status_code == 200, moved.get_json()
+    assert moved.get_json()["data"]["proofs"] == [ref]
+    served = client.get(f"/api/v1/cases/{case['id']}/attachments/{ref['sha256']}", headers=li)
+    assert served.status_code == 200 and served.data == pdf_bytes()
+    chen = _token(grant_app, "chen")
+    assert client.get(f"/api/v1/cases/{case['id']}/attachments/{ref['sha256']}", headers=chen).status_code == 403
+
+
+def test_the_api_refuses_a_renamed_executable_and_a_missing_file(grant_app):
+    client, li = grant_app.test_client(), _token(grant_app, "li")
+    refused = client.post("/api/v1/uploads", headers=li, data={"file": _file(Path("/bin/true").read_bytes(), "x.pdf")})
+    error = refused.get_json()["error"]
+    assert refused.status_code == 422 and "不是有效的 PDF、JPEG 或 PNG 文件" in error["fields"]["file"]
+    missing = client.post("/api/v1/uploads", headers=li, json={"file": "诊断证明.pdf"})
+    assert missing.status_code == 400 and "multipart/form-data" in missing.get_json()["error"]["message"]
+    big = client.post("/api/v1/uploads", headers=li, data={"file": _file(b"%PDF-" + b"0" * (26 * 1024 * 1024), "big.pdf")})
+    assert big.status_code == 413 and big.get_json()["error"]["code"] == "too_large"
+    with grant_app.extensions["unionflow"].db.read() as session:
+        from workflow.models import Upload
+        assert session.query(Upload).count() == 0

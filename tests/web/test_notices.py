@@ -64,7 +64,8 @@ def test_every_reading_of_a_hardship_file_by_staff_is_logged(app, noticed):
     service = app.extensions["unionflow"]
     with service.db.transaction() as session:
         create_user(session, "song", "password-123", ["auditor"], "CJ1", "宋洁")
-    Browser(app, "zhangxm").get(f"/cases/{noticed}")           # the applicant: not logged
+    own = Browser(app, "zhangxm").get(f"/cases/{noticed}").get_data(as_text=True)  # the applicant: not logged
+    assert re.search(r"家庭月总收入（元）.*4,800\.00.*家庭人均月收入（元）.*1,600\.00.*困难情况", own, re.S)
     ganshi = Browser(app, "ganshi")
     assert ganshi.get(f"/cases/{noticed}").status_code == 200
     page = ganshi.get(f"/cases/{noticed}").get_data(as_text=True)

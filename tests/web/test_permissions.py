@@ -22,6 +22,7 @@ on PostgreSQL. Bugs found here are in KNOWN_BUGS: their tests are strict xfails 
 """
 from __future__ import annotations
 
+import io
 import itertools
 import re
 import weakref
@@ -32,7 +33,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from people import PROPOSAL, Browser, seed
+from people import PROPOSAL, Browser, pdf_bytes, seed
 from workflow.accounts import create_unit, create_user, deactivate_user, issue_token, new_token
 from workflow.models import ApiToken, Base, Document, OrgUnit, User
 from workflow.roles import ROLES
@@ -83,13 +84,13 @@ PERMISSIONS: dict[str, Access] = {
     "login.login": ANYONE, "login.choose_language": ANYONE, "api.openapi": ANYONE,
     "login.logout": SIGNED_IN, "login.password": SIGNED_IN, "home.index": SIGNED_IN, "tasks.todo": SIGNED_IN,
     "tasks.done": SIGNED_IN, "mine.requests": SIGNED_IN, "mine.start": SIGNED_IN,
-    "api.workflows": SIGNED_IN, "api.workflow": SIGNED_IN, "api.queue": SIGNED_IN,
+    "api.workflows": SIGNED_IN, "api.workflow": SIGNED_IN, "api.queue": SIGNED_IN, "api.upload": SIGNED_IN,
     "mine.start_form": STARTER, "api.create_case": STARTER,
     "cases.show": CASE_READER, "cases.diagram_svg": CASE_READER, "cases.document": CASE_READER,
     "cases.attachment": CASE_READER,
     "notices.index": SIGNED_IN, "notices.notice_pdf": SIGNED_IN, "notices.object_": SIGNED_IN,
     "reports.hardship": REPORT_READER, "reports.hardship_csv": REPORT_READER,
-    "api.get_case": CASE_READER, "api.document": CASE_READER,
+    "api.get_case": CASE_READER, "api.document": CASE_READER, "api.attachment": CASE_READER,
     "cases.act": CASE_ACTOR, "api.act": CASE_ACTOR,
     "auditing.search": AUDITOR, "auditing.verify_cases": AUDITOR, "auditing.dossier": AUDITOR,
     "auditing.export_csv": AUDITOR, "api.audit_verify": AUDITOR,
@@ -129,6 +130,7 @@ class Probe:
     fresh: str | None = None            # an allowed POST gets its own target of this kind (see World.fresh)
     case: str = "seconding"
     signs_out: bool = False             # an allowed POST ends the browser's session: it gets a browser of its own
+    upload: bool = False                # the body is one small PDF, multipart (field `file`), not JSON
 
     @property
     def api(self) -> bool:
@@ -172,6 +174,7 @@ PROBES = [
     P("cases.diagram_svg", "GET", "/cases/{case}/diagram.svg", case="draft"),
     # A reader of the case who asks for a file it does not hold gets 404 (uploads: tests/web/test_attachments_web.py).
     P("cases.attachment", "GET", "/cases/{case}/attachments/" + "0" * 64, ok=404),
+    P("api.attachment", "GET", "/api/v1/cases/{case}/attachments/" + "0" * 64, ok=404),
     # 公示 is open to everyone signed in; a proposal is never on notice (hardship: tests/web/test_notices.py).
     P("notices.index", "GET", "/notices/"),
     P("reports.hardship", "GET", "/reports/hardship?year=2026"),
@@ -219,6 +222,7 @@ PROBES = [
     P("api.act", "POST", "/api/v1/cases/{case}/actions/second", {"version": 2, "data": {}, "comment": "附议"},
       changes=True, fresh="case"),
     P("api.queue", "GET", "/api/v1/queue"),
+    P("api.upload", "POST", "/api/v1/uploads", ok=201, changes=True, upload=True),
     P("api.document", "GET", "/api/v1/documents/{document}"),
     P("api.document", "GET", "/api/v1/documents/{document}", case="handling"),
     P("api.audit_verify", "GET", "/api/v1/audit/verify"),
@@ -390,7 +394,17 @@ def send(world: World, persona: str, probe: Probe, targets: dict[str, Any], chan
     else:
         client = browser.client
         headers = {"X-CSRFToken": world.csrf_of(browser)} if method == "POST" else {}
-    return client.open(path, method=method, json=body, headers=headers)
+    return client.open(path, method=method, headers=headers, **carried(probe, body))
+
+
+def carried(probe: Probe, body: Any) -> dict[str, Any]:
+    """How an API probe carries its body: JSON, or for an upload one small PDF as multipart."""
+    if not probe.upload:
+        return {"json": body}
+    return {"data": {"file": (io.BytesIO(pdf_bytes(next(UPLOADS))), "诊断证明.pdf")}}  # a new file every time
+
+
+UPLOADS = (f"upload {n}" for n in itertools.count())
 
 
 def channels(probe: Probe) -> tuple[str, ...]:
@@ -545,7 +559,7 @@ def api_csrf_problems(world: World, probe: Probe) -> list[str]:
     before = world.fingerprint()
     for name, headers in (("no header", {}), ("a forged header", {"X-CSRFToken": "forged"}),
                           ("another session's token", {"X-CSRFToken": Browser(world.app, None).csrf_token()})):
-        response = browser.client.post(path, json=body, headers=headers)
+        response = browser.client.post(path, headers=headers, **carried(probe, body))
         error = (response.get_json(silent=True) or {}).get("error") or {}
         if response.status_code != 400 or error.get("code") != "bad_request" or "安全令牌" not in error.get(
                 "message", ""):
@@ -553,7 +567,7 @@ def api_csrf_problems(world: World, probe: Probe) -> list[str]:
                             f"{error}")
     if tables := changed(before, world.fingerprint()):
         problems.append(f"a cookie POST without the CSRF header changed {tables}")
-    response = browser.client.post(path, json=body, headers={"X-CSRFToken": browser.csrf_token()})
+    response = browser.client.post(path, headers={"X-CSRFToken": browser.csrf_token()}, **carried(probe, body))
     if response.status_code != probe.ok:
         problems.append(f"{persona}, with the header: expected {probe.ok}, got {response.status_code} "
                         f"{response.get_data(as_text=True)[:200]}")
