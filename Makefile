@@ -16,7 +16,7 @@ BABEL_KEYWORDS := -k _ -k gettext -k lazy_gettext -k ngettext:1,2
 # Debian packages: CJK fonts and HarfBuzz's subsetter for fast PDFs (DESIGN §6), graphviz for diagrams,
 # poppler for reading PDFs back in tests, PostgreSQL 15 for the second database of the suite,
 # chromium for the browser tests (Playwright launches /usr/bin/chromium; never `playwright install`).
-RUN_DEBS := fonts-noto-cjk fonts-arphic-ukai libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 graphviz
+RUN_DEBS := fonts-noto-cjk fonts-arphic-ukai libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 graphviz unicode-data
 TEST_DEBS := $(RUN_DEBS) poppler-utils postgresql-15 chromium
 
 .PHONY: run test bench debs-run debs-test venv db clean translations

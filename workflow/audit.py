@@ -137,8 +137,10 @@ def _replay(workflows: Workflows, definition: Definition, case: Case, events: li
         form = {k: v for k, v in event.changes.items() if k in fields}
         try:
             frozen = ((event.changes.get("countersign") or {}).get(event.to_state) or {}).get("voters", [])
+            facts = {k: event.changes[k] for k in engine.facts_of(state, event.trigger) if k in event.changes}
             record = engine.fire(view, event.trigger, actor, form, event.comment, today=local_date(event.at), units=units,
-                                 electorate=lambda role, voters=frozen: voters)  # who held the role then
+                                 electorate=lambda role, voters=frozen: voters,  # who held the role then
+                                 facts=facts)  # what the domain established then
         except ActionRefused as refused:
             problems.append(f"第 {event.seq} 步「{event.trigger}」按流程定义不被允许：{refused.message}")
             return

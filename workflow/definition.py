@@ -135,6 +135,7 @@ class Transition:
     prefill: bool = False  # fields left out keep the values the case already has (editing a draft)
     public: bool = False   # open to everyone (an objection to a 公示) without a right to read the file
     restart_deadline: bool = False  # a step that stays put but starts the state's deadline afresh (a yearly review)
+    facts: tuple[str, ...] = ()  # data the process's domain establishes for the step (an election's tally), not a form
 
 
 @dataclass(frozen=True)
@@ -345,6 +346,8 @@ class _Checker:
                 self._field(f"{at}.fields[{j}]", f, params)
         if len(field_names) != len([f for f in _list(t.get("fields")) if isinstance(f, dict)]):
             self.add(f"{at}.fields", "duplicate field name")
+        for name in sorted(field_names & set(_list(t.get("facts")))):
+            self.add(f"{at}.facts", f"'{name}' is a field of the form: a fact is established by the domain, not typed")
 
     def _declares_field(self, name: str, type_: str) -> bool:
         return any(isinstance(f, dict) and f.get("name") == name and f.get("type") == type_
@@ -535,7 +538,7 @@ def _build(raw: dict[str, Any], source: str, file: str) -> Definition:
             fields=tuple(_field(f, params) for f in t.get("fields", [])), document=t.get("document"),
             comment_required=t.get("comment") == "required" or t["trigger"] == GENERIC_RETURN,
             prefill=t.get("prefill", False), public=t.get("public", False),
-            restart_deadline=t.get("restart_deadline", False),
+            restart_deadline=t.get("restart_deadline", False), facts=tuple(t.get("facts", [])),
         ))
     for state in states.values():
         if state.countersign is not None:

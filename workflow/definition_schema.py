@@ -118,6 +118,7 @@ TRANSITION = {
         "prefill": {"type": "boolean"},
         "public": {"type": "boolean"},
         "restart_deadline": {"type": "boolean"},
+        "facts": {"type": "array", "items": NAME},
     },
     "additionalProperties": False,
 }

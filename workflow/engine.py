@@ -96,6 +96,7 @@ class _Run:
     case: CaseView
     form: dict[str, Any]
     electorate: Callable[[str], list[str]] | None = None
+    facts: Mapping[str, Any] = field(default_factory=dict)
     chosen: Transition | None = None
     data_after: dict[str, Any] = field(default_factory=dict)
 
@@ -131,10 +132,17 @@ class Engine:
         steps = self.definition.transitions_from(state, trigger)
         return steps[0].fields if steps else ()
 
+    def facts_of(self, state: str, trigger: str) -> tuple[str, ...]:
+        """The facts the process's domain must establish before this step can be taken (see `fire`)."""
+        return tuple(dict.fromkeys(name for t in self.definition.transitions_from(state, trigger) for name in t.facts))
+
     def fire(self, case: CaseView, trigger: str, actor: Actor, data: Mapping[str, Any] | None = None,
              comment: str | None = None, *, today: date, units: Mapping[str, str],
-             electorate: Callable[[str], list[str]] | None = None) -> TransitionRecord:
-        """`electorate(role)`: who holds a role now — the voters a countersign state freezes on entry."""
+             electorate: Callable[[str], list[str]] | None = None,
+             facts: Mapping[str, Any] | None = None) -> TransitionRecord:
+        """`electorate(role)`: who holds a role now — the voters a countersign state freezes on entry.
+        `facts`: what the domain established for the step (a frozen voter roll, a tally) — written into the data
+        before guards and effects look at it, and recorded with the step so the audit replays it."""
         if trigger == SAVE_DRAFT:
             return self._save_draft(case, actor, data, comment, today, units)
         candidates = self.definition.transitions_from(case.state, trigger)
@@ -153,7 +161,11 @@ class Engine:
                                   comment_required=first.comment_required)
         except forms.FormErrors as exc:
             raise InvalidData("提交的数据有误，请按提示修改", "Invalid data", fields=exc.fields) from None
-        run = _Run(actor, case, form, electorate)
+        missing = [name for name in first.facts if name not in (facts or {})]
+        if missing:
+            raise NotOpen(f"「{first.label.zh}」须在其专门页面办理（缺少：{'、'.join(missing)}）",
+                          f"'{first.label.en}' is taken on its own page (missing: {', '.join(missing)})")
+        run = _Run(actor, case, form, electorate, dict(facts or {}))
         self.machine.add_model(run, initial=case.state)
         try:
             run.trigger(trigger)  # type: ignore[attr-defined]
@@ -217,7 +229,7 @@ class Engine:
         return None
 
     def _data_after(self, t: Transition, run: _Run) -> dict[str, Any]:
-        data = {**run.case.data, **run.form}
+        data = {**run.case.data, **run.form, **run.facts}
         for call in t.effects:
             EFFECTS[call.name].apply(data, run.actor, **call.kwargs)
         sign = self.definition.states[t.dest].countersign
@@ -228,7 +240,8 @@ class Engine:
 
     def _record(self, t: Transition, case: CaseView, run: _Run, comment: str, today: date) -> TransitionRecord:
         data = run.data_after
-        written = {**run.form, **{k: v for k, v in data.items() if k in run.form or case.data.get(k) != v}}
+        written = {**run.form, **run.facts,
+                   **{k: v for k, v in data.items() if k in run.form or k in run.facts or case.data.get(k) != v}}
         # (a form value an effect consumed, such as a 会签 decision, stays in the record: the audit replays it)
         documents = [t.document] if t.document else []
         dest = self.definition.states[t.dest]

@@ -197,3 +197,6 @@ def record_vote(data: dict[str, Any], actor: Actor, state: str) -> None:
     sign["votes"] = [*(sign.get("votes") or []), {"voter": actor.username, "decision": data.pop("decision")}]
     signs[state] = sign
     data["countersign"] = signs
+
+
+from . import election_guards  # noqa: E402,F401  (registers the election's guards and effects)

@@ -8,11 +8,11 @@ the case's version and commits the state, the event and the document links toget
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from . import attachments, forms
@@ -41,6 +41,31 @@ STALE = ("该事项已被他人处理或已更新，请刷新后查看最新状�
          "The case was changed by someone else; reload it and try again")
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What a domain established before a step: the facts the engine records, and rows to write with the step."""
+
+    facts: dict[str, Any]
+    payload: Any = None
+
+
+class Domain(Protocol):
+    """What a process family adds around the engine (an election's voter roll, rounds and ballots).
+
+    `prepare` runs before the step fires, on the snapshot, and returns None when the step needs nothing of it;
+    `after` writes the domain's rows in the very transaction that moves the case (DESIGN invariant 1)."""
+
+    def prepare(self, session: Session, case: CaseRef, trigger: str, user: User, data: Mapping[str, Any],
+                today: date) -> Prepared | None: ...
+
+    def after(self, connection: Connection, case_id: int, record: TransitionRecord, prepared: Prepared) -> None: ...
+
+
+def default_domains() -> dict[str, Domain]:
+    from .elections import ElectionDomain  # the domain modules build on this one
+    return {"election": ElectionDomain()}
+
+
 @dataclass
 class CaseService:
     db: Database
@@ -48,6 +73,7 @@ class CaseService:
     store: BlobStore
     issuer: DocumentIssuer | None = None  # None: no stage PDFs (benchmarks of the bare service path)
     clock: Callable[[], datetime] = utcnow
+    domains: Mapping[str, Domain] = field(default_factory=default_domains)  # by process key
 
     def __post_init__(self) -> None:
         self._registered: set[str] = set()
@@ -176,8 +202,11 @@ class CaseService:
             engine = self.workflows.engine(case.definition_version, session)
             self._own_uploads(session, user, engine.form_fields(case.state, trigger), data)
             units = self.lazy_units(session)
+            domain = self.domains.get(definition.key)
+            prepared = domain.prepare(session, case, trigger, user, data or {}, local_date(now)) if domain else None
             record = engine.fire(self.view(case), trigger, actor_of(user), data, comment, today=local_date(now),
-                                 units=units, electorate=lambda role: self.holders(session, role))
+                                 units=units, electorate=lambda role: self.holders(session, role),
+                                 facts=prepared.facts if prepared else None)
             issued = []
             if self.issuer is not None and record.documents:
                 issued = self._issue(session, definition, session.get(Case, case_id), user, record, now, units)
@@ -196,6 +225,8 @@ class CaseService:
             deadline = definition.states[record.dest].deadline
             if record.deadline_set and record.due_date and deadline and (deadline.expire_trigger or deadline.remind):
                 connection.execute(_INSERT_TIMER, timer_row(case_id, seq, record.dest, deadline, record.due_date))
+            if prepared is not None:
+                domain.after(connection, case_id, record, prepared)  # type: ignore[union-attr]
             if issued:
                 connection.execute(_INSERT_DOCUMENT, [
                     {"case_id": case_id, "event_seq": seq, "stage": d.stage, "title": d.title, "sha256": d.sha256,

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
+from desk import Desk
 
 from workflow.accounts import create_user, deactivate_user, ensure_unit
 from workflow.audit import verify
 from workflow.db import Database
 from workflow.documents import DocumentIssuer
-from workflow.engine import ActionRefused
 from workflow.models import Case, Document, Timer, User
 from workflow.pdf import PdfRenderer
 from workflow.registry import Workflows
@@ -45,7 +45,7 @@ APPLICATION = {
 VISIT = {"visit_date": "2026-11-20", "visitors": "刘建华、赵敏", "findings": "入户核实：家庭四口人，妻子透析治疗，家庭收入主要靠申请人工资，情况属实。"}
 
 
-class Office:
+class Office(Desk):
     """The service on the real definitions folder, with a clock the test moves, and the cast."""
 
     def __init__(self, database_url: str, tmp_path: Path):
@@ -61,28 +61,7 @@ class Office:
                 ensure_unit(session, code, name)
             for username, (name, unit, roles) in CAST.items():
                 create_user(session, username, "password-123", roles, unit, name)
-        self.users = self._users()
-
-    def _users(self) -> dict[str, User]:
-        with self.db.read() as session:
-            return {u.username: u for u in session.query(User)}
-
-    def case(self, case_id: int) -> Case:
-        with self.db.read() as session:
-            case = session.get(Case, case_id)
-            session.expunge(case)
-            return case
-
-    def act(self, who: str, case_id: int, trigger: str, data: dict | None = None, comment: str | None = None):
-        return self.service.perform(case_id, trigger, self.users[who], self.case(case_id).version, data or {}, comment)
-
-    def refused(self, who: str, case_id: int, trigger: str, data: dict | None = None, comment: str | None = None) -> int:
-        before = self.case(case_id)
-        with pytest.raises(ActionRefused) as refusal:
-            self.act(who, case_id, trigger, data, comment)
-        after = self.case(case_id)
-        assert (after.state, after.version, after.data) == (before.state, before.version, before.data)
-        return refusal.value.status
+        self.users = self.load_users()
 
     def apply(self, **changes) -> int:
         case = self.service.create_case(self.users["zhangxm"], "hardship_aid", {})

@@ -1,0 +1,37 @@
+"""A desk to take steps on cases through the service as named people, for the integration tests."""
+from __future__ import annotations
+
+import pytest
+
+from workflow.engine import ActionRefused
+from workflow.models import Case, User
+
+
+class Desk:
+    """Subclasses set `db`, `service` and `users` (by username), and move `now` for the service's clock."""
+
+    def load_users(self) -> dict[str, User]:
+        with self.db.read() as session:
+            return {u.username: u for u in session.query(User)}
+
+    def case(self, case_id: int) -> Case:
+        with self.db.read() as session:
+            case = session.get(Case, case_id)
+            session.expunge(case)
+            return case
+
+    def act(self, who: str, case_id: int, trigger: str, data: dict | None = None, comment: str | None = None):
+        return self.service.perform(case_id, trigger, self.users[who], self.case(case_id).version, data or {}, comment)
+
+    def refusal(self, who: str, case_id: int, trigger: str, data: dict | None = None,
+                comment: str | None = None) -> ActionRefused:
+        """The step is refused and leaves the case exactly as it was."""
+        before = self.case(case_id)
+        with pytest.raises(ActionRefused) as refusal:
+            self.act(who, case_id, trigger, data, comment)
+        after = self.case(case_id)
+        assert (after.state, after.version, after.data) == (before.state, before.version, before.data)
+        return refusal.value
+
+    def refused(self, who: str, case_id: int, trigger: str, data: dict | None = None, comment: str | None = None) -> int:
+        return self.refusal(who, case_id, trigger, data, comment).status

@@ -1,0 +1,186 @@
+"""The ballot box of an election round: web ballots with receipts, paper ballots by the tellers, the public list.
+
+Secrecy (DESIGN invariant 5): casting writes two rows in one transaction — the voter's participation (the key is
+round + voter, so the database itself refuses a second ballot) and the ballot (the key is the SHA-256 of a random
+receipt code; marks only). Neither has a time; neither table has a row id of its own on SQLite; at the close of
+voting both are rewritten (elections._mix), so not even their physical order or writing transaction is left.
+Nothing here logs. The receipt proves that a ballot is in the count, not what it says: the public list carries
+the marks without the receipts.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .db import Database
+from .elections import current_round
+from .engine import Forbidden, InvalidData, NotOpen
+from .models import Ballot, ElectionRound, PaperEntry, Participation, RollEntry, User
+from .services import Conflict
+from .tally import MARKS
+
+RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed back without doubt
+
+
+def receipt_code() -> str:
+    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(12))
+    return "-".join(raw[i:i + 4] for i in range(0, 12, 4))
+
+
+def receipt_key(code: str) -> str:
+    normal = "".join(c for c in code.upper() if c in RECEIPT_ALPHABET)
+    return hashlib.sha256(normal.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Marks:
+    """What a voter (or a teller, from paper) marked: 赞成/反对/弃权 per candidate, and 另选他人."""
+
+    marks: dict[str, str]
+    write_ins: tuple[str, ...] = ()
+
+    def stored(self) -> dict[str, Any]:
+        return {"marks": dict(self.marks), "write_ins": list(self.write_ins)}
+
+
+class BallotBox:
+    def __init__(self, db: Database):
+        self.db = db
+
+    # -- the web ballot ---------------------------------------------------------------------------
+
+    def cast(self, case_id: int, user: User, marks: Marks) -> str:
+        """One ballot for this voter in the open round; the receipt code, shown once and kept nowhere."""
+        with self.db.read() as session:
+            current = _open_round(session, case_id)
+            roll_id = _roll_id(session, case_id, user.username)
+            if roll_id is None:
+                raise Forbidden("您不在本次选举的选民名单中", "You are not on this election's voter roll")
+            clean = validate(session, current, marks, web=True)
+        code = receipt_code()
+        try:
+            with self.db.transaction() as session:
+                _still_open(session, current.id)
+                session.add(Participation(round_id=current.id, roll_id=roll_id, channel="web"))
+                session.flush()  # the voter's one ballot: a second one fails here, before any ballot is written
+                session.add(Ballot(id=receipt_key(code), round_id=current.id, marks=clean.stored(), paper=False))
+        except IntegrityError:
+            raise Conflict("您已投票（或已领取纸质选票），每人只能投一票", "You have already voted") from None
+        return code
+
+    def has_voted(self, session: Session, case_id: int, username: str) -> bool:
+        current = current_round(session, case_id)
+        roll_id = _roll_id(session, case_id, username)
+        return current is not None and roll_id is not None and session.get(Participation, (current.id, roll_id)) is not None
+
+    def check_receipt(self, session: Session, case_id: int, code: str) -> int | None:
+        """The number of the round whose box holds the ballot with this receipt, or None."""
+        return session.scalar(select(ElectionRound.number).join(Ballot, Ballot.round_id == ElectionRound.id)
+                              .where(ElectionRound.case_id == case_id, Ballot.id == receipt_key(code)))
+
+    # -- paper ballots (监票人/计票人) -------------------------------------------------------------
+
+    def issue_paper(self, case_id: int, username: str) -> None:
+        """A teller hands a paper ballot to a voter on the roll: that is the voter's participation in the round."""
+        with self.db.read() as session:
+            current = _open_round(session, case_id)
+            roll_id = _roll_id(session, case_id, username)
+        if roll_id is None:
+            raise InvalidData("此人不在选民名单中", "Not on the voter roll", fields={"voter": f"「{username}」不在选民名单中"})
+        try:
+            with self.db.transaction() as session:
+                _still_open(session, current.id)
+                session.add(Participation(round_id=current.id, roll_id=roll_id, channel="paper"))
+        except IntegrityError:
+            raise Conflict("此人已投票或已领取纸质选票", "Already voted or already given a paper ballot") from None
+
+    def enter_paper(self, case_id: int, teller: User, marks: Marks) -> str:
+        """Double entry: a returned paper ballot counts once two tellers have typed the same marks. The first entry
+        waits ("pending"); a second teller's identical entry turns it into a ballot ("counted")."""
+        with self.db.read() as session:
+            current = current_round(session, case_id)
+            if current is None or current.status != "closed":
+                raise NotOpen("纸质选票在投票结束后、计票前录入", "Paper ballots are entered after voting closes")
+            clean = validate(session, current, marks, web=False)
+        stored = clean.stored()
+        with self.db.transaction() as session:
+            waiting = session.scalars(select(PaperEntry).where(
+                PaperEntry.round_id == current.id, PaperEntry.confirmed_by.is_(None),
+                PaperEntry.entered_by != teller.id)).all()
+            match = next((e for e in waiting if e.marks == stored), None)
+            if match is None:
+                session.add(PaperEntry(round_id=current.id, marks=stored, entered_by=teller.id))
+                return "pending"
+            match.confirmed_by = teller.id
+            session.add(Ballot(id=secrets.token_hex(32), round_id=current.id, marks=stored, paper=True))
+            return "counted"
+
+    def paper_counts(self, session: Session, round_id: int) -> dict[str, int]:
+        def count(query: Any) -> int:
+            return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        return {"issued": count(select(Participation.roll_id).where(Participation.round_id == round_id,
+                                                                    Participation.channel == "paper")),
+                "returned": count(select(Ballot.id).where(Ballot.round_id == round_id, Ballot.paper.is_(True))),
+                "pending": count(select(PaperEntry.id).where(PaperEntry.round_id == round_id,
+                                                             PaperEntry.confirmed_by.is_(None)))}
+
+    # -- the public list ----------------------------------------------------------------------------
+
+    def export(self, session: Session, case_id: int, number: int) -> list[dict[str, Any]]:
+        """Every ballot of a round, marks only, in the box's random order: what anyone with the right recounts."""
+        round_id = session.scalar(select(ElectionRound.id).where(ElectionRound.case_id == case_id,
+                                                                 ElectionRound.number == number))
+        return [{"paper": b.paper, **b.marks} for b in session.scalars(
+            select(Ballot).where(Ballot.round_id == round_id).order_by(Ballot.id))]
+
+
+def validate(session: Session, current: ElectionRound, marks: Marks, *, web: bool) -> Marks:
+    """A web ballot must be valid before it is cast (more 赞成 than seats is refused, 422); a paper ballot is
+    entered as it was marked — an over-marked one is counted void."""
+    unknown = [k for k in marks.marks if k not in current.candidates]
+    if unknown or any(v not in MARKS for v in marks.marks.values()):
+        raise InvalidData("选票上有无效的标记", "The ballot has marks that are not on it", fields={"marks": "无效的标记"})
+    write_ins = tuple(dict.fromkeys(w.strip() for w in marks.write_ins if w.strip()))
+    if current.kind == "runoff" and write_ins:
+        raise InvalidData("再次投票只能在票数相等的候选人中选择，不能另选他人", "No write-ins in a runoff",
+                          fields={"write_ins": "不能另选他人"})
+    for name in write_ins:
+        if name in current.candidates:
+            raise InvalidData("另选他人不能是候选人", "A write-in may not be a candidate",
+                              fields={"write_ins": f"「{name}」已是候选人"})
+        if _roll_id(session, current.case_id, name) is None:
+            raise InvalidData("另选的人不在选民名单中", "A write-in must be an eligible member",
+                              fields={"write_ins": f"「{name}」不是本次选举的选民"})
+    full = {c: marks.marks.get(c, "abstain") for c in current.candidates}
+    yes = sum(1 for v in full.values() if v == "yes") + len(write_ins)
+    if web and yes > current.seats:
+        raise InvalidData(f"赞成票不能多于应选名额（{current.seats} 名），请修改后再投",
+                          f"At most {current.seats} yes marks", fields={"marks": f"最多只能赞成 {current.seats} 人"})
+    return Marks(full, write_ins)
+
+
+def _open_round(session: Session, case_id: int) -> ElectionRound:
+    current = current_round(session, case_id)
+    if current is None or current.status != "open":
+        raise NotOpen("本次选举当前没有进行中的投票", "No round of this election is open for voting")
+    session.expunge(current)
+    return current
+
+
+def _still_open(session: Session, round_id: int) -> None:
+    """Inside the casting transaction: the round is still open (FOR SHARE waits for a closing step on PostgreSQL;
+    on SQLite the write lock already orders them)."""
+    status = session.scalar(select(ElectionRound.status).where(ElectionRound.id == round_id)
+                            .with_for_update(read=True))
+    if status != "open":
+        raise NotOpen("投票已结束", "Voting has closed")
+
+
+def _roll_id(session: Session, case_id: int, username: str) -> int | None:
+    return session.scalar(select(RollEntry.id).where(RollEntry.case_id == case_id, RollEntry.username == username))

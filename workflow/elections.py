@@ -1,0 +1,230 @@
+"""Elections around the engine: what the steps of an election case need from outside the case (DESIGN §2).
+
+The election case (definitions/election.yaml) carries the plan, the nominations, the reviews and, as facts the
+engine records in the hash-chained history, the frozen voter roll's size and digest, each round's candidates and
+each round's tally. The rows live beside it — the roll, the rounds, the participation and the ballot box
+(workflow/ballots.py) — and are written in the very transaction that takes the step (CaseService.perform).
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from . import tally
+from .engine import InvalidData, NotOpen, TransitionRecord
+from .models import Ballot, ElectionRound, OrgUnit, PaperEntry, Participation, RollEntry, User
+from .services import CaseRef, Prepared
+from .strokes import stroke_key
+
+
+class ElectionDomain:
+    """The `election` process's domain: prepares the facts of a step and writes its rows with it."""
+
+    def prepare(self, session: Session, case: CaseRef, trigger: str, user: User, data: Mapping[str, Any],
+                today: date) -> Prepared | None:
+        step = {"nominate": self._nominate, "open_voting": self._open_voting, "close_voting": self._close_voting,
+                "count": self._count, "next_round": self._next_round}.get(trigger)
+        return step(session, case, user, data, today.isoformat()) if step else None
+
+    def after(self, connection: Connection, case_id: int, record: TransitionRecord, prepared: Prepared) -> None:
+        if record.trigger == "open_voting":
+            connection.execute(insert(RollEntry), [{"case_id": case_id, **row} for row in prepared.payload])
+        if record.trigger in ("open_voting", "next_round"):
+            this = prepared.facts["round"]
+            connection.execute(insert(ElectionRound).values(
+                case_id=case_id, number=this["number"], kind=this["kind"], seats=this["seats"],
+                candidates=this["candidates"], status="open", opened_on=date.fromisoformat(this["opened_on"])))
+        elif record.trigger == "close_voting":
+            closed = prepared.facts["voting_closed"]
+            connection.execute(update(ElectionRound).where(ElectionRound.id == prepared.payload)
+                               .values(status="closed", closed_on=date.fromisoformat(closed["on"])))
+            _mix(connection, prepared.payload)
+        elif record.trigger == "count":
+            connection.execute(update(ElectionRound).where(ElectionRound.id == prepared.payload)
+                               .values(status="counted", tally=prepared.facts["tally"]))
+
+    # -- the steps ---------------------------------------------------------------------------------
+
+    def _nominate(self, session: Session, case: CaseRef, user: User, data: Mapping[str, Any],
+                  today: str) -> Prepared:
+        """The nominee, resolved: an active member of a unit the election covers, not nominated already."""
+        username = str(data.get("nominee") or "").strip()
+        if not username:
+            return Prepared({"nomination": {}})  # the form's own check names the missing field
+        person = _person(session, username)
+        if person is None or person["unit_code"] not in (case.data.get("scope_units") or []):
+            raise InvalidData("被提名人不在本次选举范围内", "The nominee is not a member within this election's scope",
+                              fields={"nominee": f"「{username}」不是本次选举范围内单位的在册会员"})
+        if any(n["username"] == username for n in case.data.get("nominations") or []):
+            raise InvalidData("此人已被提名", "Already nominated", fields={"nominee": f"{person['name']} 已被提名"})
+        return Prepared({"nomination": {"username": username, "name": person["name"], "unit": person["unit"],
+                                        "by": user.username, "accepted": True if username == user.username else None}})
+
+    def _open_voting(self, session: Session, case: CaseRef, user: User, data: Mapping[str, Any],
+                     today: str) -> Prepared:
+        plan = case.data
+        candidates = _qualified(plan)
+        seats, mode = int(plan["seats"]), plan["mode"]
+        _check_margin(len(candidates), seats, mode, Fraction(str(plan.get("margin_percent") or 0)) / 100)
+        roll = _roll_of_units(session, plan.get("scope_units") or [])
+        if len(roll) < 1:
+            raise NotOpen("选举范围内没有在册会员，无法开始投票", "There is no voter in the election's scope")
+        names = {n["username"]: n["name"] for n in plan.get("nominations") or []}
+        order = sorted(candidates, key=lambda u: _ballot_position(plan, u, names[u]))
+        digest = hashlib.sha256("\n".join(sorted(r["username"] for r in roll)).encode()).hexdigest()
+        return Prepared({"roll": {"eligible": len(roll), "digest": digest, "frozen_on": today},
+                         "round": _round(1, "regular", seats, order, names, today)}, payload=roll)
+
+    def _close_voting(self, session: Session, case: CaseRef, user: User, data: Mapping[str, Any],
+                      today: str) -> Prepared:
+        current = current_round(session, case.id)
+        if current is None or current.status != "open":
+            raise NotOpen("没有正在进行的投票", "No round is open")
+        return Prepared({"voting_closed": {"round": current.number, "on": today}}, payload=current.id)
+
+    def _count(self, session: Session, case: CaseRef, user: User, data: Mapping[str, Any],
+               today: str) -> Prepared:
+        current = current_round(session, case.id)
+        if current is None or current.status != "closed":
+            raise NotOpen("本轮投票尚未结束，不能计票", "The round is not closed yet")
+        pending = session.scalar(select(func.count()).select_from(PaperEntry).where(
+            PaperEntry.round_id == current.id, PaperEntry.confirmed_by.is_(None)))
+        if pending:
+            raise NotOpen(f"还有 {pending} 张纸质选票只录入了一次，须由另一名计票人复核录入后才能计票",
+                          f"{pending} paper ballot(s) await a second teller's entry")
+        result = count_round(session, current, case.data)
+        elected = [*(case.data.get("elected") or []), *({
+            "username": e.key, "name": _name(session, case.data, e.key), "round": current.number, "yes": e.yes,
+            "rule": e.rule} for e in result.elected)]
+        return Prepared({"tally": {"round": current.number, **result.to_dict()}, "elected": elected},
+                        payload=current.id)
+
+    def _next_round(self, session: Session, case: CaseRef, user: User, data: Mapping[str, Any],
+                    today: str) -> Prepared:
+        last = case.data.get("tally") or {}
+        current = current_round(session, case.id)
+        if current is None or current.status != "counted":
+            raise NotOpen("本轮尚未计票", "The round is not counted yet")
+        outcome = last.get("outcome")
+        if outcome == "runoff":  # 票数相等: vote again among the tied
+            kind, seats, people = "runoff", last["runoff_seats"], list(last["tied"])
+        elif outcome == "unfilled":  # 另行选举 among the candidates of the round who were not elected
+            chosen = {e["key"] for e in last["elected"]}
+            kind, seats, people = "additional", last["unfilled"], [u for u in current.candidates if u not in chosen]
+        elif outcome == "void":  # 选举无效: the same round again
+            kind, seats, people = current.kind, current.seats, list(current.candidates)
+        else:
+            raise NotOpen("本轮选举已产生全部当选人，无需再次投票", "Every seat is filled")
+        names = {p: _name(session, case.data, p) for p in people}
+        return Prepared({"round": _round(current.number + 1, kind, seats, people, names, today)})
+
+
+def count_round(session: Session, current: ElectionRound, plan: Mapping[str, Any]) -> tally.Tally:
+    """The tally of a closed round, from its ballots alone (the same function recounts an exported box)."""
+    eligible = session.scalar(select(func.count()).select_from(RollEntry).where(RollEntry.case_id == current.case_id))
+    issued = session.scalar(select(func.count()).select_from(Participation).where(
+        Participation.round_id == current.id, Participation.channel == "paper"))
+    ballots = [to_ballot(b.marks, b.paper) for b in session.scalars(
+        select(Ballot).where(Ballot.round_id == current.id).order_by(Ballot.id))]
+    return tally.count(rules(plan, current.kind, current.seats, current.candidates, eligible or 0, issued or 0), ballots)
+
+
+def rules(plan: Mapping[str, Any], kind: str, seats: int, candidates: list[str], eligible: int,
+          paper_issued: int) -> tally.RoundRules:
+    return tally.RoundRules(eligible=eligible, seats=seats, candidates=tuple(candidates), kind=kind,
+                            turnout=Fraction(str(plan.get("turnout") or "2/3")),
+                            majority=Fraction(str(plan.get("majority") or "1/2")), paper_issued=paper_issued)
+
+
+def to_ballot(stored: Mapping[str, Any], paper: bool) -> tally.Ballot:
+    return tally.Ballot(marks=dict(stored.get("marks") or {}), write_ins=tuple(stored.get("write_ins") or ()),
+                        paper=paper)
+
+
+# -- helpers -----------------------------------------------------------------------------------------
+
+
+def current_round(session: Session, case_id: int) -> ElectionRound | None:
+    """The latest round of an election (the one open, closed or counted now)."""
+    return session.scalar(select(ElectionRound).where(ElectionRound.case_id == case_id)
+                          .order_by(ElectionRound.number.desc()).limit(1))
+
+
+def _round(number: int, kind: str, seats: int, candidates: list[str], names: Mapping[str, str],
+           today: str) -> dict[str, Any]:
+    return {"number": number, "kind": kind, "seats": seats, "candidates": list(candidates),
+            "names": {u: names[u] for u in candidates}, "opened_on": today}
+
+
+def _qualified(plan: Mapping[str, Any]) -> list[str]:
+    reviews = plan.get("reviews") or {}
+    return [n["username"] for n in plan.get("nominations") or []
+            if n["accepted"] and (reviews.get(n["username"]) or {}).get("qualified")]
+
+
+def _check_margin(candidates: int, seats: int, mode: str, margin: Fraction) -> None:
+    """差额: more candidates than seats, by at least the plan's ratio; 等额: exactly as many."""
+    if mode == "uncontested":
+        if candidates != seats:
+            raise NotOpen(f"等额选举的候选人数应等于应选名额：应选 {seats} 名，现有合格候选人 {candidates} 名",
+                          f"An uncontested election needs exactly {seats} candidates, not {candidates}")
+        return
+    if candidates <= seats or Fraction(candidates - seats, seats) < margin:
+        needed = seats + max(1, -(-(margin * seats).numerator // (margin * seats).denominator))
+        raise NotOpen(f"差额不足：应选 {seats} 名，差额比例不低于 {float(margin * 100):g}%，候选人至少应有 {needed} 名，"
+                      f"现有合格候选人 {candidates} 名",
+                      f"Too few candidates for a contested election: {seats} seats need at least {needed}, "
+                      f"there are {candidates}")
+
+
+def _ballot_position(plan: Mapping[str, Any], username: str, name: str) -> tuple[Any, ...]:
+    """By surname strokes (姓氏笔画), or by the positions the committee gave in the review, strokes breaking ties."""
+    if plan.get("ballot_order") == "committee":
+        position = ((plan.get("reviews") or {}).get(username) or {}).get("position")
+        return (position if position is not None else 10**6, stroke_key(name))
+    return (stroke_key(name),)
+
+
+def _person(session: Session, username: str) -> dict[str, Any] | None:
+    row = session.execute(select(User.username, User.display_name, OrgUnit.code, OrgUnit.name)
+                          .join(OrgUnit, OrgUnit.id == User.unit_id)
+                          .where(User.username == username, User.active.is_(True))).one_or_none()
+    return None if row is None else {"username": row[0], "name": row[1], "unit_code": row[2], "unit": row[3]}
+
+
+def _roll_of_units(session: Session, units: list[str]) -> list[dict[str, str]]:
+    """Every active account of the units in scope, as the roll's rows (the system account belongs to no unit)."""
+    rows = session.execute(select(User.username, User.display_name, OrgUnit.name)
+                           .join(OrgUnit, OrgUnit.id == User.unit_id)
+                           .where(OrgUnit.code.in_(units), User.active.is_(True)).order_by(User.username))
+    return [{"username": u, "name": n, "unit": unit} for u, n, unit in rows]
+
+
+def _name(session: Session, plan: Mapping[str, Any], username: str) -> str:
+    known = {n["username"]: n["name"] for n in plan.get("nominations") or []}
+    if username in known:
+        return known[username]
+    return session.scalar(select(User.display_name).where(User.username == username)) or username
+
+
+def _mix(connection: Connection, round_id: int) -> None:
+    """At the close of voting, write the box and the participation again: ballots in the order of their random
+    keys, participation in roll order, all in this one transaction — so no row keeps the order or the transaction
+    it was cast in (on PostgreSQL a row's position and xmin would otherwise tell)."""
+    ballots = connection.execute(select(Ballot.id, Ballot.round_id, Ballot.marks, Ballot.paper)
+                                 .where(Ballot.round_id == round_id).order_by(Ballot.id)).mappings().all()
+    taken = connection.execute(select(Participation.round_id, Participation.roll_id, Participation.channel)
+                               .where(Participation.round_id == round_id)
+                               .order_by(Participation.roll_id)).mappings().all()
+    connection.execute(delete(Ballot).where(Ballot.round_id == round_id))
+    connection.execute(delete(Participation).where(Participation.round_id == round_id))
+    if ballots:
+        connection.execute(insert(Ballot), [dict(b) for b in ballots])
+    if taken:
+        connection.execute(insert(Participation), [dict(p) for p in taken])
