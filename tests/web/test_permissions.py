@@ -88,6 +88,7 @@ PERMISSIONS: dict[str, Access] = {
     "mine.start_form": STARTER, "api.create_case": STARTER,
     "cases.show": CASE_READER, "cases.diagram_svg": CASE_READER, "cases.document": CASE_READER,
     "cases.attachment": CASE_READER,
+    "ballots.ballot": CASE_READER, "ballots.cast": CASE_READER, "ballots.receipt": CASE_READER,
     "notices.index": SIGNED_IN, "notices.notice_pdf": SIGNED_IN, "notices.object_": SIGNED_IN,
     "reports.hardship": REPORT_READER, "reports.hardship_csv": REPORT_READER,
     "api.get_case": CASE_READER, "api.document": CASE_READER, "api.attachment": CASE_READER,
@@ -182,6 +183,10 @@ PROBES = [
     P("notices.notice_pdf", "GET", "/notices/{case}/notice.pdf", ok=404),
     P("notices.object_", "POST", "/notices/{case}/object", {"objection": "据了解另有收入，请核实", "version": 2}, ok=404),
     P("cases.document", "GET", "/documents/{document}"),
+    P("ballots.ballot", "GET", "/elections/{case}/ballot", ok=404),  # the world's cases are proposals
+    P("ballots.cast", "POST", "/elections/{case}/ballot", {"mark_x": "yes"}, ok=404),
+    P("ballots.receipt", "GET", "/elections/{case}/receipt", ok=404),
+    P("ballots.receipt", "POST", "/elections/{case}/receipt", {"code": "AAAA-BBBB-CCCC"}, ok=404),
     P("cases.document", "GET", "/documents/{document}", case="handling"),
     P("cases.act", "POST", "/cases/{case}/actions/second", {"version": "2", "comment": "附议"}, ok=302,
       changes=True, fresh="case"),
