@@ -70,6 +70,13 @@ class Office(Desk):
         marks = {**{c: "yes" for c in yes}, **{c: "no" for c in no}}
         return self.box.cast(case_id, self.users[voter], Marks(marks, tuple(write_ins)))
 
+    def vote_a_tie(self, case_id: int) -> None:
+        """All ten vote: v01 and v03 pass with 8; v02 and v04 tie on 6 (more than half of 10) for the third seat."""
+        for voter in ["v01", "v02", "v03", "v04", "v05", "v06", "v07", "v08"]:
+            self.vote(case_id, voter, yes=["v01", "v03", "v02" if voter <= "v04" else "v04"])
+        for voter in ["v09", "v10"]:
+            self.vote(case_id, voter, yes=["v02", "v04"])
+
     def round_(self, case_id: int) -> ElectionRound:
         with self.db.read() as session:
             found = session.scalar(select(ElectionRound).where(ElectionRound.case_id == case_id)

@@ -137,11 +137,7 @@ def test_500_threads_casting_as_one_voter_count_one_ballot(office):
 def test_a_tie_for_the_last_seat_goes_to_a_runoff(office):
     case_id = office.to_candidates(CANDIDATES)
     office.act("xuan", case_id, "open_voting")
-    # v01 and v03 pass with 8; v02 and v04 tie on 6 for the third seat (6 > 10 / 2)
-    for voter in ["v01", "v02", "v03", "v04", "v05", "v06", "v07", "v08"]:
-        office.vote(case_id, voter, yes=["v01", "v03", "v02" if voter <= "v04" else "v04"])
-    for voter in ["v09", "v10"]:
-        office.vote(case_id, voter, yes=["v02", "v04"])
+    office.vote_a_tie(case_id)  # v02 and v04 tie on 6 for the third seat
     office.act("xuan", case_id, "close_voting")
     office.act("xuan", case_id, "count")
     first = office.case(case_id).data
