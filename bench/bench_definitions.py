@@ -16,7 +16,7 @@ def main() -> None:
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     tracemalloc.start()
     start = time.perf_counter()
-    from workflow.definition import load_dir
+    from workflow.definition_load import load_dir
     from workflow.engine import Engine
     imported = time.perf_counter()
     definitions = load_dir(ROOT / "definitions", ROOT / "templates" / "pdf")

@@ -20,7 +20,8 @@ from werkzeug.wrappers import Response
 
 from workflow.accounts import (AccountError, create_unit, create_user, deactivate_user, new_token,
                                reactivate_user, rename_unit, reset_password, revoke_token, update_user)
-from workflow.definition import DefinitionError, Problem, load_dir
+from workflow.definition import DefinitionError, Problem
+from workflow.definition_load import load_dir
 from workflow.models import ApiToken, Case, DefinitionVersion, OrgUnit, User
 from workflow.registry import UnknownVersion
 from workflow.roles import ROLES, role_label

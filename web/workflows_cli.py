@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from workflow.definition import DefinitionError, load_dir
+from workflow.definition import DefinitionError
+from workflow.definition_load import load_dir
 from workflow.registry import working_calendar
 
 ROOT = Path(__file__).resolve().parent.parent

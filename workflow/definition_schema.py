@@ -1,4 +1,4 @@
-"""The JSON Schema every definitions/*.yaml must satisfy (the shape; meaning is checked in definition.py)."""
+"""The JSON Schema every definitions/*.yaml must satisfy (the shape; meaning is checked in definition_check.py)."""
 from __future__ import annotations
 
 from typing import Any

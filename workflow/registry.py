@@ -12,7 +12,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .definition import Definition, load_dir, parse
+from .definition import Definition
+from .definition_load import load_dir, parse
 from . import workdays
 from .engine import Engine
 from .models import DefinitionVersion

@@ -12,7 +12,8 @@ from workflow.accounts import create_user, ensure_unit
 from workflow.audit import verify
 from workflow.db import Database
 from workflow.deadlines import due_moment
-from workflow.definition import DefinitionError, parse
+from workflow.definition import DefinitionError
+from workflow.definition_load import parse
 from workflow.models import Case, CaseEvent, Timer, User
 from workflow.registry import Workflows
 from workflow.services import CaseService

@@ -6,7 +6,8 @@ from datetime import date
 import pytest
 
 from workflow.actor import Actor
-from workflow.definition import DefinitionError, parse
+from workflow.definition import DefinitionError
+from workflow.definition_load import parse
 from workflow.engine import ActionRefused, CaseView, Engine
 
 TODAY = date(2026, 11, 23)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from workflow.actor import Actor
-from workflow.definition import load_file
+from workflow.definition_load import load_file
 from workflow.engine import ActionRefused, CaseView, Engine
 
 DEFINITION = load_file(Path(__file__).resolve().parents[2] / "definitions" / "proposal.yaml", None)
