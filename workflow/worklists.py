@@ -3,7 +3,8 @@
 The queue is computed in SQL — the states where one of the user's roles has a step, the step's unit rule and
 the guards that decide whether it is offered (GUARD_SQL) — so that counting and paging stay fast with a
 hundred thousand cases; the engine (`actions_for`) still checks every case shown. Where a guard has no SQL
-form, every candidate is checked by the engine instead. Soonest due date first, cases without one last.
+form (a 会签 vote, answering a nomination), the engine checks the candidates in that state — few — and SQL counts
+and pages the rest with them. Soonest due date first, cases without one last.
 """
 from __future__ import annotations
 
@@ -60,12 +61,18 @@ GUARD_SQL: dict[str, Callable[..., ColumnElement[bool]]] = {
 
 
 @dataclass(frozen=True)
-class _Narrowing:
+class _Step:
     condition: ColumnElement[bool]
-    exact: bool  # False: some guard has no SQL form, every candidate must be checked by the engine
+    exact: bool  # False: some guard has no SQL form, the engine decides on each candidate
 
 
-def _step_condition(t: Transition, user: User) -> _Narrowing | None:
+@dataclass(frozen=True)
+class _Narrowing:
+    exact: ColumnElement[bool]          # cases decided in SQL
+    loose: ColumnElement[bool] | None   # candidates the engine must check (a 会签 under way, a pending nomination)
+
+
+def _step_condition(t: Transition, user: User) -> _Step | None:
     parts, exact = [], True
     if t.unit is not None:
         unit_code = user.unit.code if user.unit else None
@@ -80,12 +87,12 @@ def _step_condition(t: Transition, user: User) -> _Narrowing | None:
             exact = False
         else:
             parts.append(translate(user, **call.kwargs))
-    return _Narrowing(and_(true(), *parts), exact)
+    return _Step(and_(true(), *parts), exact)
 
 
 def _narrowing(service: CaseService, session: Session, user: User, filters: Filters) -> _Narrowing:
     """SQL for 'some step of this case may be the user's now' over every definition version in use."""
-    wanted, exact = [], True
+    exact, loose = [], []
     versions = select(DefinitionVersion.version)  # every version a case was started on (small table)
     if filters.workflow:
         versions = versions.where(DefinitionVersion.key == filters.workflow)
@@ -98,30 +105,29 @@ def _narrowing(service: CaseService, session: Session, user: User, filters: Filt
                      if t.trigger != "withdraw" and not t.public and t.roles & user.roles]
             steps = list({str(s.condition.compile(compile_kwargs={"literal_binds": True})): s
                           for s in steps if s is not None}.values())  # twin transitions (e.g. 附议) once
-            if steps:
-                wanted.append(and_(Case.definition_version == version, Case.state == state.name,
-                                   or_(*(s.condition for s in steps))))
-                exact = exact and all(s.exact for s in steps)
-    return _Narrowing(or_(*wanted) if wanted else false(), exact)
+            here = and_(Case.definition_version == version, Case.state == state.name)
+            for wanted, sure in ((exact, True), (loose, False)):
+                chosen = [s.condition for s in steps if s.exact == sure]
+                if chosen:
+                    wanted.append(and_(here, or_(*chosen)))
+    return _Narrowing(or_(*exact) if exact else false(), or_(*loose) if loose else None)
 
 
 def queue(service: CaseService, session: Session, user: User, filters: Filters = Filters(), page: int = 1,
           per_page: int = PER_PAGE, today: date | None = None) -> Page:
-    narrowing = _narrowing(service, session, user, filters)
-    query = select(Case).where(narrowing.condition)
-    if filters.unit:
-        query = query.join(OrgUnit, OrgUnit.id == Case.unit_id).where(OrgUnit.code == filters.unit)
-    query = query.order_by(Case.due_date.is_(None), Case.due_date, Case.id)
-
     def offered(case: Case) -> bool:
         skip = {"withdraw", *service.definition_of(case, session).public_triggers()}  # not "waiting on" anyone
         return any(a.trigger not in skip for a in service.actions_for(session, case, user))
 
-    if not narrowing.exact:  # check every candidate with the engine
-        waiting = [c for c in session.scalars(query) if offered(c)]
-        overdue = sum(1 for c in waiting if today and c.due_date and c.due_date < today)
-        start = (page - 1) * per_page
-        return Page(waiting[start:start + per_page], len(waiting), page, per_page, {"overdue": overdue})
+    narrowing = _narrowing(service, session, user, filters)
+    condition = narrowing.exact
+    if narrowing.loose is not None:  # few cases are in such states: the engine picks, SQL counts and pages
+        checked = [c.id for c in session.scalars(select(Case).where(narrowing.loose)) if offered(c)]
+        condition = or_(condition, Case.id.in_(checked))
+    query = select(Case).where(condition)
+    if filters.unit:
+        query = query.join(OrgUnit, OrgUnit.id == Case.unit_id).where(OrgUnit.code == filters.unit)
+    query = query.order_by(Case.due_date.is_(None), Case.due_date, Case.id)
     counted = query.order_by(None).subquery()
     late = func.coalesce(func.sum(sql_case((counted.c.due_date < today, 1), else_=0)), 0) if today else literal(0)
     total, overdue = session.execute(select(func.count(), late).select_from(counted)).one()

@@ -63,3 +63,20 @@ def test_a_majority_countersign_through_the_service(grant):
         assert [(v.actor_username, v.comment) for v in votes] == [("c1", "c1 的意见"), ("c2", "c2 的意见"),
                                                                   ("c3", "c3 的意见"), ("c4", "同意")]
         assert verify(session, service.store, service.workflows, [case.id]).ok
+
+
+def test_the_vote_waits_in_each_voters_queue_until_they_vote(grant):
+    from workflow import worklists
+    service, users = grant
+    waiting = [service.create_case(users["li"], "grant", {}).id for _ in range(3)]
+    for case_id in waiting:
+        service.perform(case_id, "submit", users["li"], 1, {"amount": 3500})
+    service.perform(waiting[0], "vote", users["c1"], 2, {"decision": "approve"})
+
+    def queue_of(who: str, per_page: int = 20) -> worklists.Page:
+        with service.db.read() as session:
+            return worklists.queue(service, session, session.merge(users[who]), per_page=per_page)
+
+    assert queue_of("c1").total == 2 and {c.id for c in queue_of("c1").items} == set(waiting[1:])
+    assert queue_of("c2").total == 3 and len(queue_of("c2", per_page=2).items) == 2  # counted and paged in SQL
+    assert queue_of("li").total == 0
