@@ -30,6 +30,8 @@ def test_a_voter_casts_once_and_checks_the_receipt(app, voting):
     voter = Browser(app, "v05")
     case_page = voter.get(f"/cases/{voting}").get_data(as_text=True)
     assert 'data-testid="vote-now"' in case_page
+    nominees = re.findall(r'data-nominee="(\w+)"', case_page)
+    assert nominees == CANDIDATES and case_page.count("合格") == 4 and "应到选举人 10 人" in case_page
     form = voter.get(f"/elections/{voting}/ballot").get_data(as_text=True)
     assert re.findall(r'data-candidate="(\w+)"', form) == ["v01", "v03", "v02", "v04"]  # the ballot order
     over = voter.post(f"/elections/{voting}/ballot", {f"mark_{c}": "yes" for c in CANDIDATES})
