@@ -235,6 +235,8 @@ class CaseService:
 
     def record_uploads(self, user: User, references: list[dict[str, Any]]) -> None:
         """Note that this user uploaded these (checked, stored) attachments: only then may their cases carry them."""
+        if not references:
+            return  # most steps attach nothing: no write transaction (a writer's turn and a commit) for them
         with self.db.transaction() as session:
             mine = set(session.scalars(select(Upload.sha256).where(Upload.user_id == user.id,
                                                                     Upload.sha256.in_([r["sha256"] for r in references]))))
