@@ -22,7 +22,7 @@ AFTER_NOTICE = datetime(2026, 12, 1, 2, 0)     # 5 working days later, and then 
 VOTERS = {f"v{i:02d}": name for i, name in enumerate(
     ["王建国", "李娜", "张伟", "赵敏", "刘洋", "陈静", "杨帆", "黄磊", "周婷", "吴刚"], 1)}
 PLAN = {"title": "第一车间工会委员会换届选举", "body": "union_committee", "seats": 3, "mode": "contested",
-        "margin_percent": "5", "scope_units": ["CJ1"], "ballot_order": "strokes", "nomination_until": "2026-11-27",
+        "margin_percent": "5", "scope_units": ["CJ1"], "roll_source": "units", "ballot_order": "strokes", "nomination_until": "2026-11-27",
         "vote_on": "2026-12-04", "plan_text": "按照工会基层组织选举工作条例，差额选举产生第一车间工会委员会委员三名。"}
 
 

@@ -130,15 +130,6 @@ class BallotBox:
                 "pending": count(select(PaperEntry.id).where(PaperEntry.round_id == round_id,
                                                              PaperEntry.confirmed_by.is_(None)))}
 
-    # -- the public list ----------------------------------------------------------------------------
-
-    def export(self, session: Session, case_id: int, number: int) -> list[dict[str, Any]]:
-        """Every ballot of a round, marks only, in the box's random order: what anyone with the right recounts."""
-        round_id = session.scalar(select(ElectionRound.id).where(ElectionRound.case_id == case_id,
-                                                                 ElectionRound.number == number))
-        return [{"paper": b.paper, **b.marks} for b in session.scalars(
-            select(Ballot).where(Ballot.round_id == round_id).order_by(Ballot.id))]
-
 
 def validate(session: Session, current: ElectionRound, marks: Marks, *, web: bool) -> Marks:
     """A web ballot must be valid before it is cast (more 赞成 than seats is refused, 422); a paper ballot is

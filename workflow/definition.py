@@ -43,6 +43,7 @@ class Field:
     choices: tuple[Choice, ...] = ()
     default_days: int | None = None
     future: bool = False
+    from_file: bool = False  # a text field the page may fill from a CSV/text file (a voter list)
 
     def choice_label(self, value: Any, lang: str = "zh") -> str | None:
         for choice in self.choices:

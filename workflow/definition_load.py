@@ -135,6 +135,7 @@ def _field(raw: dict[str, Any], params: Mapping[str, Any]) -> Field:
         minimum=raw.get("min"), maximum=raw.get("max"),
         choices=tuple(Choice(c["value"], Label(c["zh"], c["en"])) for c in raw.get("choices", [])),
         default_days=_days(raw.get("default_days"), params), future=raw.get("future", False),
+        from_file=raw.get("from_file", False),
     )
 
 

@@ -36,13 +36,15 @@ FIELD = {
     "properties": {
         "name": NAME,
         "label": LABEL,
-        "type": {"enum": ["string", "text", "integer", "decimal", "date", "boolean", "choice", "unit", "units", "files"]},
+        "type": {"enum": ["string", "text", "integer", "decimal", "date", "boolean", "choice", "unit", "units", "files",
+                           "member"]},
         "required": {"type": "boolean"},
         "min_length": {"type": "integer", "minimum": 0},
         "max_length": {"type": "integer", "minimum": 1},
         "min": {"type": "number"},
         "max": {"type": "number"},
         "future": {"type": "boolean"},
+        "from_file": {"type": "boolean"},
         "default_days": PARAM_OR_DAYS,
         "choices": {
             "type": "array",

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from . import tally
+from . import tally, voter_list
 from .engine import InvalidData, NotOpen, TransitionRecord
 from .models import Ballot, ElectionRound, OrgUnit, PaperEntry, Participation, RollEntry, User
 from .services import CaseRef, Prepared
@@ -27,8 +27,10 @@ class ElectionDomain:
     """The `election` process's domain: prepares the facts of a step and writes its rows with it."""
 
     def prepare(self, session: Session, case: CaseRef, trigger: str, user: User, data: Mapping[str, Any],
-                today: date) -> Prepared | None:
-        step = {"nominate": self._nominate, "open_voting": self._open_voting, "close_voting": self._close_voting,
+                today: date, parameters: Mapping[str, Any]) -> Prepared | None:
+        if trigger == "open_voting":
+            return self._open_voting(session, case, parameters, today.isoformat())
+        step = {"submit_plan": self._submit_plan, "nominate": self._nominate, "close_voting": self._close_voting,
                 "count": self._count, "next_round": self._next_round}.get(trigger)
         return step(session, case, user, data, today.isoformat()) if step else None
 
@@ -51,6 +53,16 @@ class ElectionDomain:
 
     # -- the steps ---------------------------------------------------------------------------------
 
+    def _submit_plan(self, session: Session, case: CaseRef, user: User, data: Mapping[str, Any],
+                     today: str) -> None:
+        """An imported voter list is checked line by line when the plan is filed, not on voting day."""
+        listed = str(data.get("voter_list") or "").strip()
+        if data.get("roll_source") == "list":
+            voter_list.parse(session, listed)
+        elif listed:
+            raise InvalidData("选民名单来源为“选举范围内单位的全体会员”时，不需要导入名单", "No list is imported for a roll of units",
+                              fields={"voter_list": "请清空名单，或把选民名单来源改为“导入的选民名单”"})
+
     def _nominate(self, session: Session, case: CaseRef, user: User, data: Mapping[str, Any],
                   today: str) -> Prepared:
         """The nominee, resolved: an active member of a unit the election covers, not nominated already."""
@@ -58,27 +70,32 @@ class ElectionDomain:
         if not username:
             return Prepared({"nomination": {}})  # the form's own check names the missing field
         person = _person(session, username)
-        if person is None or person["unit_code"] not in (case.data.get("scope_units") or []):
-            raise InvalidData("被提名人不在本次选举范围内", "The nominee is not a member within this election's scope",
-                              fields={"nominee": f"「{username}」不是本次选举范围内单位的在册会员"})
+        if person is None or not _may_stand(session, case.data, person):
+            raise InvalidData("被提名人不在本次选举范围内", "The nominee is not a voter of this election",
+                              fields={"nominee": f"「{username}」不是本次选举的选民"})
         if any(n["username"] == username for n in case.data.get("nominations") or []):
             raise InvalidData("此人已被提名", "Already nominated", fields={"nominee": f"{person['name']} 已被提名"})
         return Prepared({"nomination": {"username": username, "name": person["name"], "unit": person["unit"],
                                         "by": user.username, "accepted": True if username == user.username else None}})
 
-    def _open_voting(self, session: Session, case: CaseRef, user: User, data: Mapping[str, Any],
-                     today: str) -> Prepared:
+    def _open_voting(self, session: Session, case: CaseRef, parameters: Mapping[str, Any], today: str) -> Prepared:
+        """The roll frozen with the counting rules of the whole election (the definition's parameters now)."""
         plan = case.data
         candidates = _qualified(plan)
         seats, mode = int(plan["seats"]), plan["mode"]
         _check_margin(len(candidates), seats, mode, Fraction(str(plan.get("margin_percent") or 0)) / 100)
-        roll = _roll_of_units(session, plan.get("scope_units") or [])
+        try:
+            roll = _electorate(session, plan)
+        except InvalidData as wrong:  # an account on the imported list was closed since the plan was filed
+            raise NotOpen(f"{wrong.message}：{wrong.fields.get('voter_list', '')}", wrong.message_en) from None
         if len(roll) < 1:
             raise NotOpen("选举范围内没有在册会员，无法开始投票", "There is no voter in the election's scope")
         names = {n["username"]: n["name"] for n in plan.get("nominations") or []}
         order = sorted(candidates, key=lambda u: _ballot_position(plan, u, names[u]))
         digest = hashlib.sha256("\n".join(sorted(r["username"] for r in roll)).encode()).hexdigest()
-        return Prepared({"roll": {"eligible": len(roll), "digest": digest, "frozen_on": today},
+        rules = {k: str(Fraction(str(parameters.get(k, default)))) for k, default in (("turnout", "2/3"),
+                                                                                     ("majority", "1/2"))}
+        return Prepared({"roll": {"eligible": len(roll), "digest": digest, "frozen_on": today, **rules},
                          "round": _round(1, "regular", seats, order, names, today)}, payload=roll)
 
     def _close_voting(self, session: Session, case: CaseRef, user: User, data: Mapping[str, Any],
@@ -126,25 +143,32 @@ class ElectionDomain:
 
 
 def count_round(session: Session, current: ElectionRound, plan: Mapping[str, Any]) -> tally.Tally:
-    """The tally of a closed round, from its ballots alone (the same function recounts an exported box)."""
+    """The tally of a closed round: the recount of its public box, so the count and any recount are one function."""
+    return recount(public_box(session, current, plan))
+
+
+def public_box(session: Session, current: ElectionRound, plan: Mapping[str, Any]) -> dict[str, Any]:
+    """A round's box as anyone with the right may take it away: the rules it is counted by and every ballot,
+    marks only, in the box's random order. Nothing in it names a voter."""
+    roll = plan.get("roll") or {}
     eligible = session.scalar(select(func.count()).select_from(RollEntry).where(RollEntry.case_id == current.case_id))
     issued = session.scalar(select(func.count()).select_from(Participation).where(
         Participation.round_id == current.id, Participation.channel == "paper"))
-    ballots = [to_ballot(b.marks, b.paper) for b in session.scalars(
-        select(Ballot).where(Ballot.round_id == current.id).order_by(Ballot.id))]
-    return tally.count(rules(plan, current.kind, current.seats, current.candidates, eligible or 0, issued or 0), ballots)
+    return {"round": current.number, "kind": current.kind, "seats": current.seats,
+            "candidates": list(current.candidates), "eligible": eligible or 0, "paper_issued": issued or 0,
+            "turnout": str(roll.get("turnout") or "2/3"), "majority": str(roll.get("majority") or "1/2"),
+            "ballots": [{"paper": b.paper, "marks": b.marks.get("marks") or {}, "write_ins": b.marks.get("write_ins") or []}
+                        for b in session.scalars(select(Ballot).where(Ballot.round_id == current.id)
+                                                 .order_by(Ballot.id))]}
 
 
-def rules(plan: Mapping[str, Any], kind: str, seats: int, candidates: list[str], eligible: int,
-          paper_issued: int) -> tally.RoundRules:
-    return tally.RoundRules(eligible=eligible, seats=seats, candidates=tuple(candidates), kind=kind,
-                            turnout=Fraction(str(plan.get("turnout") or "2/3")),
-                            majority=Fraction(str(plan.get("majority") or "1/2")), paper_issued=paper_issued)
-
-
-def to_ballot(stored: Mapping[str, Any], paper: bool) -> tally.Ballot:
-    return tally.Ballot(marks=dict(stored.get("marks") or {}), write_ins=tuple(stored.get("write_ins") or ()),
-                        paper=paper)
+def recount(box: Mapping[str, Any]) -> tally.Tally:
+    """Count an exported box (public_box) from itself alone."""
+    rules = tally.RoundRules(eligible=box["eligible"], seats=box["seats"], candidates=tuple(box["candidates"]),
+                             kind=box["kind"], turnout=Fraction(box["turnout"]), majority=Fraction(box["majority"]),
+                             paper_issued=box["paper_issued"])
+    return tally.count(rules, (tally.Ballot(marks=dict(b["marks"]), write_ins=tuple(b["write_ins"]),
+                                            paper=bool(b["paper"])) for b in box["ballots"]))
 
 
 # -- helpers -----------------------------------------------------------------------------------------
@@ -154,6 +178,10 @@ def current_round(session: Session, case_id: int) -> ElectionRound | None:
     """The latest round of an election (the one open, closed or counted now)."""
     return session.scalar(select(ElectionRound).where(ElectionRound.case_id == case_id)
                           .order_by(ElectionRound.number.desc()).limit(1))
+
+
+def round_numbered(session: Session, case_id: int, number: int) -> ElectionRound | None:
+    return session.scalar(select(ElectionRound).where(ElectionRound.case_id == case_id, ElectionRound.number == number))
 
 
 def _round(number: int, kind: str, seats: int, candidates: list[str], names: Mapping[str, str],
@@ -196,6 +224,20 @@ def _person(session: Session, username: str) -> dict[str, Any] | None:
                           .join(OrgUnit, OrgUnit.id == User.unit_id)
                           .where(User.username == username, User.active.is_(True))).one_or_none()
     return None if row is None else {"username": row[0], "name": row[1], "unit_code": row[2], "unit": row[3]}
+
+
+def _electorate(session: Session, plan: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The voters of the plan: its imported list, or every member of the units in scope."""
+    if plan.get("roll_source") == "list":
+        return voter_list.parse(session, plan.get("voter_list") or "")
+    return _roll_of_units(session, plan.get("scope_units") or [])
+
+
+def _may_stand(session: Session, plan: Mapping[str, Any], person: Mapping[str, Any]) -> bool:
+    """A candidate is a voter of the election (so a write-in, a voter on the roll, is one too)."""
+    if plan.get("roll_source") == "list":
+        return any(r["username"] == person["username"] for r in _electorate(session, plan))
+    return person["unit_code"] in (plan.get("scope_units") or [])
 
 
 def _roll_of_units(session: Session, units: list[str]) -> list[dict[str, str]]:

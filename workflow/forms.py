@@ -61,7 +61,7 @@ def _blank(value: Any) -> bool:
 
 def _coerce(f: Field, value: Any, today: date, units: Mapping[str, str]) -> Any:
     kind = f.type
-    if kind in ("string", "text"):
+    if kind in ("string", "text", "member"):  # a member: a user name, which the process resolves itself
         if not isinstance(value, str):
             raise ValueError("应为文字")
         text = value.strip()

@@ -56,7 +56,7 @@ class Domain(Protocol):
     `after` writes the domain's rows in the very transaction that moves the case (DESIGN invariant 1)."""
 
     def prepare(self, session: Session, case: CaseRef, trigger: str, user: User, data: Mapping[str, Any],
-                today: date) -> Prepared | None: ...
+                today: date, parameters: Mapping[str, Any]) -> Prepared | None: ...
 
     def after(self, connection: Connection, case_id: int, record: TransitionRecord, prepared: Prepared) -> None: ...
 
@@ -203,7 +203,8 @@ class CaseService:
             self._own_uploads(session, user, engine.form_fields(case.state, trigger), data)
             units = self.lazy_units(session)
             domain = self.domains.get(definition.key)
-            prepared = domain.prepare(session, case, trigger, user, data or {}, local_date(now)) if domain else None
+            prepared = domain.prepare(session, case, trigger, user, data or {}, local_date(now),
+                                      definition.parameters) if domain else None
             record = engine.fire(self.view(case), trigger, actor_of(user), data, comment, today=local_date(now),
                                  units=units, electorate=lambda role: self.holders(session, role),
                                  facts=prepared.facts if prepared else None)

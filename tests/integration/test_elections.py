@@ -2,19 +2,20 @@
 rules at their boundaries, one voter one ballot under concurrency, and ballot secrecy in the stored rows."""
 from __future__ import annotations
 
+import json
 import threading
 from datetime import datetime
 
 import pytest
-from election_desk import CANDIDATES, PLAN, VOTERS, Office
+from election_desk import AFTER_NOTICE, CANDIDATES, PLAN, VOTERS, Office
 from sqlalchemy import inspect, select, text
 
-from workflow import tally
+from workflow.accounts import deactivate_user, reactivate_user
 from workflow.audit import verify
 from workflow.ballots import Marks
-from workflow.elections import rules, to_ballot
+from workflow.elections import public_box, recount, round_numbered
 from workflow.engine import ActionRefused
-from workflow.models import Ballot, ElectionRound, Participation, RollEntry
+from workflow.models import Ballot, ElectionRound, Participation, RollEntry, User
 from workflow.timers import run_due
 
 
@@ -47,11 +48,10 @@ def test_an_election_from_the_plan_to_the_upper_unions_approval(office):
         assert office.box.check_receipt(session, case_id, receipts["v05"]) == 1
         assert office.box.check_receipt(session, case_id, receipts["v05"].lower().replace("-", " ")) == 1
         assert office.box.check_receipt(session, case_id, "AAAA-BBBB-CCCC") is None
-        public = office.box.export(session, case_id, 1)
-    assert len(public) == 8 and all(set(b) == {"paper", "marks", "write_ins"} for b in public)
-    recount = tally.count(rules(result, "regular", 3, result["round"]["candidates"], 10, 0),
-                          [to_ballot(b, b["paper"]) for b in public])
-    assert {"round": 1, **recount.to_dict()} == result["tally"]  # anyone with the list gets the published tally
+        public = json.loads(json.dumps(public_box(session, round_numbered(session, case_id, 1), result)))
+    assert len(public["ballots"]) == 8 and all(set(b) == {"paper", "marks", "write_ins"} for b in public["ballots"])
+    assert (public["eligible"], public["turnout"], public["majority"]) == (10, "2/3", "1/2")
+    assert {"round": 1, **recount(public).to_dict()} == result["tally"]  # anyone with the box gets the published tally
     office.act("xuan", case_id, "publish_result")
     office.now = datetime(2026, 12, 10, 2, 0)
     assert len(run_due(office.service, now=office.now).fired) == 1
@@ -70,7 +70,7 @@ def test_nominations_are_checked_and_answered(office):
     office.act("chair", case_id, "approve_plan", {"party_consent": "同意", "upper_union_consent": "同意"})
     office.act("xuan", case_id, "open_nominations")
     outside = office.refusal("v01", case_id, "nominate", {"nominee": "chair"})  # 工会办公室 is not in scope
-    assert outside.status == 422 and "不是本次选举范围内单位的在册会员" in outside.fields["nominee"]
+    assert outside.status == 422 and "不是本次选举的选民" in outside.fields["nominee"]
     office.act("v01", case_id, "nominate", {"nominee": "v02"})
     assert office.refused("v03", case_id, "nominate", {"nominee": "v02"}) == 422  # nominated already
     assert office.refused("v03", case_id, "accept_nomination") == 403  # not v03's nomination
@@ -84,6 +84,48 @@ def test_nominations_are_checked_and_answered(office):
     assert office.refused("xuan", case_id, "review_candidates",
                           {"candidate": "v02", "qualified": "yes", "review_reason": "符合条件"}) == 409
     assert office.refused("xuan", case_id, "publish_candidates") == 409  # v03 not reviewed yet
+
+
+def test_a_voter_roll_imported_from_a_list(office):
+    """The roll is the list — here six of the ten members of 第一车间 and the committee's 计票人 from 工会办公室 —
+    checked line by line when the plan is filed, frozen when voting opens."""
+    listed = "用户名,姓名\nv01,王建国\nv02，李娜\nv03\tv03-name-ignored\nv04\nv05\nv06\njipiao,计票人\n"
+    bad = ("username\nv01\nnobody\nv02,李四\n\nv01\n" + "".join(f"ghost{i}\n" for i in range(12)))
+    case_id = office.service.create_case(office.users["xuan"], "election", {}).id
+    refusal = office.refusal("xuan", case_id, "submit_plan", {**PLAN, "roll_source": "list", "voter_list": bad})
+    problems = refusal.fields["voter_list"]
+    assert refusal.status == 422 and "选民名单有 15 处错误" in refusal.message
+    assert "第 3 行：没有用户名为「nobody」的在册会员账号" in problems
+    assert "第 4 行：「v02」的姓名是「李娜」，名单上写的是「李四」" in problems
+    assert "第 6 行：「v01」重复（第 2 行已有）" in problems and "另有 5 处" in problems
+    assert office.refused("xuan", case_id, "submit_plan", {**PLAN, "voter_list": "v01"}) == 422  # roll of units
+    listed = listed.replace("v03\tv03-name-ignored", "v03\t张伟")
+    office.act("xuan", case_id, "submit_plan", {**PLAN, "roll_source": "list", "voter_list": listed})
+    office.act("chair", case_id, "approve_plan", {"party_consent": "同意", "upper_union_consent": "同意"})
+    office.act("xuan", case_id, "open_nominations")
+    assert office.refused("v01", case_id, "nominate", {"nominee": "v09"}) == 422  # 第一车间, but not on the list
+    for who in ["v01", "v02", "v03", "jipiao"]:
+        office.act(who, case_id, "nominate", {"nominee": who})
+    office.act("xuan", case_id, "close_nominations")
+    for who in ["v01", "v02", "v03", "jipiao"]:
+        office.act("xuan", case_id, "review_candidates", {"candidate": who, "qualified": "yes", "review_reason": "符合"})
+    office.act("xuan", case_id, "publish_candidates")
+    office.now = AFTER_NOTICE
+    run_due(office.service, now=AFTER_NOTICE)
+    with office.db.transaction() as session:  # v06 left the union after the plan was filed
+        deactivate_user(session, session.get(User, office.users["v06"].id))
+    refusal = office.refusal("xuan", case_id, "open_voting")
+    assert refusal.status == 409 and "第 7 行：没有用户名为「v06」的在册会员账号" in refusal.message
+    with office.db.transaction() as session:
+        reactivate_user(session, session.get(User, office.users["v06"].id))
+    office.act("xuan", case_id, "open_voting")
+    with office.db.read() as session:
+        roll = [(r.username, r.name, r.unit) for r in session.scalars(select(RollEntry).order_by(RollEntry.username))]
+    assert [u for u, _, _ in roll] == ["jipiao", "v01", "v02", "v03", "v04", "v05", "v06"]
+    assert ("jipiao", "计票人", "工会办公室") in roll and office.case(case_id).data["roll"]["eligible"] == 7
+    with pytest.raises(ActionRefused) as refused:
+        office.vote(case_id, "v09", yes=["v01"])
+    assert refused.value.status == 403
 
 
 def test_too_small_a_margin_refuses_opening_the_vote(office):
