@@ -12,3 +12,13 @@ document.addEventListener("submit", (event) => {
     event.stopImmediatePropagation();
   }
 }, true);
+document.addEventListener("change", async (event) => {
+  // A text field that may be filled from a file (a voter list): read it as UTF-8, or as GBK when it is not.
+  const input = event.target;
+  if (!input.dataset || !input.dataset.fills || !input.files.length) { return; }
+  const bytes = await input.files[0].arrayBuffer();
+  let text;
+  try { text = new TextDecoder("utf-8", { fatal: true }).decode(bytes); }
+  catch (error) { text = new TextDecoder("gbk").decode(bytes); }
+  document.getElementById(input.dataset.fills).value = text.replace(/^\uFEFF/, "");
+});

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, Flask, current_app, g, request
 from flask_login import login_required
+from sqlalchemy import select
 
 from workflow.display import chinese_date, local, local_date
-from workflow.models import Case, utcnow
+from workflow.models import Case, OrgUnit, User, utcnow
 
 from .i18n import lang
 from .services import service, session
@@ -37,8 +38,28 @@ def definition_of(case: Case):  # noqa: ANN201 (the Definition of the case's ver
     return service().definition_of(case, session())
 
 
+def members() -> list[dict[str, str]]:
+    """The active members to pick from in a `member` field, read once per request."""
+    if "members" not in g:
+        rows = session().execute(select(User.username, User.display_name, OrgUnit.name)
+                                 .join(OrgUnit, OrgUnit.id == User.unit_id).where(User.active.is_(True))
+                                 .order_by(OrgUnit.code, User.username))
+        g.members = [{"username": u, "name": n, "unit": unit} for u, n, unit in rows]
+    return g.members
+
+
+def first_time(key: str) -> bool:
+    """True once per request and key: what a page includes once however many forms need it (a datalist)."""
+    done = g.setdefault("first_time", set())
+    if key in done:
+        return False
+    done.add(key)
+    return True
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(definition_of=definition_of, case_final=lambda c: definition_of(c).states[c.state].final)
+    app.jinja_env.globals.update(definition_of=definition_of, members=members, first_time=first_time,
+                                 case_final=lambda c: definition_of(c).states[c.state].final)
     app.jinja_env.filters["local"] = lambda moment: local(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
     app.jinja_env.filters["day"] = lambda day: day.isoformat() if lang() == "en" else chinese_date(day)
 
