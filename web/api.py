@@ -8,11 +8,13 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from workflow import attachments, worklists
 from workflow.audit import verify
+from workflow.ballots import Marks
 from workflow.engine import ActionRefused, InvalidData
 from workflow.services import NotFound
 
 from . import serialize
 from .auth import current_user, require_role
+from .ballots import ballot_box, counted_box, election
 from .cases import send_attachment, send_document
 from .openapi import OPENAPI
 from .services import fresh_session, service, session
@@ -124,6 +126,40 @@ def queue() -> Response:
 @bp.get("/documents/<int:document_id>")
 def document(document_id: int) -> BaseResponse:
     return send_document(document_id)
+
+
+@bp.post("/elections/<int:case_id>/ballot")
+def cast(case_id: int) -> tuple[Response, int]:
+    """The caller's ballot in the open round (as the web ballot): 201 with the receipt code, shown this once."""
+    user = current_user(session())
+    case = election(case_id, user)
+    body = _body()
+    marks, write_ins = body.get("marks", {}), body.get("write_ins", [])
+    if not isinstance(marks, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in marks.items()):
+        raise InvalidData("marks 应为对象：候选人用户名 → yes/no/abstain", "marks must map candidates to yes/no/abstain",
+                          fields={"marks": "应为对象"})
+    if not isinstance(write_ins, list) or not all(isinstance(w, str) for w in write_ins):
+        raise InvalidData("write_ins 应为用户名列表", "write_ins must be a list of user names",
+                          fields={"write_ins": "应为列表"})
+    code = ballot_box().cast(case.id, user, Marks(marks, tuple(w.strip() for w in write_ins if w.strip())))
+    return jsonify({"receipt": code}), 201
+
+
+@bp.post("/elections/<int:case_id>/receipt")
+def receipt(case_id: int) -> Response:
+    """Whether a ballot with this receipt is in the election's box, and in which round."""
+    case = election(case_id, current_user(session()))
+    code = _body().get("code")
+    found = ballot_box().check_receipt(session(), case.id, code) if isinstance(code, str) and code.strip() else None
+    if found is None:
+        raise NotFound("没有找到与该回执码对应的选票", "No ballot with this receipt code")
+    return jsonify({"round": found})
+
+
+@bp.get("/elections/<int:case_id>/rounds/<int:number>/ballots")
+def ballots(case_id: int, number: int) -> Response:
+    """A counted round's public box: the rules and every ballot, marks only — recount it with anything."""
+    return jsonify(counted_box(election(case_id, current_user(session())), number)[1])
 
 
 @bp.get("/audit/verify")

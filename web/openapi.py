@@ -24,6 +24,38 @@ OPENAPI: dict[str, Any] = {
     "servers": [{"url": "/api/v1"}],
     "security": [{"bearer": []}],
     "paths": {
+        "/elections/{case_id}/ballot": {"post": {
+            "summary": "投票 Cast the caller's ballot in the open round of an election (one per voter)",
+            "parameters": [CASE_ID],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "properties": {
+                    "marks": {"type": "object", "additionalProperties": {"enum": ["yes", "no", "abstain"]},
+                              "description": "candidate user name → 赞成/反对/弃权; left out = 弃权"},
+                    "write_ins": {"type": "array", "items": {"type": "string"},
+                                  "description": "另选他人: user names of voters on the roll"}}}}}},
+            "responses": {"201": _json({"type": "object", "properties": {"receipt": {
+                "type": "string", "example": "ABCD-EFGH-JKMN"}}}, "Cast; the receipt code, shown this once"),
+                "409": {"$ref": "#/components/responses/Conflict"},
+                "422": {"$ref": "#/components/responses/Invalid"}, **ERRORS}}},
+        "/elections/{case_id}/receipt": {"post": {
+            "summary": "核对回执码 Is the ballot with this receipt in the count?",
+            "parameters": [CASE_ID],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["code"], "properties": {"code": {"type": "string"}}}}}},
+            "responses": {"200": _json({"type": "object", "properties": {"round": {"type": "integer"}}},
+                                       "In the box of this round"), **ERRORS}}},
+        "/elections/{case_id}/rounds/{number}/ballots": {"get": {
+            "summary": "选票清单 A counted round's ballots (marks only, random order) and the rules to recount them",
+            "parameters": [CASE_ID, {"name": "number", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {"200": _json({"type": "object", "properties": {
+                "round": {"type": "integer"}, "kind": {"enum": ["regular", "additional", "runoff"]},
+                "seats": {"type": "integer"}, "candidates": {"type": "array", "items": {"type": "string"}},
+                "eligible": {"type": "integer"}, "paper_issued": {"type": "integer"},
+                "turnout": {"type": "string", "example": "2/3"}, "majority": {"type": "string", "example": "1/2"},
+                "ballots": {"type": "array", "items": {"type": "object", "properties": {
+                    "paper": {"type": "boolean"}, "marks": {"type": "object"},
+                    "write_ins": {"type": "array", "items": {"type": "string"}}}}}}},
+                "The public box"), **ERRORS}}},
         "/workflows": {"get": {"summary": "流程列表 The processes in force", "responses": {
             "200": _json({"type": "array", "items": _ref("WorkflowSummary")}, "The processes"), **ERRORS}}},
         "/workflows/{key}": {"get": {

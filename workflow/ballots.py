@@ -22,7 +22,7 @@ from .db import Database
 from .elections import current_round
 from .engine import Forbidden, InvalidData, NotOpen
 from .models import Ballot, ElectionRound, PaperEntry, Participation, RollEntry, User
-from .services import Conflict
+from .services import Conflict, NotFound
 from .tally import MARKS
 
 RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed back without doubt
@@ -121,11 +121,32 @@ class BallotBox:
             session.add(Ballot(id=secrets.token_hex(32), round_id=current.id, marks=stored, paper=True))
             return "counted"
 
-    def paper_counts(self, session: Session, round_id: int) -> dict[str, int]:
+    def discard_entry(self, case_id: int, entry_id: int, teller: User) -> None:
+        """A teller takes back their own unconfirmed entry (a slip that no second entry will ever match)."""
+        with self.db.transaction() as session:
+            entry = session.get(PaperEntry, entry_id)
+            current = current_round(session, case_id)
+            if entry is None or current is None or entry.round_id != current.id or entry.confirmed_by is not None:
+                raise NotFound("没有这条待复核的录入", "No such entry awaiting a second teller")
+            if entry.entered_by != teller.id:
+                raise Forbidden("只能撤回自己录入的选票", "Only the teller who entered it may take it back")
+            session.delete(entry)
+
+    @staticmethod
+    def pending(session: Session, round_id: int) -> list[tuple[PaperEntry, str]]:
+        """The entries awaiting a second teller, with the name of the teller who typed each."""
+        return [(entry, name) for entry, name in session.execute(
+            select(PaperEntry, User.display_name).join(User, User.id == PaperEntry.entered_by)
+            .where(PaperEntry.round_id == round_id, PaperEntry.confirmed_by.is_(None)).order_by(PaperEntry.id))]
+
+    @staticmethod
+    def counts(session: Session, round_id: int) -> dict[str, int]:
+        """Who took part so far, on the web and on paper, and the paper ballots entered and awaiting entry."""
         def count(query: Any) -> int:
             return session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        return {"issued": count(select(Participation.roll_id).where(Participation.round_id == round_id,
-                                                                    Participation.channel == "paper")),
+        taken = dict(session.execute(select(Participation.channel, func.count()).where(
+            Participation.round_id == round_id).group_by(Participation.channel)).all())
+        return {"web": taken.get("web", 0), "issued": taken.get("paper", 0),
                 "returned": count(select(Ballot.id).where(Ballot.round_id == round_id, Ballot.paper.is_(True))),
                 "pending": count(select(PaperEntry.id).where(PaperEntry.round_id == round_id,
                                                              PaperEntry.confirmed_by.is_(None)))}

@@ -184,6 +184,13 @@ def round_numbered(session: Session, case_id: int, number: int) -> ElectionRound
     return session.scalar(select(ElectionRound).where(ElectionRound.case_id == case_id, ElectionRound.number == number))
 
 
+def voter_names(session: Session, case: CaseRef | Any) -> dict[str, str]:
+    """Every name a ballot of this election may carry: the roll's (candidates and write-ins), then the nominees'."""
+    names = {n["username"]: n["name"] for n in case.data.get("nominations") or []}
+    names.update(session.execute(select(RollEntry.username, RollEntry.name).where(RollEntry.case_id == case.id)).all())
+    return names
+
+
 def _round(number: int, kind: str, seats: int, candidates: list[str], names: Mapping[str, str],
            today: str) -> dict[str, Any]:
     return {"number": number, "kind": kind, "seats": seats, "candidates": list(candidates),

@@ -1,24 +1,36 @@
 """The web ballot: marks per candidate, over-marking refused before anything is cast, one ballot per voter, the
-receipt shown once and checkable later, and only voters on the roll may cast."""
+receipt shown once and checkable later, and only voters on the roll may cast. The tellers' desk: paper ballots
+issued and entered twice. The public box of a counted round: its ballots, their recount, the downloads."""
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
 
 import pytest
 
 from people import Browser
 from election_desk import CANDIDATES, Office
-from workflow.models import Ballot, Participation
+from workflow.elections import recount
+from workflow.accounts import issue_token
+from workflow.models import Ballot, ElectionRound, Participation, User
 
 
 @pytest.fixture
-def voting(app, database_url, tmp_path):
-    """An election of 3 seats among 4 candidates, open for voting, on the app's database."""
+def office(app, database_url, tmp_path):
+    """The election office on the app's database."""
     office = Office(database_url, tmp_path)
+    yield office
+    office.db.dispose()
+
+
+@pytest.fixture
+def voting(office):
+    """An election of 3 seats among 4 candidates, open for voting."""
     case_id = office.to_candidates(CANDIDATES)
     office.act("xuan", case_id, "open_voting")
-    yield case_id
-    office.db.dispose()
+    return case_id
 
 
 def _stored(app) -> tuple[int, int]:
@@ -57,3 +69,76 @@ def test_only_voters_on_the_roll_cast(app, voting):
     refused = chair.post(f"/elections/{voting}/ballot", {"mark_v01": "yes"})
     assert refused.status_code == 403 and "不在本次选举的选民名单中" in refused.get_data(as_text=True)
     assert _stored(app) == (0, 0)
+
+
+def test_the_tellers_desk_paper_ballots_and_the_public_box(app, office, voting):
+    for voter in ["v01", "v02", "v03", "v04", "v05", "v06"]:
+        office.vote(voting, voter, yes=["v01", "v02", "v03"] if voter < "v05" else ["v01", "v04"])
+    assert Browser(app, "v09").get(f"/elections/{voting}/desk").status_code == 403  # a voter is no teller
+    xuan, jipiao = Browser(app, "xuan"), Browser(app, "jipiao")
+    desk = xuan.get(f"/elections/{voting}/desk").get_data(as_text=True)
+    assert 'data-testid="issue-paper"' in desk and re.search(r'data-round="1">.*?<td class="text-end">6</td>', desk, re.S)
+    assert "60.0%" in desk  # 6 of the 10 on the roll so far
+    outside = xuan.post(f"/elections/{voting}/paper/issue", {"voter": "chair"})
+    assert outside.status_code == 422 and "「chair」不在选民名单中" in outside.get_data(as_text=True)
+    assert xuan.post(f"/elections/{voting}/paper/issue", {"voter": "v05"}).status_code == 409  # voted on the web
+    for voter in ["v07", "v08"]:
+        assert xuan.post(f"/elections/{voting}/paper/issue", {"voter": voter}).status_code == 302
+    assert Browser(app, "v07").post(f"/elections/{voting}/ballot", {"mark_v01": "yes"}).status_code == 409
+    assert xuan.get(f"/elections/{voting}/rounds/1/ballots").status_code == 404  # no box before the count
+    office.act("xuan", voting, "close_voting")
+
+    first = {"mark_v01": "yes", "mark_v02": "yes", "mark_v03": "no"}
+    assert "等待另一名计票人复核" in xuan.post(f"/elections/{voting}/paper/enter", first,
+                                             follow_redirects=True).get_data(as_text=True)
+    pending = jipiao.get(f"/elections/{voting}/desk").get_data(as_text=True)
+    assert "录入人：选举委员" in pending and "撤回我的录入" not in pending  # another's entry: no marks, no take-back
+    entry_id = re.search(r'/paper/(\d+)/discard', xuan.get(f"/elections/{voting}/desk").get_data(as_text=True)).group(1)
+    assert jipiao.post(f"/elections/{voting}/paper/{entry_id}/discard").status_code == 403
+    assert "已计入票箱" in jipiao.post(f"/elections/{voting}/paper/enter", first,
+                                      follow_redirects=True).get_data(as_text=True)
+    slip = {"mark_v01": "yes", "mark_v04": "yes"}  # the second paper says v01 and v03; xuan slips
+    xuan.post(f"/elections/{voting}/paper/enter", slip)
+    jipiao.post(f"/elections/{voting}/paper/enter", {"mark_v01": "yes", "mark_v03": "yes"})
+    assert office.refused("xuan", voting, "count") == 409  # two entries disagree: nothing to count yet
+    entry_id = re.search(r'/paper/(\d+)/discard', xuan.get(f"/elections/{voting}/desk").get_data(as_text=True)).group(1)
+    assert xuan.post(f"/elections/{voting}/paper/{entry_id}/discard").status_code == 302
+    xuan.post(f"/elections/{voting}/paper/enter", {"mark_v01": "yes", "mark_v03": "yes"})
+    office.act("xuan", voting, "count")
+
+    member = Browser(app, "v09")
+    page = member.get(f"/elections/{voting}/rounds/1/ballots").get_data(as_text=True)
+    assert 'data-testid="recount-agrees"' in page and "选票（共 8 张）" in page
+    assert page.count("<td>纸质</td>") == 2 and page.count("<td>网上</td>") == 6
+    exported = member.get(f"/elections/{voting}/rounds/1/ballots.json")
+    box = json.loads(exported.get_data(as_text=True))
+    with app.extensions["unionflow"].db.read() as session:
+        published = session.query(ElectionRound).one().tally
+    assert {"round": 1, **recount(box).to_dict()} == published and published["cast"] == 8
+    assert published["paper_issued"] == 2 and published["paper_returned"] == 2
+    rows = list(csv.reader(io.StringIO(member.get(f"/elections/{voting}/rounds/1/ballots.csv")
+                                       .get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0] == ["序号", "方式", "王建国", "张伟", "李娜", "赵敏", "另选他人"] and len(rows) == 9
+    assert sorted(r[1] for r in rows[1:]) == ["纸质"] * 2 + ["网上"] * 6
+
+
+def test_the_ballot_api(app, office, voting):
+    client = app.test_client()
+    with office.db.transaction() as session:
+        tokens = {u: issue_token(session, session.get(User, office.users[u].id)) for u in ("v05", "v06", "v09")}
+
+    def post(who: str, path: str, body: object):
+        return client.post(f"/api/v1/elections/{voting}/{path}", json=body,
+                           headers={"Authorization": f"Bearer {tokens[who]}"})
+    bad = post("v05", "ballot", {"marks": ["v01"]})
+    assert bad.status_code == 422 and bad.json["error"]["fields"]["marks"] == "应为对象"
+    over = post("v05", "ballot", {"marks": {c: "yes" for c in CANDIDATES}})
+    assert over.status_code == 422 and "赞成票不能多于应选名额" in over.json["error"]["message"]
+    assert _stored(app) == (0, 0)
+    cast = post("v05", "ballot", {"marks": {"v01": "yes"}, "write_ins": ["v09"]})
+    assert cast.status_code == 201 and re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", cast.json["receipt"])
+    assert post("v05", "ballot", {"marks": {}}).status_code == 409
+    assert post("v06", "receipt", {"code": cast.json["receipt"]}).json == {"round": 1}  # anyone may check a code
+    assert post("v06", "receipt", {"code": "AAAA-BBBB-CCCC"}).status_code == 404
+    box = client.get(f"/api/v1/elections/{voting}/rounds/1/ballots", headers={"Authorization": f"Bearer {tokens['v09']}"})
+    assert box.status_code == 404 and "计票后公开" in box.json["error"]["message"]
