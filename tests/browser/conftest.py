@@ -20,18 +20,15 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+import served
 from playwright.sync_api import BrowserContext, Page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,7 +39,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 DEMO_PASSWORD = "demo-2026"
 HERE = Path(__file__).resolve().parent
-START_TIMEOUT = 60.0  # seconds for gunicorn to answer
 TIMEOUT_MS = 10_000  # Playwright's default wait (30 s) is long for a failing test
 
 
@@ -89,40 +85,6 @@ def _flask(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return done
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _control_socket(instance: Path) -> list[str]:
-    """The server's own control socket: recent gunicorn (27 here) otherwise shares ~/.gunicorn/gunicorn.ctl with
-    every other gunicorn of the user, each new one unlinking the last one's socket."""
-    from gunicorn.config import KNOWN_SETTINGS
-    if not any(setting.name == "control_socket" for setting in KNOWN_SETTINGS):
-        return []
-    path = instance / "gunicorn.ctl"
-    return ["--control-socket", str(path)] if len(str(path)) < 100 else ["--no-control-socket"]  # AF_UNIX: 108
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return False
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()  # SIGTERM: gunicorn's graceful stop; the workers are idle by now
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     instance = tmp_path_factory.mktemp("instance")
@@ -131,28 +93,16 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
                SECRET_KEY=secrets.token_hex(32), PYTHONUNBUFFERED="1")
     _flask(env, "init-db")
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    with open(instance / "gunicorn.log", "wb") as log:  # a file, not a pipe: a full pipe would block the server
-        process = subprocess.Popen([str(BIN / "gunicorn"), "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{port}",
-                                    *_control_socket(instance), "wsgi:app"], cwd=ROOT, env=env, stdout=log,
-                                   stderr=subprocess.STDOUT)
+    process, url = served.start(env, instance, "-w", "2", "--threads", "4")
     server = LiveServer(url, instance, env, process)
     try:
         # The demo data goes in while gunicorn boots (it reads no data at startup): saves 2-5 s per worker.
         # Nothing reaches the server before both are done.
         _flask(env, "demo")
-        deadline = time.monotonic() + START_TIMEOUT
-        while not _answers(f"{url}/api/v1/openapi.json"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                why = f"exited with {process.returncode}" if process.poll() is not None else \
-                    f"did not answer within {START_TIMEOUT:.0f} s"
-                print(f"gunicorn {why}; its output:\n{server.log}", file=sys.stderr)
-                pytest.fail(f"the live server {why}:\n{server.log}", pytrace=False)
-            time.sleep(0.05)
+        served.wait_until_up(process, url, instance, lambda why: pytest.fail(why, pytrace=False))
         yield server
     finally:
-        _stop(process)
+        served.stop(process)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,98 @@
+"""2,000 voters cast at once over HTTP, against the app under gunicorn as in production (4 workers), on SQLite and
+on PostgreSQL: none is lost, none counts twice, and the count equals what they sent."""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import secrets
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlparse
+
+import pytest
+import served
+from election_desk import CANDIDATES, Office
+from sqlalchemy import func, insert, select
+
+from workflow.accounts import hash_password, token_digest
+from workflow.models import ApiToken, Ballot, OrgUnit, Participation, RollEntry, User
+
+VOTERS = 2_000
+CLIENTS = 40
+# What the voters mark, in turn: 3 seats, 4 candidates; a write-in among them (w0007 is on the roll).
+CHOICES = [{"marks": {"v01": "yes", "v03": "yes", "v02": "yes"}},
+           {"marks": {"v01": "yes", "v04": "yes", "v02": "no"}},
+           {"marks": {"v03": "yes", "v04": "no"}, "write_ins": ["w0007"]},
+           {"marks": {}}]
+
+
+@pytest.fixture
+def election(database_url, tmp_path):
+    """An election open for voting with 2,000 on the roll (Office's ten and 1,990 more), each with an API token."""
+    office = Office(database_url, tmp_path)
+    one_hash = hash_password("password-123")  # argon2 once, not 1,990 times
+    with office.db.transaction() as session:
+        unit = session.scalar(select(OrgUnit.id).where(OrgUnit.code == "CJ1"))
+        session.execute(insert(User), [{"username": f"w{i:04d}", "display_name": f"职工{i}", "password_hash": one_hash,
+                                        "unit_id": unit, "role_list": ["member"]} for i in range(1, VOTERS - 9)])
+    case_id = office.to_candidates(CANDIDATES)
+    office.act("xuan", case_id, "open_voting")
+    with office.db.transaction() as session:
+        roll = dict(session.execute(select(User.username, User.id).join(
+            RollEntry, (RollEntry.username == User.username) & (RollEntry.case_id == case_id))).all())
+        tokens = {username: secrets.token_urlsafe(24) for username in roll}
+        session.execute(insert(ApiToken), [{"user_id": roll[u], "token_hash": token_digest(t)} for u, t in tokens.items()])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UNIONFLOW_", "DATABASE_URL", "FLASK_"))}
+    env.update(DATABASE_URL=database_url, UNIONFLOW_STORAGE=str(tmp_path / "storage"), SECRET_KEY=secrets.token_hex(16))
+    process, url = served.start(env, tmp_path, "-w", "4", "--threads", "2")
+    try:
+        served.wait_until_up(process, url, tmp_path, pytest.fail)
+        yield office, case_id, tokens, url
+    finally:
+        served.stop(process)
+        office.db.dispose()
+
+
+def _cast_all(url: str, case_id: int, ballots: list[tuple[str, dict]]) -> list[tuple[int, str]]:
+    """Each client casts its share of the ballots one after another over one keep-alive connection."""
+    where = urlparse(url)
+
+    def client(share: list[tuple[str, dict]]) -> list[tuple[int, str]]:
+        connection = http.client.HTTPConnection(where.hostname, where.port, timeout=120)
+        answers = []
+        for token, body in share:
+            connection.request("POST", f"/api/v1/elections/{case_id}/ballot", body=json.dumps(body),
+                               headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+            response = connection.getresponse()
+            answers.append((response.status, response.read().decode()))
+        connection.close()
+        return answers
+
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        return [a for answers in pool.map(client, [ballots[i::CLIENTS] for i in range(CLIENTS)]) for a in answers]
+
+
+def test_2000_voters_cast_at_once_over_http_and_none_is_lost(election):
+    office, case_id, tokens, url = election
+    assert len(tokens) == VOTERS
+    sent = {username: CHOICES[i % len(CHOICES)] for i, username in enumerate(sorted(tokens))}
+    answers = _cast_all(url, case_id, [(tokens[u], body) for u, body in sent.items()])
+    statuses = Counter(status for status, _ in answers)
+    assert statuses == {201: VOTERS}, statuses
+    receipts = {json.loads(text)["receipt"] for _, text in answers}
+    assert len(receipts) == VOTERS
+    with office.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Ballot)) == VOTERS
+        assert session.scalar(select(func.count()).select_from(Participation)) == VOTERS
+
+    again = _cast_all(url, case_id, [(tokens[u], sent[u]) for u in sorted(tokens)[:CLIENTS * 2]])
+    assert Counter(status for status, _ in again) == {409: CLIENTS * 2}  # a second ballot each: refused
+    office.act("xuan", case_id, "close_voting")
+    office.act("xuan", case_id, "count")
+    counted = {p["key"]: p for p in office.case(case_id).data["tally"]["people"]}
+    expected = Counter((key, mark) for body in sent.values() for key, mark in body["marks"].items())
+    expected.update(("w0007", "yes") for body in sent.values() for _ in body.get("write_ins", []))
+    for key, person in counted.items():
+        assert (person["yes"], person["no"]) == (expected[(key, "yes")], expected[(key, "no")]), key
+    assert office.case(case_id).data["tally"]["cast"] == VOTERS and counted["w0007"]["write_in"]

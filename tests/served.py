@@ -1,0 +1,72 @@
+"""The app served by gunicorn as in production, for the tests that go over real HTTP (the browser tests, the
+2,000 voters): start it on a free port against a given environment, wait until it answers, stop it."""
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent  # the venv's bin: gunicorn lives beside python
+START_TIMEOUT = 60.0  # seconds for gunicorn to answer
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _control_socket(folder: Path) -> list[str]:
+    """The server's own control socket: recent gunicorn (27 here) otherwise shares ~/.gunicorn/gunicorn.ctl with
+    every other gunicorn of the user, each new one unlinking the last one's socket."""
+    from gunicorn.config import KNOWN_SETTINGS
+    if not any(setting.name == "control_socket" for setting in KNOWN_SETTINGS):
+        return []
+    path = folder / "gunicorn.ctl"
+    return ["--control-socket", str(path)] if len(str(path)) < 100 else ["--no-control-socket"]  # AF_UNIX: 108
+
+
+def start(env: dict[str, str], folder: Path, *options: str) -> tuple[subprocess.Popen, str]:
+    """gunicorn wsgi:app with these options (workers, threads) on a free port; its output in folder/gunicorn.log."""
+    port = free_port()
+    with open(folder / "gunicorn.log", "wb") as log:  # a file, not a pipe: a full pipe would block the server
+        process = subprocess.Popen([str(BIN / "gunicorn"), *options, "-b", f"127.0.0.1:{port}",
+                                    *_control_socket(folder), "wsgi:app"], cwd=ROOT, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT)
+    return process, f"http://127.0.0.1:{port}"
+
+
+def wait_until_up(process: subprocess.Popen, url: str, folder: Path, fail: Callable[[str], None]) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while not _answers(f"{url}/api/v1/openapi.json"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            why = f"exited with {process.returncode}" if process.poll() is not None else \
+                f"did not answer within {START_TIMEOUT:.0f} s"
+            log = (folder / "gunicorn.log").read_text(errors="replace")
+            print(f"gunicorn {why}; its output:\n{log}", file=sys.stderr)
+            fail(f"the live server {why}:\n{log}")
+        time.sleep(0.05)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()  # SIGTERM: gunicorn's graceful stop; the workers are idle by now
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
