@@ -10,7 +10,9 @@ from desk import Desk
 from workflow.accounts import create_user, ensure_unit
 from workflow.ballots import BallotBox, Marks
 from workflow.db import Database
+from workflow.documents import DocumentIssuer
 from workflow.models import ElectionRound
+from workflow.pdf import PdfRenderer
 from workflow.registry import Workflows
 from workflow.services import CaseService
 from workflow.storage import BlobStore
@@ -27,12 +29,17 @@ PLAN = {"title": "第一车间工会委员会换届选举", "body": "union_commi
 
 
 class Office(Desk):
-    def __init__(self, database_url: str, tmp_path: Path):
+    """`issuing`: with the stage documents rendered (WeasyPrint, about a second each), into the storage the app of
+    the web tests reads (tmp_path/storage)."""
+
+    def __init__(self, database_url: str, tmp_path: Path, issuing: bool = False):
         self.now = MONDAY
         self.db = Database(database_url)
         self.db.create_all()
-        self.service = CaseService(self.db, Workflows(ROOT / "definitions", None), BlobStore(tmp_path / "s"),
-                                   clock=lambda: self.now)
+        store = BlobStore(tmp_path / "storage")
+        issuer = DocumentIssuer(PdfRenderer(ROOT / "templates" / "pdf"), store, "示例公司工会委员会") if issuing else None
+        self.service = CaseService(self.db, Workflows(ROOT / "definitions", ROOT / "templates" / "pdf" if issuing else None),
+                                   store, issuer, clock=lambda: self.now)
         self.box = BallotBox(self.db)
         with self.db.transaction() as session:
             ensure_unit(session, "GH", "工会办公室")
@@ -45,8 +52,16 @@ class Office(Desk):
         self.users = self.load_users()
 
     def to_candidates(self, candidates: list[str], **plan) -> int:
+        """Through the candidates' 公示, closed by the timers: ready to open voting."""
+        case_id = self.to_notice(candidates, **plan)
+        self.now = AFTER_NOTICE
+        assert len(run_due(self.service, now=AFTER_NOTICE).fired) == 1
+        assert self.case(case_id).state == "candidates_final"
+        return case_id
+
+    def to_notice(self, candidates: list[str], **plan) -> int:
         """Plan approved, nominations (one self-nomination, the rest nominated and accepted), all qualified,
-        the 公示 closed by the timers: ready to open voting."""
+        the candidates on public notice (公示)."""
         case_id = self.service.create_case(self.users["xuan"], "election", {}).id
         self.act("xuan", case_id, "submit_plan", {**PLAN, **plan})
         self.act("chair", case_id, "approve_plan", {"party_consent": "同意", "upper_union_consent": "同意"})
@@ -61,9 +76,6 @@ class Office(Desk):
             self.act("xuan", case_id, "review_candidates", {"candidate": who, "qualified": "yes",
                                                             "review_reason": "符合条件"})
         self.act("xuan", case_id, "publish_candidates")
-        self.now = AFTER_NOTICE
-        assert len(run_due(self.service, now=AFTER_NOTICE).fired) == 1
-        assert self.case(case_id).state == "candidates_final"
         return case_id
 
     def vote(self, case_id: int, voter: str, yes: list[str], no: list[str] = (), write_ins: tuple = ()) -> str:

@@ -11,11 +11,7 @@ import pdfplumber
 import pytest
 from election_desk import CANDIDATES, PLAN, VOTERS, Office
 
-from workflow.documents import DocumentIssuer
 from workflow.models import Document
-from workflow.pdf import PdfRenderer
-from workflow.registry import Workflows
-from workflow.services import CaseService
 from workflow.timers import run_due
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,11 +21,7 @@ class IssuingOffice(Office):
     """test_elections' office, with the stage documents rendered."""
 
     def __init__(self, database_url: str, tmp_path: Path):
-        super().__init__(database_url, tmp_path)
-        store = self.service.store
-        issuer = DocumentIssuer(PdfRenderer(ROOT / "templates" / "pdf"), store, "示例公司工会委员会")
-        self.service = CaseService(self.db, Workflows(ROOT / "definitions", ROOT / "templates" / "pdf"), store, issuer,
-                                   clock=lambda: self.now)
+        super().__init__(database_url, tmp_path, issuing=True)
 
     def pdfs(self, case_id: int) -> list[tuple[str, bytes, str]]:
         """(stage, bytes, text without spaces or line breaks) of each document of the case, in the order issued."""

@@ -9,9 +9,11 @@ from datetime import datetime
 import pytest
 from pypdf import PdfReader
 
+from election_desk import AFTER_NOTICE, CANDIDATES, PLAN, Office
 from people import Browser
 from workflow.accounts import create_user, ensure_unit
 from workflow.models import Case, User
+from workflow.timers import run_due
 
 APPLICATION = {"category": "serious_illness", "family_size": "3", "monthly_income": "4800",
                "description": "妻子患尿毒症，每周透析三次，家庭负担沉重。", "amount_requested": "3000",
@@ -92,3 +94,31 @@ def test_the_report_page_and_its_csv(app, noticed):
     csv = chair.get(f"/reports/hardship.csv?year={datetime.now().year}")
     assert csv.mimetype == "text/csv" and "第一车间,重病,1,1,0,0,0,0" in csv.get_data(as_text=True)
     assert Browser(app, "wangf").get("/reports/hardship").status_code == 403
+
+
+def test_an_elections_candidates_and_result_on_notice(app, database_url, tmp_path):
+    """An election's 公示 shows its title and its list — candidates, then the elected — by name: they stand for
+    office in public. An objection to the result takes it back to the committee, which publishes it again."""
+    office = Office(database_url, tmp_path, issuing=True)
+    case_id = office.to_notice(CANDIDATES)
+    member = Browser(app, "v09")
+    page = member.get("/notices/").get_data(as_text=True)
+    assert f"换届选举 · {PLAN['title']}" in page and "查看公示文书：候选人名单（公示）" in page
+    notice = member.get(f"/notices/{case_id}/notice.pdf")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(notice.data)).pages).replace(" ", "")
+    assert notice.status_code == 200 and all(name in text for name in ("王建国", "李娜", "张伟", "赵敏"))
+    office.now = AFTER_NOTICE
+    run_due(office.service, now=AFTER_NOTICE)
+    office.act("xuan", case_id, "open_voting")
+    for voter in ["v01", "v02", "v03", "v04", "v05", "v06", "v07"]:
+        office.vote(case_id, voter, yes=["v01", "v02", "v03"])
+    for step in ("close_voting", "count", "publish_result"):
+        office.act("xuan", case_id, step)
+    page = member.get("/notices/").get_data(as_text=True)
+    assert "查看公示文书：当选名单公示" in page
+    version = office.case(case_id).version
+    objected = member.post(f"/notices/{case_id}/object", {"objection": "计票时有一张纸质选票未录入，请核实", "version": version})
+    assert objected.status_code == 302 and office.case(case_id).state == "counted"
+    office.act("xuan", case_id, "publish_result")
+    assert office.case(case_id).state == "result_publicity"
+    office.db.dispose()
