@@ -1,7 +1,7 @@
 """The guards and effects of an election case (definitions/election.yaml): nominations, the candidates' review,
 the routing by a round's tally. Registered with the others in guards.py; they look at case data only.
 
-Data they keep: `nominations` [{username, name, unit, by, accepted}] (accepted: None until the nominee answers),
+Data they keep: `nominations` [{username, name, unit, by, by_name, accepted}] (accepted: None until the nominee answers),
 `reviews` {username: {qualified, reason, position}}, and the `tally` the count step records.
 """
 from __future__ import annotations

@@ -76,7 +76,8 @@ class ElectionDomain:
         if any(n["username"] == username for n in case.data.get("nominations") or []):
             raise InvalidData("此人已被提名", "Already nominated", fields={"nominee": f"{person['name']} 已被提名"})
         return Prepared({"nomination": {"username": username, "name": person["name"], "unit": person["unit"],
-                                        "by": user.username, "accepted": True if username == user.username else None}})
+                                        "by": user.username, "by_name": user.display_name,
+                                        "accepted": True if username == user.username else None}})
 
     def _open_voting(self, session: Session, case: CaseRef, parameters: Mapping[str, Any], today: str) -> Prepared:
         """The roll frozen with the counting rules of the whole election (the definition's parameters now)."""

@@ -77,8 +77,8 @@ def test_nominations_are_checked_and_answered(office):
     office.act("v02", case_id, "decline_nomination")
     office.act("v03", case_id, "nominate", {"nominee": "v03"})  # self-nomination: accepted at once
     nominations = office.case(case_id).data["nominations"]
-    assert [(n["username"], n["by"], n["accepted"]) for n in nominations] == [("v02", "v01", False),
-                                                                          ("v03", "v03", True)]
+    assert [(n["username"], n["by_name"], n["accepted"]) for n in nominations] == [("v02", "王建国", False),
+                                                                          ("v03", "张伟", True)]
     assert "nominee" not in office.case(case_id).data
     office.act("xuan", case_id, "close_nominations")
     assert office.refused("xuan", case_id, "review_candidates",
