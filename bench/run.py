@@ -21,6 +21,7 @@ def main() -> None:
     w = run("bench_web.py")
     timers = run("bench_timers.py")
     vote = run("bench_countersign.py")
+    elections = run("bench_ballots.py")
     print("UnionFlow benchmarks")
     print(f"  proposal transitions/s (service layer, SQLite WAL synchronous=FULL, history + hash chain, no PDF): "
           f"{t['transitions_per_s']} ({t['transitions']} transitions)")
@@ -53,6 +54,13 @@ def main() -> None:
           f"{timers['ms_per_timer']} ms per timer ({timers['fired']:,} fired, {timers['left']} left)")
     print(f"会签 vote step through the service layer: {vote['votes_per_s']}/s ({vote['ms_per_vote']} ms a vote; "
           f"{vote['votes']} votes deciding {vote['decided']} cases by majority of 9)")
+    b, c = elections["ballots"], elections["count"]
+    print(f"Elections: ballots cast over HTTP (web ballot page, gunicorn 4 workers, {b['clients']} clients, "
+          f"{elections['voters']:,} voters): {b['per_s']}/s (target >= 300/s), median {b['median_ms']} ms, "
+          f"p95 {b['p95_ms']} ms (target <= 100 ms), {b['errors']} errors, {b['stored']:,} stored of {b['cast']:,} "
+          f"cast; server CPU {b['server_cpu_ms_each']} ms/ballot")
+    print(f"  count {c['ballots']:,} ballots x {c['candidates']} candidates: tally {c['tally_ms']} ms, "
+          f"from the database {c['database_ms']} ms (target <= 1 s)")
 
 
 if __name__ == "__main__":

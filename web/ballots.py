@@ -13,12 +13,13 @@ import json
 from typing import Any
 
 from flask import Response, render_template, request
+from sqlalchemy import Row, select
 from werkzeug.datastructures import MultiDict
 
 from workflow.ballots import BallotBox, Marks
 from workflow.elections import current_round, public_box, recount, round_numbered, voter_names
 from workflow.engine import ActionRefused, InvalidData
-from workflow.models import Case, ElectionRound, User
+from workflow.models import Case, ElectionRound, RollEntry, User
 from workflow.services import NotFound
 from workflow.worklists import Page
 
@@ -53,10 +54,16 @@ def ballot_box() -> BallotBox:
     return BallotBox(service().db)
 
 
+def roll_of(case: Case) -> list[Row[tuple[str, str, str]]]:
+    """The voters on the roll (user name, name, unit): whom a teller may hand a paper ballot, whom one may write in."""
+    return list(session().execute(select(RollEntry.username, RollEntry.name, RollEntry.unit)
+                                  .where(RollEntry.case_id == case.id).order_by(RollEntry.username)))
+
+
 def _page(case: Case, status: int = 200, **extra: object) -> tuple[str, int]:
     current = current_round(session(), case.id)
     user = signed_in()
-    return render_template("ballots/ballot.html", case=case, round=current,
+    return render_template("ballots/ballot.html", case=case, round=current, roll=roll_of(case),
                            names=(case.data.get("round") or {}).get("names", {}),
                            voted=ballot_box().has_voted(session(), case.id, user.username), **extra), status
 

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from workflow.engine import ActionRefused, Forbidden, InvalidData
-from workflow.models import Case, ElectionRound, RollEntry, User
+from workflow.models import Case, ElectionRound, User
 
 from .auth import signed_in
-from .ballots import ballot_box, election, marks_from
+from .ballots import ballot_box, election, marks_from, roll_of
 from .i18n import message
 from .pages import page_blueprint
 from .services import session
@@ -36,10 +36,8 @@ def _page(case: Case, user: User, status: int = 200, **extra: object) -> tuple[s
     rounds = list(session().scalars(select(ElectionRound).where(ElectionRound.case_id == case.id)
                                     .order_by(ElectionRound.number)))
     current = rounds[-1] if rounds else None
-    roll = list(session().execute(select(RollEntry.username, RollEntry.name, RollEntry.unit)
-                                  .where(RollEntry.case_id == case.id).order_by(RollEntry.username)))
     return render_template("tellers/desk.html", case=case, rounds=[(r, box.counts(session(), r.id)) for r in rounds],
-                           current=current, roll=roll, teller=TELLERS in user.roles, me=user.id,
+                           current=current, roll=roll_of(case), teller=TELLERS in user.roles, me=user.id,
                            names=(case.data.get("round") or {}).get("names", {}),
                            pending=box.pending(session(), current.id) if current else [], **extra), status
 

@@ -79,6 +79,16 @@ class BallotBox:
         roll_id = _roll_id(session, case_id, username)
         return current is not None and roll_id is not None and session.get(Participation, (current.id, roll_id)) is not None
 
+    @staticmethod
+    def awaiting(session: Session, username: str) -> list[tuple[int, int]]:
+        """The open rounds this voter is on the roll of and has not taken part in yet: (case id, round number)."""
+        return [(case_id, number) for case_id, number in session.execute(
+            select(ElectionRound.case_id, ElectionRound.number)
+            .join(RollEntry, (RollEntry.case_id == ElectionRound.case_id) & (RollEntry.username == username))
+            .outerjoin(Participation, (Participation.round_id == ElectionRound.id)
+                       & (Participation.roll_id == RollEntry.id))
+            .where(ElectionRound.status == "open", Participation.roll_id.is_(None)).order_by(ElectionRound.case_id))]
+
     def check_receipt(self, session: Session, case_id: int, code: str) -> int | None:
         """The number of the round whose box holds the ballot with this receipt, or None."""
         return session.scalar(select(ElectionRound.number).join(Ballot, Ballot.round_id == ElectionRound.id)
@@ -158,23 +168,36 @@ def validate(session: Session, current: ElectionRound, marks: Marks, *, web: boo
     unknown = [k for k in marks.marks if k not in current.candidates]
     if unknown or any(v not in MARKS for v in marks.marks.values()):
         raise InvalidData("选票上有无效的标记", "The ballot has marks that are not on it", fields={"marks": "无效的标记"})
-    write_ins = tuple(dict.fromkeys(w.strip() for w in marks.write_ins if w.strip()))
-    if current.kind == "runoff" and write_ins:
+    written = [w.strip() for w in marks.write_ins if w.strip()]
+    if current.kind == "runoff" and written:
         raise InvalidData("再次投票只能在票数相等的候选人中选择，不能另选他人", "No write-ins in a runoff",
                           fields={"write_ins": "不能另选他人"})
-    for name in write_ins:
-        if name in current.candidates:
-            raise InvalidData("另选他人不能是候选人", "A write-in may not be a candidate",
-                              fields={"write_ins": f"「{name}」已是候选人"})
-        if _roll_id(session, current.case_id, name) is None:
-            raise InvalidData("另选的人不在选民名单中", "A write-in must be an eligible member",
-                              fields={"write_ins": f"「{name}」不是本次选举的选民"})
+    write_ins = tuple(dict.fromkeys(_write_in(session, current, w) for w in written))
     full = {c: marks.marks.get(c, "abstain") for c in current.candidates}
     yes = sum(1 for v in full.values() if v == "yes") + len(write_ins)
     if web and yes > current.seats:
         raise InvalidData(f"赞成票不能多于应选名额（{current.seats} 名），请修改后再投",
                           f"At most {current.seats} yes marks", fields={"marks": f"最多只能赞成 {current.seats} 人"})
     return Marks(full, write_ins)
+
+
+def _write_in(session: Session, current: ElectionRound, written: str) -> str:
+    """The voter a write-in names — by user name, or by name when only one voter on the roll has it (a teller types
+    what the paper says) — who must not be a candidate already."""
+    if _roll_id(session, current.case_id, written) is not None:
+        username = written
+    else:
+        named = list(session.scalars(select(RollEntry.username).where(RollEntry.case_id == current.case_id,
+                                                                       RollEntry.name == written).limit(2)))
+        if len(named) != 1:
+            why = f"选民中有多人名为「{written}」，请填写其用户名" if named else f"「{written}」不是本次选举的选民"
+            raise InvalidData("另选的人须是本次选举的选民", "A write-in must be a voter of this election",
+                              fields={"write_ins": why})
+        username = named[0]
+    if username in current.candidates:
+        raise InvalidData("另选他人不能是候选人", "A write-in may not be a candidate",
+                          fields={"write_ins": f"「{written}」已是候选人"})
+    return username
 
 
 def _open_round(session: Session, case_id: int) -> ElectionRound:

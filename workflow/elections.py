@@ -120,8 +120,9 @@ class ElectionDomain:
         elected = [*(case.data.get("elected") or []), *({
             "username": e.key, "name": _name(session, case.data, e.key), "round": current.number, "yes": e.yes,
             "rule": e.rule} for e in result.elected)]
-        return Prepared({"tally": {"round": current.number, **result.to_dict()}, "elected": elected},
-                        payload=current.id)
+        names = {p.key: _name(session, case.data, p.key) for p in result.people}  # write-ins too, for the report
+        return Prepared({"tally": {"round": current.number, **result.to_dict()}, "elected": elected,
+                         "ballot_names": names}, payload=current.id)
 
     def _next_round(self, session: Session, case: CaseRef, user: User, data: Mapping[str, Any],
                     today: str) -> Prepared:

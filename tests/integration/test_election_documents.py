@@ -56,8 +56,9 @@ def _dump(docs: list[tuple[str, bytes, str]]) -> None:
 def test_every_election_document_reads_back(office):
     case_id = office.to_candidates(CANDIDATES)
     office.act("xuan", case_id, "open_voting")
-    for voter in ["v01", "v02", "v03", "v04", "v05", "v06", "v07", "v08"]:
+    for voter in ["v01", "v02", "v03", "v04", "v05", "v06", "v07"]:
         office.vote(case_id, voter, yes=["v01", "v02", "v03"], no=["v04"])
+    office.vote(case_id, "v08", yes=["v01", "v02"], no=["v04"], write_ins=["v09"])
     office.act("xuan", case_id, "close_voting")
     office.act("xuan", case_id, "count")
     office.act("xuan", case_id, "publish_result")
@@ -99,12 +100,13 @@ def test_every_election_document_reads_back(office):
 
     count = text["election_count_report"]
     for value in ("计票结果报告", "应到选举人数10人", "投票人数8人", "网上投票8人", "有效票8张，废票0张",
-                  "王建国候选人800当选", "张伟候选人800当选", "李娜候选人800当选", "赵敏候选人080未当选",
+                  "王建国候选人800当选", "张伟候选人701当选", "李娜候选人800当选", "赵敏候选人080未当选",
+                  "周婷另选他人1——未当选",
                   "超过应到选举人数", "全部当选", "总监票人", "监票人", "计票人"):
         assert value in count, value
 
     result = text["election_result_notice"]
-    assert "当选名单公示" in result and "1王建国第一车间8" in result and "3李娜第一车间8" in result
+    assert "当选名单公示" in result and "1王建国第一车间8" in result and "2李娜第一车间8" in result
     assert "赵敏" not in result and "2026年12月" in result
 
     report = text["election_result_report"]

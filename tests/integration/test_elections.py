@@ -142,12 +142,16 @@ def test_an_over_marked_web_ballot_is_refused_before_casting(office):
     with pytest.raises(ActionRefused) as refused:
         office.vote(case_id, "v05", yes=["v01", "v02", "v03", "v04"])
     assert refused.value.status == 422 and "赞成票不能多于应选名额" in refused.value.message
-    with pytest.raises(ActionRefused) as outsider:
-        office.vote(case_id, "v05", yes=["v01"], write_ins=("chair",))
-    assert outsider.value.status == 422
+    for outside, why in (("chair", "「chair」不是本次选举的选民"), ("黄建国", "「黄建国」不是本次选举的选民"),
+                         ("李娜", "「李娜」已是候选人")):
+        with pytest.raises(ActionRefused) as refused:
+            office.vote(case_id, "v05", yes=["v01"], write_ins=(outside,))
+        assert refused.value.status == 422 and refused.value.fields["write_ins"] == why
     with office.db.read() as session:
         assert session.query(Ballot).count() == 0 and session.query(Participation).count() == 0
-    office.vote(case_id, "v05", yes=["v01", "v02"], write_ins=("v09",))  # 另选他人: within the seats
+    office.vote(case_id, "v05", yes=["v01", "v02"], write_ins=("周婷",))  # 另选他人 by name: v09, within the seats
+    with office.db.read() as session:
+        assert session.query(Ballot).one().marks["write_ins"] == ["v09"]
     with pytest.raises(ActionRefused) as again:
         office.vote(case_id, "v05", yes=["v01"])
     assert again.value.status == 409

@@ -40,6 +40,8 @@ def _stored(app) -> tuple[int, int]:
 
 def test_a_voter_casts_once_and_checks_the_receipt(app, voting):
     voter = Browser(app, "v05")
+    assert 'data-testid="ballot-due"' in voter.get("/").get_data(as_text=True)  # 工作台: 待投票
+    assert 'data-testid="ballot-due"' not in Browser(app, "chair").get("/").get_data(as_text=True)  # not on the roll
     case_page = voter.get(f"/cases/{voting}").get_data(as_text=True)
     assert 'data-testid="vote-now"' in case_page
     nominees = re.findall(r'data-nominee="(\w+)"', case_page)
@@ -55,6 +57,7 @@ def test_a_voter_casts_once_and_checks_the_receipt(app, voting):
     assert cast.status_code == 200
     code = re.search(r'data-testid="receipt">([A-Z0-9-]+)<', cast.get_data(as_text=True)).group(1)
     assert _stored(app) == (1, 1)
+    assert 'data-testid="ballot-due"' not in voter.get("/").get_data(as_text=True)
     again = voter.get(f"/elections/{voting}/ballot").get_data(as_text=True)
     assert 'data-testid="voted"' in again and 'data-testid="ballot"' not in again
     twice = voter.post(f"/elections/{voting}/ballot", {"mark_v01": "yes"})
