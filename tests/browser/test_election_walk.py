@@ -21,7 +21,7 @@ import pdfplumber
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from ui import CASE_URL, TIMEOUT_MS, open_from_todo, state, take, user_page
+from ui import CASE_URL, TIMEOUT_MS, file_new, open_from_todo, state, take, user_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.long]
 
@@ -144,11 +144,7 @@ def test_election_of_three_from_four_by_ten_voters(page: Page, new_context, brow
     guo.get_by_label("方案说明").fill("按照工会基层组织选举工作条例，差额选举产生第二车间工会委员会委员三名，"
                                       "全体会员参加投票。")
     shot(guo, "election/01-plan-form")
-    guo.get_by_role("button", name="提交选举工作方案").click()
-    guo.wait_for_url(CASE_URL)
-    expect(guo.locator(".alert-success")).to_contain_text("已提交")
-    number = guo.get_by_test_id("case-number").inner_text().strip()
-    assert number.startswith("XJ-"), number
+    number = file_new(guo, "提交选举工作方案", "XJ-")
     case_id = int(CASE_URL.search(guo.url).group(1))
     expect(state(guo)).to_have_text("方案待审批")
     expect(guo.locator("dl.case-data")).to_contain_text(UNIT_NAME)

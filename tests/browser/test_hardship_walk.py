@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from people import pdf_bytes
-from ui import CASE_URL, open_from_todo, state, take, user_page
+from ui import file_new, open_from_todo, state, take, user_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.long]
 
@@ -28,10 +28,7 @@ def test_hardship_aid_with_an_attachment_to_filed(page: Page, new_context, login
     page.locator("input[name=bank_account]").fill("6222020200112233445")
     page.locator("input[name=attachments]").set_input_files(str(certificate))
     shot(page, "hardship/01-application")
-    page.get_by_role("button", name="提交申请").click()
-    page.wait_for_url(CASE_URL)
-    number = page.get_by_test_id("case-number").inner_text().strip()
-    assert number.startswith("KN-"), number
+    number = file_new(page, "提交申请", "KN-")
     expect(page.get_by_role("link", name="诊断证明.pdf")).to_be_visible()
 
     officer = user_page(new_context, login, "grassroots_cj1")

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from ui import CASE_URL, open_from_todo, state, take, timeline, user_page
+from ui import CASE_URL, file_new, open_from_todo, state, take, timeline, user_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.long]  # long: started first under xdist
 
@@ -33,11 +33,7 @@ def test_proposal_from_filing_to_archive_and_audit(page: Page, new_context, logi
     page.get_by_label("案由").fill("车间饮水机使用多年，滤芯更换不及时，水质检测多次不达标。")
     page.get_by_label("建议").fill("一是更换全部饮水机；二是滤芯每季度更换并公示检测结果。")
     shot(page, "walk/03-start-form")
-    page.get_by_role("button", name="提交提案").click()
-    page.wait_for_url(CASE_URL)
-    expect(page.locator(".alert-success")).to_contain_text("已提交")
-    number = page.get_by_test_id("case-number").inner_text().strip()
-    assert number.startswith("TA-"), number
+    number = file_new(page, "提交提案", "TA-")
     expect(page.get_by_role("heading", name=title)).to_be_visible()
     expect(state(page)).to_have_text("征集附议")
     steps = timeline(page).count()

@@ -58,6 +58,16 @@ def take(page: Page, trigger: str, label: str, fill: Callable[[Locator], None] |
     expect(page.locator(".alert-success")).to_contain_text(f"已完成「{label}」")
 
 
+def file_new(page: Page, button: str, prefix: str) -> str:
+    """Submit a start form by its button: the case page of the new case, its number (with this prefix)."""
+    page.get_by_role("button", name=button).click()
+    page.wait_for_url(CASE_URL)
+    expect(page.locator(".alert-success")).to_contain_text("已提交")
+    number = page.get_by_test_id("case-number").inner_text().strip()
+    assert number.startswith(prefix), number
+    return number
+
+
 def open_from_todo(page: Page, number: str) -> None:
     """Through the navbar to 待办, then the case's entry."""
     page.locator("#nav").get_by_role("link", name="待办", exact=True).click()
