@@ -1,4 +1,4 @@
-"""Demo data: org units, a user for every role, and proposals in several states.
+"""Demo data: org units, a user for every role, proposals in several states, an election taking nominations.
 
 Everything goes through the real service, so the demo cases have true histories and
 stage PDFs. Running it twice changes nothing.
@@ -6,11 +6,13 @@ stage PDFs. Running it twice changes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from workflow.accounts import create_user, ensure_unit
-from workflow.models import Case, User
+from workflow.display import local_date
+from workflow.models import Case, User, utcnow
 from workflow.services import CaseService
 
 PASSWORD = "demo-2026"
@@ -59,6 +61,7 @@ def load_demo(service: CaseService, say: Callable[[str], None]) -> None:
             create_user(session, username, PASSWORD, roles, unit, display)
     users = _users(service)
     _proposals(service, users)
+    _election(service, users)
     say(f"演示账户 demo accounts (password for all: {PASSWORD}):")
     for username, display, unit, roles in USERS:
         say(f"  {username:<16} {display:<6} {unit:<4} {', '.join(roles)}")
@@ -93,6 +96,25 @@ def _proposals(service: CaseService, u: dict[str, User]) -> None:
                     "second", "rep_liu")
     step(rejected, "reject", "committee_zhao", {"reject_reason": "属于企业薪酬政策调整，不属于提案受理范围。",
                                                 "forward_unit": "GH"}, "转工会办公室作为意见建议")
+
+
+def _election(service: CaseService, u: dict[str, User]) -> None:
+    """第一车间's committee election, nominations open: 张伟 stands, 王芳 has nominated 李娜, who has yet to answer."""
+    today = local_date(utcnow())
+    case = service.create_case(u["election_guo"], "election", {})
+    for trigger, who, data in [
+        ("submit_plan", "election_guo", {
+            "title": "第一车间工会委员会换届选举", "body": "union_committee", "seats": 3, "mode": "contested",
+            "margin_percent": "20", "scope_units": ["CJ1"], "roll_source": "units", "ballot_order": "strokes",
+            "nomination_until": (today + timedelta(days=7)).isoformat(),
+            "vote_on": (today + timedelta(days=21)).isoformat(),
+            "plan_text": "按照《工会基层组织选举工作条例》，差额选举产生第一车间工会委员会委员三名，全体会员无记名投票。"}),
+        ("approve_plan", "chair_huang", {"party_consent": "同意", "upper_union_consent": "同意按方案进行换届选举"}),
+        ("open_nominations", "election_guo", {}),
+        ("nominate", "rep_zhang", {"nominee": "rep_zhang", "nomination_reason": "本人自荐"}),
+        ("nominate", "rep_wang", {"nominee": "member_li", "nomination_reason": "工作认真，热心为职工服务"}),
+    ]:
+        service.perform(case.id, trigger, u[who], _version(service, case), data, None)
 
 
 def _version(service: CaseService, case: Case) -> int:

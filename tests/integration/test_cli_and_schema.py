@@ -68,7 +68,7 @@ def test_demo_creates_every_role_and_cases_in_several_states(fresh_app):
         roles = set().union(*(u.roles for u in session.query(User)))
         states = {c.state for c in session.query(Case)}
     assert roles == set(ROLES)
-    assert {"draft", "seconding", "committee_review", "archived", "not_accepted"} <= states
+    assert {"draft", "seconding", "committee_review", "archived", "not_accepted", "nominating"} <= states
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
     assert "already present" in runner.invoke(args=["demo"]).output
 
