@@ -19,6 +19,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
@@ -126,15 +128,15 @@ def build_database(folder: Path) -> dict[str, object]:
 
 
 class Client:
-    """One signed-in browser over a keep-alive HTTP connection."""
+    """One signed-in browser over a keep-alive HTTP connection; `token` is the CSRF token of `token_page`'s form."""
 
-    def __init__(self, port: int, username: str):
+    def __init__(self, port: int, username: str, token_page: str = "/password"):
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         self.cookie = ""
         token = self.csrf("/login")
         status, _ = self.post("/login", {"username": username, "password": PASSWORD, "csrf_token": token})
         assert status == 302, f"login failed for {username}: {status}"
-        self.token = self.csrf("/password")
+        self.token = self.csrf(token_page)
 
     def request(self, method: str, path: str, body: str | None = None, keep_cookie: bool = True) -> tuple[int, str]:
         """`keep_cookie=False` ignores the cookie a response sets: after an approval a browser follows the redirect,
@@ -161,6 +163,29 @@ class Client:
 
     def post(self, path: str, form: dict[str, object], keep_cookie: bool = True) -> tuple[int, str]:
         return self.request("POST", path, urlencode(form), keep_cookie)
+
+
+@contextmanager
+def serve(url: str, folder: Path) -> Iterator[tuple[subprocess.Popen, int]]:
+    """gunicorn on the database at `url`, as in production (BENCH_GUNICORN, else 4 sync workers), in a process
+    group of its own (group_cpu), accepting connections; stopped when the block ends."""
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": url, "UNIONFLOW_STORAGE": str(folder / "storage"),
+           "SECRET_KEY": "bench", "UNIONFLOW_SECURE_COOKIES": "0"}
+    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), *os.environ.get("BENCH_GUNICORN", "--workers 4").split(), "--bind",
+                               f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield server, port
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
 
 
 def group_cpu(pgid: int) -> float:
@@ -194,25 +219,56 @@ def summary(times: list[float]) -> dict[str, float]:
             "p95_ms": round(ordered[max(0, int(len(ordered) * 0.95) - 1)], 1)}
 
 
+def concurrently(server: subprocess.Popen, jobs: list[list[Callable[[], str | None]]],
+                 warmup: int) -> dict[str, object]:
+    """Each list of requests in a thread of its own, all at once. A request answers None, or what went wrong. The
+    first `warmup` of each thread are not timed: the clock starts when every thread is past them. Rate, latency,
+    and CPU per request of the server's group and of this process (the clients), over the timed ones."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    started = threading.Barrier(len(jobs) + 1)
+    finished = threading.Barrier(len(jobs) + 1)
+
+    def run(requests: list[Callable[[], str | None]]) -> None:
+        for n, request in enumerate(requests):
+            if n == warmup:
+                started.wait()  # every worker has served a few: machines built, caches filled
+            t0 = time.perf_counter()
+            error = request()
+            elapsed = (time.perf_counter() - t0) * 1000
+            with lock:
+                if n >= warmup:
+                    latencies.append(elapsed)
+                if error:
+                    errors.append(error)
+        if len(requests) <= warmup:
+            started.wait()
+        finished.wait()
+
+    threads = [threading.Thread(target=run, args=(requests,)) for requests in jobs]
+    for thread in threads:
+        thread.start()
+    started.wait()
+    t0, client_cpu0, server_cpu0 = time.perf_counter(), time.process_time(), group_cpu(server.pid)
+    finished.wait()
+    wall = time.perf_counter() - t0
+    client_cpu, server_cpu = time.process_time() - client_cpu0, group_cpu(server.pid) - server_cpu0
+    for thread in threads:
+        thread.join()
+    return {"count": len(latencies), "per_s": round(len(latencies) / wall),
+            "server_cpu_ms_each": round(server_cpu / len(latencies) * 1000, 2),
+            "client_cpu_ms_each": round(client_cpu / len(latencies) * 1000, 2),
+            **summary(latencies), "errors": len(errors), "first_errors": errors[:3]}
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="unionflow-bench-web-") as tmp:
         folder = Path(tmp)
         t = time.perf_counter()
         built = build_database(folder)
         build_s = time.perf_counter() - t
-        port = _free_port()
-        env = {**os.environ, "DATABASE_URL": built["url"], "UNIONFLOW_STORAGE": str(folder / "storage"),
-               "SECRET_KEY": "bench", "UNIONFLOW_SECURE_COOKIES": "0"}
-        server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), *os.environ.get("BENCH_GUNICORN", "--workers 4").split(), "--bind",
-                                   f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-        try:
-            for _ in range(200):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
+        with serve(built["url"], folder) as (server, port):
             zhao, rep = Client(port, "zhao"), Client(port, "rep10")
             timed(lambda: zhao.request("GET", "/tasks/"), 10)  # warm every worker
             queue_committee = timed(lambda: zhao.request("GET", "/tasks/"), 200)
@@ -224,51 +280,22 @@ def main() -> None:
 
             clients = [Client(port, f"rep{i:02d}") for i in range(CLIENTS)]
             targets = built["seconding"]
-            latencies: list[float] = []
-            errors: list[str] = []
-            lock = threading.Lock()
 
-            started = threading.Barrier(CLIENTS + 1)
-            finished = threading.Barrier(CLIENTS + 1)
+            def approve(client: Client, case_id: int) -> str | None:
+                status, _ = client.post(f"/cases/{case_id}/actions/second",
+                                        {"csrf_token": client.token, "version": 2, "comment": ""}, keep_cookie=False)
+                return None if status == 302 else f"{status} on case {case_id}"
 
-            def approve(index: int, client: Client) -> None:
-                mine = targets[index::CLIENTS][:WARMUP + APPROVALS_PER_CLIENT]
-                for n, case_id in enumerate(mine):
-                    if n == WARMUP:
-                        started.wait()  # every worker has served a few: machines built, caches filled
-                    t0 = time.perf_counter()
-                    status, _ = client.post(f"/cases/{case_id}/actions/second",
-                                            {"csrf_token": client.token, "version": 2, "comment": ""}, keep_cookie=False)
-                    elapsed = (time.perf_counter() - t0) * 1000
-                    with lock:
-                        if n >= WARMUP:
-                            latencies.append(elapsed)
-                        if status != 302:
-                            errors.append(f"{status} on case {case_id}")
-                finished.wait()
-
-            threads = [threading.Thread(target=approve, args=(i, c)) for i, c in enumerate(clients)]
-            for thread in threads:
-                thread.start()
-            started.wait()
-            t0, client_cpu0, server_cpu0 = time.perf_counter(), time.process_time(), group_cpu(server.pid)
-            finished.wait()
-            wall = time.perf_counter() - t0
-            client_cpu, server_cpu = time.process_time() - client_cpu0, group_cpu(server.pid) - server_cpu0
-            for thread in threads:
-                thread.join()
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
+            approvals = concurrently(server, [
+                [lambda c=client, case_id=case_id: approve(c, case_id)
+                 for case_id in targets[i::CLIENTS][:WARMUP + APPROVALS_PER_CLIENT]]
+                for i, client in enumerate(clients)], WARMUP)
     print(json.dumps({
         "cases": CASES, "events": built["events"], "build_s": round(build_s, 1),
         "queue_committee": {**summary(queue_committee), "items": todo_total},
         "queue_representative": {**summary(queue_rep), "items": rep_total},
         "case_page": summary(case_page),
-        "approvals": {"clients": CLIENTS, "count": len(latencies), "per_s": round(len(latencies) / wall),
-                      "server_cpu_ms_each": round(server_cpu / len(latencies) * 1000, 2),
-                      "client_cpu_ms_each": round(client_cpu / len(latencies) * 1000, 2),
-                      **summary(latencies), "errors": len(errors), "first_errors": errors[:3]},
+        "approvals": {"clients": CLIENTS, **approvals},
     }, ensure_ascii=False))
 
 

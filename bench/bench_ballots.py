@@ -1,0 +1,156 @@
+"""Elections: web ballots cast over HTTP under gunicorn, and the count of 5,000 ballots x 15 candidates.
+
+The election is the tests' (tests/election_desk.py: 3 seats, 4 candidates, contested, 第一车间), taken through the
+service to `voting` with VOTERS more members in the unit, so the frozen roll holds them all. Every voter signs in
+through the real login form and opens the ballot page (not timed); then CLIENTS threads cast the ballots, each of
+its share of voters: POST /elections/<id>/ballot with the page's CSRF token and a mark per candidate, answered by
+the receipt page. The box is then checked in the database: one ballot and one participation per receipt.
+
+The count: `tally.count` over 5,000 ballots of 15 candidates for 10 seats (pure, no database), and
+`elections.count_round` over the same ballots stored in election_ballots (the path of the `count` step).
+"""
+from __future__ import annotations
+
+import json
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+
+from bench_web import PASSWORD, ROOT, Client, concurrently, serve
+
+sys.path.insert(0, str(ROOT / "tests"))
+
+from sqlalchemy import func, insert, select  # noqa: E402
+
+from election_desk import CANDIDATES, Office  # noqa: E402
+from workflow import tally  # noqa: E402
+from workflow.accounts import hash_password  # noqa: E402
+from workflow.elections import count_round, current_round  # noqa: E402
+from workflow.models import Ballot, ElectionRound, OrgUnit, Participation, RollEntry, User  # noqa: E402
+
+VOTERS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_200
+CLIENTS = int(sys.argv[2]) if len(sys.argv) > 2 else 8
+WARMUP = 5                  # ballots per client before the clock starts
+SIGN_IN_THREADS = 8
+RECEIPT = re.compile(r'data-testid="receipt">[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}<')
+COUNT_BALLOTS, COUNT_CANDIDATES, COUNT_SEATS, COUNT_ELIGIBLE = 5_000, 15, 10, 6_000
+COUNT_RUNS = 7
+
+
+def add_voters(office: Office, count: int) -> list[str]:
+    """`count` members of 第一车间 in one insert, sharing one argon2 hash (create_user would hash each, ≈ 25 ms)."""
+    usernames = [f"m{i:05d}" for i in range(1, count + 1)]
+    password_hash = hash_password(PASSWORD)
+    with office.db.transaction() as session:
+        unit_id = session.scalar(select(OrgUnit.id).where(OrgUnit.code == "CJ1"))
+        session.execute(insert(User), [{"username": u, "display_name": f"会员{u[1:]}", "password_hash": password_hash,
+                                        "unit_id": unit_id, "role_list": ["member"]} for u in usernames])
+    return usernames
+
+
+def marks_of(rng: random.Random, candidates: list[str], seats: int) -> dict[str, str]:
+    """A valid web ballot: up to `seats` 赞成 (one in ten writes in v05, a member on the roll), the rest 反对/弃权."""
+    yes = rng.sample(candidates, rng.randint(0, seats))
+    form = {f"mark_{c}": "yes" if c in yes else rng.choice(("no", "abstain")) for c in candidates}
+    if len(yes) < seats and rng.random() < 0.1:
+        form["write_in"] = "v05"
+    return form
+
+
+def cast_ballots(office: Office, folder: Path, case_id: int, voters: list[str]) -> dict[str, object]:
+    office.db.dispose()
+    ballot_page = f"/elections/{case_id}/ballot"
+    rng = random.Random(2026)
+    forms = {v: marks_of(rng, CANDIDATES, 3) for v in voters}
+    with serve(f"sqlite:///{folder / 'bench.db'}", folder) as (server, port):
+        t = time.perf_counter()
+        with ThreadPoolExecutor(SIGN_IN_THREADS) as pool:
+            clients = list(pool.map(lambda v: Client(port, v, token_page=ballot_page), voters))
+        signin_s = time.perf_counter() - t
+
+        def cast(voter: str, client: Client) -> str | None:
+            status, page = client.post(ballot_page, {"csrf_token": client.token, **forms[voter]})
+            return None if status == 200 and RECEIPT.search(page) else f"{status} for {voter}"
+
+        pairs = list(zip(voters, clients))
+        jobs = [[lambda v=v, c=c: cast(v, c) for v, c in pairs[i::CLIENTS]] for i in range(CLIENTS)]
+        result = concurrently(server, jobs, WARMUP)
+    with office.db.read() as session:
+        current = current_round(session, case_id)
+        stored = session.scalar(select(func.count()).select_from(Ballot).where(Ballot.round_id == current.id))
+        taken = session.scalar(select(func.count()).select_from(Participation)
+                               .where(Participation.round_id == current.id))
+        eligible = session.scalar(select(func.count()).select_from(RollEntry).where(RollEntry.case_id == case_id))
+    return {"clients": CLIENTS, **result, "cast": len(voters) - result["errors"], "stored": stored,
+            "participation": taken, "eligible": eligible, "signin_s": round(signin_s, 1)}
+
+
+def counting(office: Office) -> dict[str, object]:
+    """5,000 ballots x 15 candidates for 10 seats: counted pure, then stored in a round of its own and counted
+    from the database as the `count` step does."""
+    rng = random.Random(15)
+    candidates = [f"c{i:02d}" for i in range(1, COUNT_CANDIDATES + 1)]
+    liked = {c: rng.uniform(0.2, 0.8) for c in candidates}  # some pass the majority of the roll, some do not
+    boxes = []
+    for _ in range(COUNT_BALLOTS):
+        yes = [c for c in candidates if rng.random() < liked[c]]
+        yes = set(rng.sample(yes, min(len(yes), COUNT_SEATS)))
+        boxes.append({"marks": {c: "yes" if c in yes else rng.choice(("no", "abstain")) for c in candidates},
+                      "write_ins": []})
+    rules = tally.RoundRules(eligible=COUNT_ELIGIBLE, seats=COUNT_SEATS, candidates=tuple(candidates))
+    ballots = [tally.Ballot(marks=b["marks"]) for b in boxes]
+    pure_ms = []
+    for _ in range(COUNT_RUNS):
+        t = time.perf_counter()
+        pure = tally.count(rules, ballots)
+        pure_ms.append((time.perf_counter() - t) * 1000)
+
+    # A round of its own on a new election case: its roll, the round (closed), the box.
+    case_id = office.service.create_case(office.users["xuan"], "election", {}).id
+    with office.db.transaction() as session:
+        session.execute(insert(RollEntry), [{"case_id": case_id, "username": f"r{i:05d}", "name": f"选民{i}",
+                                             "unit": "第一车间"} for i in range(COUNT_ELIGIBLE)])
+        closed = ElectionRound(case_id=case_id, number=1, kind="regular", seats=COUNT_SEATS, candidates=candidates,
+                               status="closed", opened_on=date(2026, 12, 4), closed_on=date(2026, 12, 4))
+        session.add(closed)
+        session.flush()
+        round_id = closed.id
+        session.execute(insert(Ballot), [{"id": rng.randbytes(32).hex(), "round_id": round_id, "marks": b,
+                                          "paper": False} for b in boxes])
+    database_ms = []
+    for _ in range(COUNT_RUNS):
+        with office.db.read() as session:
+            current = session.get(ElectionRound, round_id)
+            t = time.perf_counter()
+            counted = count_round(session, current, {})  # the default rules: turnout 2/3, majority 1/2
+            database_ms.append((time.perf_counter() - t) * 1000)
+    return {"ballots": COUNT_BALLOTS, "candidates": COUNT_CANDIDATES, "seats": COUNT_SEATS,
+            "eligible": COUNT_ELIGIBLE, "runs": COUNT_RUNS, "tally_ms": round(statistics.median(pure_ms), 1),
+            "database_ms": round(statistics.median(database_ms), 1), "outcome": pure.outcome,
+            "elected": len(pure.elected), "same_result": counted.to_dict() == pure.to_dict()}
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="unionflow-bench-ballots-") as tmp:
+        folder = Path(tmp)
+        t = time.perf_counter()
+        office = Office(f"sqlite:///{folder / 'bench.db'}", folder)
+        voters = add_voters(office, VOTERS)
+        case_id = office.to_candidates(CANDIDATES)
+        office.act("xuan", case_id, "open_voting")
+        setup_s = time.perf_counter() - t
+        ballots = cast_ballots(office, folder, case_id, voters)
+        count = counting(office)
+        office.db.dispose()
+    print(json.dumps({"voters": VOTERS, "setup_s": round(setup_s, 1), "ballots": ballots, "count": count},
+                     ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
