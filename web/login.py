@@ -35,12 +35,11 @@ def login() -> Response | str | tuple[str, int]:
         if not username or not password:
             flash(_("请输入用户名和密码"), "danger")
             return render_template("login.html", username=username), 422
-        with service().db.transaction() as db_session:
-            try:
-                signed = sign_in(db_session, username, password)
-            except SignInRefused as refused:  # committed all the same: the failure counts towards lock-out
-                flash(message(refused), "danger")
-                return render_template("login.html", username=username), refused.status
+        try:
+            signed = sign_in(service().db, username, password)
+        except SignInRefused as refused:  # the failure is recorded: it counts towards lock-out
+            flash(message(refused), "danger")
+            return render_template("login.html", username=username), refused.status
         lang = cookie.get("lang")
         cookie.clear()  # a fresh session: no fixation
         if lang:
