@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -67,9 +67,10 @@ class BallotBox:
         try:
             with self.db.transaction() as session:
                 _still_open(session, current.id)
-                session.add(Participation(round_id=current.id, roll_id=roll_id, channel="web"))
-                session.flush()  # the voter's one ballot: a second one fails here, before any ballot is written
-                session.add(Ballot(id=receipt_key(code), round_id=current.id, marks=clean.stored(), paper=False))
+                # The voter's one ballot: a second one fails here, before any ballot is written.
+                session.execute(insert(Participation).values(round_id=current.id, roll_id=roll_id, channel="web"))
+                session.execute(insert(Ballot).values(id=receipt_key(code), round_id=current.id, marks=clean.stored(),
+                                                      paper=False))
         except IntegrityError:
             raise Conflict("您已投票（或已领取纸质选票），每人只能投一票", "You have already voted") from None
         return code
