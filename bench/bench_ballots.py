@@ -5,18 +5,22 @@ service to `voting` with VOTERS more members in the unit, so the frozen roll hol
 through the real login form and opens the ballot page (not timed); then CLIENTS threads cast the ballots, each of
 its share of voters: POST /elections/<id>/ballot with the page's CSRF token and a mark per candidate, answered by
 the receipt page. The box is then checked in the database: one ballot and one participation per receipt.
+The same voters then vote in a second election through the API (Bearer tokens, JSON), as a phone app would.
 
 The count: `tally.count` over 5,000 ballots of 15 candidates for 10 seats (pure, no database), and
 `elections.count_round` over the same ballots stored in election_ballots (the path of the `count` step).
 """
 from __future__ import annotations
 
+import http.client
 import json
 import random
 import re
+import secrets
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -28,11 +32,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
-from election_desk import CANDIDATES, Office  # noqa: E402
+from election_desk import CANDIDATES, MONDAY, Office  # noqa: E402
 from workflow import tally  # noqa: E402
-from workflow.accounts import hash_password  # noqa: E402
+from workflow.accounts import hash_password, token_digest  # noqa: E402
 from workflow.elections import count_round, current_round  # noqa: E402
-from workflow.models import Ballot, ElectionRound, OrgUnit, Participation, RollEntry, User  # noqa: E402
+from workflow.models import ApiToken, Ballot, ElectionRound, OrgUnit, Participation, RollEntry, User  # noqa: E402
 
 VOTERS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_200
 CLIENTS = int(sys.argv[2]) if len(sys.argv) > 2 else 8
@@ -91,6 +95,55 @@ def cast_ballots(office: Office, folder: Path, case_id: int, voters: list[str]) 
             "participation": taken, "eligible": eligible, "signin_s": round(signin_s, 1)}
 
 
+class ApiVoter:
+    """A voter's phone app: its API token, one keep-alive connection per client thread."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.local = threading.local()
+
+    def post(self, path: str, token: str, body: dict) -> tuple[int, str]:
+        if not hasattr(self.local, "conn"):
+            self.local.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        self.local.conn.request("POST", path, body=json.dumps(body), headers={
+            "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        response = self.local.conn.getresponse()
+        return response.status, response.read().decode()
+
+
+def api_cast_ballots(office: Office, folder: Path, voters: list[str]) -> dict[str, object]:
+    """The same voters in a second election, through the API (POST /api/v1/elections/<id>/ballot, Bearer token):
+    no sign-in, no page to render."""
+    office.now = MONDAY  # the second election's plan is filed the same Monday as the first
+    case_id = office.to_candidates(CANDIDATES)
+    office.act("xuan", case_id, "open_voting")
+    tokens = {v: secrets.token_urlsafe(24) for v in voters}
+    with office.db.transaction() as session:
+        ids = dict(session.execute(select(User.username, User.id).where(User.username.in_(voters))).all())
+        session.execute(insert(ApiToken), [{"user_id": ids[v], "token_hash": token_digest(t)} for v, t in tokens.items()])
+    office.db.dispose()
+    rng = random.Random(2027)
+    bodies = {}
+    for v in voters:
+        form = marks_of(rng, CANDIDATES, 3)
+        bodies[v] = {"marks": {k[5:]: m for k, m in form.items() if k.startswith("mark_")},
+                     "write_ins": [form["write_in"]] if "write_in" in form else []}
+    path = f"/api/v1/elections/{case_id}/ballot"
+    with serve(f"sqlite:///{folder / 'bench.db'}", folder) as (server, port):
+        phone = ApiVoter(port)
+
+        def cast(voter: str) -> str | None:
+            status, text = phone.post(path, tokens[voter], bodies[voter])
+            return None if status == 201 and '"receipt"' in text else f"{status} for {voter}"
+
+        jobs = [[lambda v=v: cast(v) for v in voters[i::CLIENTS]] for i in range(CLIENTS)]
+        result = concurrently(server, jobs, WARMUP)
+    with office.db.read() as session:
+        current = current_round(session, case_id)
+        stored = session.scalar(select(func.count()).select_from(Ballot).where(Ballot.round_id == current.id))
+    return {"clients": CLIENTS, **result, "cast": len(voters) - result["errors"], "stored": stored}
+
+
 def counting(office: Office) -> dict[str, object]:
     """5,000 ballots x 15 candidates for 10 seats: counted pure, then stored in a round of its own and counted
     from the database as the `count` step does."""
@@ -146,9 +199,10 @@ def main() -> None:
         office.act("xuan", case_id, "open_voting")
         setup_s = time.perf_counter() - t
         ballots = cast_ballots(office, folder, case_id, voters)
+        api = api_cast_ballots(office, folder, voters)
         count = counting(office)
         office.db.dispose()
-    print(json.dumps({"voters": VOTERS, "setup_s": round(setup_s, 1), "ballots": ballots, "count": count},
+    print(json.dumps({"voters": VOTERS, "setup_s": round(setup_s, 1), "ballots": ballots, "api": api, "count": count},
                      ensure_ascii=False))
 
 

@@ -59,6 +59,10 @@ def main() -> None:
           f"{elections['voters']:,} voters): {b['per_s']}/s (target >= 300/s), median {b['median_ms']} ms, "
           f"p95 {b['p95_ms']} ms (target <= 100 ms), {b['errors']} errors, {b['stored']:,} stored of {b['cast']:,} "
           f"cast; server CPU {b['server_cpu_ms_each']} ms/ballot")
+    a = elections["api"]
+    print(f"  the same voters through the API (Bearer token, JSON), {a['clients']} clients: {a['per_s']}/s, "
+          f"median {a['median_ms']} ms, p95 {a['p95_ms']} ms, {a['errors']} errors, {a['stored']:,} stored of "
+          f"{a['cast']:,} cast; server CPU {a['server_cpu_ms_each']} ms/ballot")
     print(f"  count {c['ballots']:,} ballots x {c['candidates']} candidates: tally {c['tally_ms']} ms, "
           f"from the database {c['database_ms']} ms (target <= 1 s)")
 
