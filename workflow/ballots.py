@@ -97,13 +97,12 @@ class BallotBox:
 
     # -- paper ballots (监票人/计票人) -------------------------------------------------------------
 
-    def issue_paper(self, case_id: int, username: str) -> None:
-        """A teller hands a paper ballot to a voter on the roll: that is the voter's participation in the round."""
+    def issue_paper(self, case_id: int, voter: str) -> None:
+        """A teller hands a paper ballot to a voter on the roll (by user name, or by a name only one voter has):
+        that is the voter's participation in the round."""
         with self.db.read() as session:
             current = _open_round(session, case_id)
-            roll_id = _roll_id(session, case_id, username)
-        if roll_id is None:
-            raise InvalidData("此人不在选民名单中", "Not on the voter roll", fields={"voter": f"「{username}」不在选民名单中"})
+            roll_id = _roll_id(session, case_id, _on_roll(session, case_id, voter, "voter"))
         try:
             with self.db.transaction() as session:
                 _still_open(session, current.id)
@@ -182,19 +181,22 @@ def validate(session: Session, current: ElectionRound, marks: Marks, *, web: boo
     return Marks(full, write_ins)
 
 
+def _on_roll(session: Session, case_id: int, given: str, field: str) -> str:
+    """The user name of the voter on the roll that `given` names: a user name, or a name only one voter has (as a
+    teller reads it off paper); else InvalidData on `field`."""
+    if _roll_id(session, case_id, given) is not None:
+        return given
+    named = list(session.scalars(select(RollEntry.username).where(RollEntry.case_id == case_id,
+                                                                   RollEntry.name == given).limit(2)))
+    if len(named) != 1:
+        why = f"选民中有多人名为「{given}」，请填写其用户名" if named else f"「{given}」不是本次选举的选民"
+        raise InvalidData("须是本次选举选民名单中的人", "Must be a voter on this election's roll", fields={field: why})
+    return named[0]
+
+
 def _write_in(session: Session, current: ElectionRound, written: str) -> str:
-    """The voter a write-in names — by user name, or by name when only one voter on the roll has it (a teller types
-    what the paper says) — who must not be a candidate already."""
-    if _roll_id(session, current.case_id, written) is not None:
-        username = written
-    else:
-        named = list(session.scalars(select(RollEntry.username).where(RollEntry.case_id == current.case_id,
-                                                                       RollEntry.name == written).limit(2)))
-        if len(named) != 1:
-            why = f"选民中有多人名为「{written}」，请填写其用户名" if named else f"「{written}」不是本次选举的选民"
-            raise InvalidData("另选的人须是本次选举的选民", "A write-in must be a voter of this election",
-                              fields={"write_ins": why})
-        username = named[0]
+    """The voter a write-in names, who must not be a candidate already."""
+    username = _on_roll(session, current.case_id, written, "write_ins")
     if username in current.candidates:
         raise InvalidData("另选他人不能是候选人", "A write-in may not be a candidate",
                           fields={"write_ins": f"「{written}」已是候选人"})
