@@ -82,12 +82,18 @@ class Office(Desk):
         marks = {**{c: "yes" for c in yes}, **{c: "no" for c in no}}
         return self.box.cast(case_id, self.users[voter], Marks(marks, tuple(write_ins)))
 
-    def vote_a_tie(self, case_id: int) -> None:
-        """All ten vote: v01 and v03 pass with 8; v02 and v04 tie on 6 (more than half of 10) for the third seat."""
+    def counted_tie(self) -> int:
+        """An election whose first round is counted with a tie for the last seat: all ten vote; v01 and v03 pass
+        with 8; v02 and v04 tie on 6 (more than half of 10) for the third."""
+        case_id = self.to_candidates(CANDIDATES)
+        self.act("xuan", case_id, "open_voting")
         for voter in ["v01", "v02", "v03", "v04", "v05", "v06", "v07", "v08"]:
             self.vote(case_id, voter, yes=["v01", "v03", "v02" if voter <= "v04" else "v04"])
         for voter in ["v09", "v10"]:
             self.vote(case_id, voter, yes=["v02", "v04"])
+        self.act("xuan", case_id, "close_voting")
+        self.act("xuan", case_id, "count")
+        return case_id
 
     def round_(self, case_id: int) -> ElectionRound:
         with self.db.read() as session:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from . import tally, voter_list
 from .engine import InvalidData, NotOpen, TransitionRecord
-from .models import Ballot, ElectionRound, OrgUnit, PaperEntry, Participation, RollEntry, User
+from .models import Ballot, Case, ElectionRound, OrgUnit, PaperEntry, Participation, RollEntry, User
 from .services import CaseRef, Prepared
 from .strokes import stroke_key
 
@@ -117,10 +117,11 @@ class ElectionDomain:
             raise NotOpen(f"还有 {pending} 张纸质选票只录入了一次，须由另一名计票人复核录入后才能计票",
                           f"{pending} paper ballot(s) await a second teller's entry")
         result = count_round(session, current, case.data)
+        known = voter_names(session, case)
         elected = [*(case.data.get("elected") or []), *({
-            "username": e.key, "name": _name(session, case.data, e.key), "round": current.number, "yes": e.yes,
+            "username": e.key, "name": known.get(e.key, e.key), "round": current.number, "yes": e.yes,
             "rule": e.rule} for e in result.elected)]
-        names = {p.key: _name(session, case.data, p.key) for p in result.people}  # write-ins too, for the report
+        names = {p.key: known.get(p.key, p.key) for p in result.people}  # write-ins too, for the report
         return Prepared({"tally": {"round": current.number, **result.to_dict()}, "elected": elected,
                          "ballot_names": names}, payload=current.id)
 
@@ -140,7 +141,8 @@ class ElectionDomain:
             kind, seats, people = current.kind, current.seats, list(current.candidates)
         else:
             raise NotOpen("本轮选举已产生全部当选人，无需再次投票", "Every seat is filled")
-        names = {p: _name(session, case.data, p) for p in people}
+        known = voter_names(session, case)
+        names = {p: known.get(p, p) for p in people}
         return Prepared({"round": _round(current.number + 1, kind, seats, people, names, today)})
 
 
@@ -186,8 +188,9 @@ def round_numbered(session: Session, case_id: int, number: int) -> ElectionRound
     return session.scalar(select(ElectionRound).where(ElectionRound.case_id == case_id, ElectionRound.number == number))
 
 
-def voter_names(session: Session, case: CaseRef | Any) -> dict[str, str]:
-    """Every name a ballot of this election may carry: the roll's (candidates and write-ins), then the nominees'."""
+def voter_names(session: Session, case: CaseRef | Case) -> dict[str, str]:
+    """Every name a ballot of this election may carry: the roll's (candidates and write-ins), and the nominees' for
+    whoever the roll lacks."""
     names = {n["username"]: n["name"] for n in case.data.get("nominations") or []}
     names.update(session.execute(select(RollEntry.username, RollEntry.name).where(RollEntry.case_id == case.id)).all())
     return names
@@ -255,13 +258,6 @@ def _roll_of_units(session: Session, units: list[str]) -> list[dict[str, str]]:
                            .join(OrgUnit, OrgUnit.id == User.unit_id)
                            .where(OrgUnit.code.in_(units), User.active.is_(True)).order_by(User.username))
     return [{"username": u, "name": n, "unit": unit} for u, n, unit in rows]
-
-
-def _name(session: Session, plan: Mapping[str, Any], username: str) -> str:
-    known = {n["username"]: n["name"] for n in plan.get("nominations") or []}
-    if username in known:
-        return known[username]
-    return session.scalar(select(User.display_name).where(User.username == username)) or username
 
 
 def _mix(connection: Connection, round_id: int) -> None:
