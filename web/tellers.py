@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from workflow.ballots import TELLERS
 from workflow.engine import ActionRefused, Forbidden, InvalidData
 from workflow.models import Case, ElectionRound, User
 
@@ -21,7 +22,6 @@ from .pages import page_blueprint
 from .services import session
 
 bp = page_blueprint("tellers", __name__, url_prefix="/elections")
-TELLERS = "election_committee"
 
 
 def _desk(case_id: int, *, teller: bool) -> tuple[Case, User]:
@@ -55,7 +55,7 @@ def issue(case_id: int) -> Response | tuple[str, int]:
     try:
         if not voter:
             raise InvalidData("请填写领取选票的选民", "Who receives the ballot?", fields={"voter": "必填"})
-        ballot_box().issue_paper(case.id, voter)
+        ballot_box().issue_paper(case.id, user, voter)
     except ActionRefused as refused:
         return _page(case, user, refused.status, error=message(refused), issue_errors=refused.fields, voter=voter)
     flash(_("已向 %(voter)s 发出纸质选票", voter=voter), "success")

@@ -25,6 +25,7 @@ from .models import Ballot, ElectionRound, PaperEntry, Participation, RollEntry,
 from .services import Conflict, NotFound
 from .tally import MARKS
 
+TELLERS = "election_committee"  # the role of the 监票人 and 计票人, who hand out and enter paper ballots
 RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed back without doubt
 
 
@@ -97,9 +98,10 @@ class BallotBox:
 
     # -- paper ballots (监票人/计票人) -------------------------------------------------------------
 
-    def issue_paper(self, case_id: int, voter: str) -> None:
+    def issue_paper(self, case_id: int, teller: User, voter: str) -> None:
         """A teller hands a paper ballot to a voter on the roll (by user name, or by a name only one voter has):
         that is the voter's participation in the round."""
+        _check_teller(teller)
         with self.db.read() as session:
             current = _open_round(session, case_id)
             roll_id = _roll_id(session, case_id, _on_roll(session, case_id, voter, "voter"))
@@ -113,6 +115,7 @@ class BallotBox:
     def enter_paper(self, case_id: int, teller: User, marks: Marks) -> str:
         """Double entry: a returned paper ballot counts once two tellers have typed the same marks. The first entry
         waits ("pending"); a second teller's identical entry turns it into a ballot ("counted")."""
+        _check_teller(teller)
         with self.db.read() as session:
             current = current_round(session, case_id)
             if current is None or current.status != "closed":
@@ -133,6 +136,7 @@ class BallotBox:
 
     def discard_entry(self, case_id: int, entry_id: int, teller: User) -> None:
         """A teller takes back their own unconfirmed entry (a slip that no second entry will ever match)."""
+        _check_teller(teller)
         with self.db.transaction() as session:
             entry = session.get(PaperEntry, entry_id)
             current = current_round(session, case_id)
@@ -179,6 +183,12 @@ def validate(session: Session, current: ElectionRound, marks: Marks, *, web: boo
         raise InvalidData(f"赞成票不能多于应选名额（{current.seats} 名），请修改后再投",
                           f"At most {current.seats} yes marks", fields={"marks": f"最多只能赞成 {current.seats} 人"})
     return Marks(full, write_ins)
+
+
+def _check_teller(user: User) -> None:
+    if TELLERS not in user.roles:
+        raise Forbidden("只有选举委员会成员（监票人、计票人）可以发放和录入纸质选票",
+                        "Only the election committee's tellers handle paper ballots")
 
 
 def _on_roll(session: Session, case_id: int, given: str, field: str) -> str:

@@ -203,13 +203,16 @@ def test_paper_ballots_double_entry_void_marks_and_a_void_round(office):
     office.act("xuan", case_id, "open_voting")
     for voter in ["v01", "v02", "v03", "v04", "v05", "v06"]:
         office.vote(case_id, voter, yes=["v01", "v02", "v03"])
-    office.box.issue_paper(case_id, "v07")
+    xuan, jipiao = office.users["xuan"], office.users["jipiao"]
+    with pytest.raises(ActionRefused) as not_a_teller:
+        office.box.issue_paper(case_id, office.users["v09"], "v07")
+    assert not_a_teller.value.status == 403
+    office.box.issue_paper(case_id, xuan, "v07")
     with pytest.raises(ActionRefused):
         office.vote(case_id, "v07", yes=["v01"])  # given a paper ballot: no web ballot too
     with pytest.raises(ActionRefused):
-        office.box.issue_paper(case_id, "v01")   # voted on the web: no paper ballot
+        office.box.issue_paper(case_id, xuan, "v01")   # voted on the web: no paper ballot
     office.act("xuan", case_id, "close_voting")
-    xuan, jipiao = office.users["xuan"], office.users["jipiao"]
     over = Marks({"v01": "yes", "v02": "yes", "v03": "yes", "v04": "yes"})  # 4 赞成 for 3 seats: void, not refused
     assert office.box.enter_paper(case_id, xuan, over) == "pending"
     assert office.box.enter_paper(case_id, xuan, over) == "pending"  # the same teller twice is not a second entry
