@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, Integer, String, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -58,20 +58,18 @@ class BallotBox:
 
     def cast(self, case_id: int, user: User, marks: Marks) -> str:
         """One ballot for this voter in the open round; the receipt code, shown once and kept nowhere."""
-        with self.db.read() as session:
-            current = _open_round(session, case_id)
-            roll_id = _roll_id(session, case_id, user.username)
+        with self.db.read() as session:  # closed before the write: a caller never holds two connections
+            current, roll_id = _open_round(session, case_id, user.username)
             if roll_id is None:
                 raise Forbidden("您不在本次选举的选民名单中", "You are not on this election's voter roll")
             clean = validate(session, current, marks, web=True)
         code = receipt_code()
         try:
-            with self.db.transaction() as session:
-                _still_open(session, current.id)
+            with self.db.write_connection() as connection:
                 # The voter's one ballot: a second one fails here, before any ballot is written.
-                session.execute(insert(Participation).values(round_id=current.id, roll_id=roll_id, channel="web"))
-                session.execute(insert(Ballot).values(id=receipt_key(code), round_id=current.id, marks=clean.stored(),
-                                                      paper=False))
+                _take_part(connection, current.id, roll_id, "web")
+                connection.execute(_ADD_BALLOT, {"id": receipt_key(code), "round_id": current.id,
+                                                  "marks": clean.stored(), "paper": False})
         except IntegrityError:
             raise Conflict("您已投票（或已领取纸质选票），每人只能投一票", "You have already voted") from None
         return code
@@ -103,12 +101,10 @@ class BallotBox:
         that is the voter's participation in the round."""
         _check_teller(teller)
         with self.db.read() as session:
-            current = _open_round(session, case_id)
-            roll_id = _roll_id(session, case_id, _on_roll(session, case_id, voter, "voter"))
+            current, roll_id = _open_round(session, case_id, _on_roll(session, case_id, voter, "voter"))
         try:
-            with self.db.transaction() as session:
-                _still_open(session, current.id)
-                session.add(Participation(round_id=current.id, roll_id=roll_id, channel="paper"))
+            with self.db.write_connection() as connection:
+                _take_part(connection, current.id, roll_id, "paper")
         except IntegrityError:
             raise Conflict("此人已投票或已领取纸质选票", "Already voted or already given a paper ballot") from None
 
@@ -213,20 +209,35 @@ def _write_in(session: Session, current: ElectionRound, written: str) -> str:
     return username
 
 
-def _open_round(session: Session, case_id: int) -> ElectionRound:
-    current = current_round(session, case_id)
-    if current is None or current.status != "open":
+# The statements of a cast are built once: building one costs SQLAlchemy more than SQLite takes to run it.
+_OPEN_ROUND = (select(ElectionRound, RollEntry.id)
+               .outerjoin(RollEntry, (RollEntry.case_id == ElectionRound.case_id)
+                          & (RollEntry.username == bindparam("username")))
+               .where(ElectionRound.case_id == bindparam("case_id")).order_by(ElectionRound.number.desc()).limit(1))
+_TAKE_PART = (insert(Participation)
+              .from_select(["round_id", "roll_id", "channel"],
+                           select(bindparam("round_id", type_=Integer), bindparam("roll_id", type_=Integer),
+                                  bindparam("channel", type_=String))
+                           .where(ElectionRound.id == bindparam("round_id"), ElectionRound.status == "open")
+                           .with_for_update(read=True))
+              .returning(Participation.round_id))  # rowcount is -1 here on psycopg
+_ADD_BALLOT = insert(Ballot)
+
+
+def _open_round(session: Session, case_id: int, username: str) -> tuple[ElectionRound, int | None]:
+    """The open round, and the roll entry of `username` (None if off the roll), in one query."""
+    found = session.execute(_OPEN_ROUND, {"case_id": case_id, "username": username}).first()
+    if found is None or found[0].status != "open":
         raise NotOpen("本次选举当前没有进行中的投票", "No round of this election is open for voting")
-    session.expunge(current)
-    return current
+    return found[0], found[1]
 
 
-def _still_open(session: Session, round_id: int) -> None:
-    """Inside the casting transaction: the round is still open (FOR SHARE waits for a closing step on PostgreSQL;
-    on SQLite the write lock already orders them)."""
-    status = session.scalar(select(ElectionRound.status).where(ElectionRound.id == round_id)
-                            .with_for_update(read=True))
-    if status != "open":
+def _take_part(connection: Connection, round_id: int, roll_id: int, channel: str) -> None:
+    """Record the voter's participation, only while the round is still open: the insert reads the round's status
+    itself (FOR SHARE waits for a closing step on PostgreSQL; on SQLite the write lock already orders them), so
+    no separate check is needed. A second participation fails on the key (IntegrityError)."""
+    taken = connection.execute(_TAKE_PART, {"round_id": round_id, "roll_id": roll_id, "channel": channel})
+    if taken.first() is None:
         raise NotOpen("投票已结束", "Voting has closed")
 
 
