@@ -97,7 +97,7 @@ class CaseService:
 
     def get_case(self, session: Session, case_id: int, user: User) -> Case:
         """The case, if this user may read it (DESIGN invariant 6: need-to-know)."""
-        case = session.get(Case, case_id)
+        case = session.scalar(_CASE_BY_ID, {"id": case_id})
         if case is None:
             raise NotFound("事项不存在", "No such case")
         if not self.may_view(session, case, user):
@@ -327,6 +327,7 @@ _SNAPSHOT = (select(Case.id, Case.number, Case.definition_version, Case.state, C
                     OrgUnit.code.label("unit"), Case.due_date)
              .join(User, User.id == Case.submitter_id).outerjoin(OrgUnit, OrgUnit.id == Case.unit_id)
              .where(Case.id == bindparam("case_id")))
+_CASE_BY_ID = select(Case).where(Case.id == bindparam("id"))  # every case page: built once, as below
 
 # The write path's statements, compiled once: building them per call cost more than the commit.
 _CASES = Case.__table__
