@@ -34,6 +34,7 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     role_list: Mapped[list[str]] = mapped_column("roles", default=list)
+    email: Mapped[str | None] = mapped_column(String(254))  # for notifications by e-mail; none: the inbox only
     unit: Mapped[OrgUnit | None] = relationship(lazy="joined")
 
     @property
@@ -274,3 +275,24 @@ class PaperEntry(Base):
     marks: Mapped[dict[str, Any]] = mapped_column(JSON)
     entered_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Notification(Base):
+    """A message in a user's inbox (消息), written in the transaction of the step that causes it; e-mailed after the
+    commit when SMTP is configured and the user has an address (`emailed_at`; `email_attempts` counts failures)."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str] = mapped_column(String(300))  # a path in the app: /cases/12
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+    emailed_at: Mapped[datetime | None]
+    email_attempts: Mapped[int] = mapped_column(default=0)
+
+
+# The unread badge on every page (a user's unread, newest first), and the recent ones still to e-mail.
+Index("ix_notifications_unread", Notification.user_id, Notification.read_at, Notification.id)
+Index("ix_notifications_unmailed", Notification.emailed_at, Notification.created_at)
