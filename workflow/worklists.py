@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -20,9 +20,8 @@ from sqlalchemy.orm import Session
 from .definition import Transition
 from .guards import GUARDS
 from .models import Case, CaseEvent, DefinitionVersion, OrgUnit, User
+from .paging import PER_PAGE, Page
 from .services import CaseService
-
-PER_PAGE = 20
 
 
 @dataclass(frozen=True)
@@ -30,19 +29,6 @@ class Filters:
     workflow: str | None = None
     state: str | None = None
     unit: str | None = None  # org unit code of the case
-
-
-@dataclass
-class Page:
-    items: list[Any]
-    total: int
-    number: int = 1
-    per_page: int = PER_PAGE
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 # The guards that decide whether a step is offered (not the form guards), as SQL over the case row.
