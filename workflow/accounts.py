@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from .actor import Actor
 from .models import ApiToken, LoginFailure, OrgUnit, User
+from .notifications import email_problem
 from .roles import ROLES
 
 # OWASP's argon2id floor: 19 MiB, 2 passes, 1 lane (≈ 22 ms a check here).
@@ -98,9 +99,9 @@ def _unit_for(session: Session, unit_code: str | None, problems: dict[str, str],
 
 
 def create_user(session: Session, username: str, password: str, roles: list[str], unit_code: str | None = None,
-                display_name: str | None = None, *, new_unit: bool = True) -> User:
+                display_name: str | None = None, *, new_unit: bool = True, email: str | None = None) -> User:
     """A new active account. Without a display name (None) the username is shown; an unknown unit code is created
-    (the CLI's way) unless new_unit is False."""
+    (the CLI's way) unless new_unit is False. Without an e-mail address, notifications stay in the inbox."""
     problems: dict[str, str] = {}
     if not username:
         problems["username"] = "请输入用户名"
@@ -114,21 +115,25 @@ def create_user(session: Session, username: str, password: str, roles: list[str]
         problems["roles"] = problem
     if len(password) < MIN_PASSWORD:
         problems["password"] = f"密码至少需要 {MIN_PASSWORD} 个字符"
+    if email and (problem := email_problem(email)):
+        problems["email"] = problem
     unit = _unit_for(session, unit_code, problems, create=new_unit)
     if problems:
         raise AccountError(problems, "The account was not created: check the marked fields")
     if unit_code and unit is None:
         unit = ensure_unit(session, unit_code)
     user = User(username=username, display_name=(display_name or "").strip() or username,
-                password_hash=hash_password(password), unit=unit, role_list=list(dict.fromkeys(roles)))
+                password_hash=hash_password(password), unit=unit, role_list=list(dict.fromkeys(roles)),
+                email=email or None)
     session.add(user)
     session.flush()
     return user
 
 
 def update_user(session: Session, user: User, display_name: str, unit_code: str | None, roles: list[str],
-                acting: User | None = None) -> None:
-    """Change name, unit and roles. `acting` (the administrator) may not take away their own admin role."""
+                acting: User | None = None, email: str | None = None) -> None:
+    """Change name, unit, roles and e-mail address (None or empty: none). `acting` (the administrator) may not take
+    away their own admin role."""
     problems: dict[str, str] = {}
     if problem := _display_name_problem(display_name, required=True):
         problems["display_name"] = problem
@@ -136,12 +141,15 @@ def update_user(session: Session, user: User, display_name: str, unit_code: str 
         problems["roles"] = problem
     elif acting is not None and acting.id == user.id and "admin" in user.roles and "admin" not in roles:
         problems["roles"] = "不能取消自己的系统管理员角色"
+    if email and (problem := email_problem(email)):
+        problems["email"] = problem
     unit = _unit_for(session, unit_code, problems, create=False)
     if problems:
         raise AccountError(problems, "The account was not changed: check the marked fields")
     user.display_name = display_name.strip()
     user.unit = unit
     user.role_list = list(dict.fromkeys(roles))
+    user.email = email or None
 
 
 def deactivate_user(session: Session, user: User, acting: User | None = None) -> int:
