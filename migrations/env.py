@@ -6,7 +6,7 @@ from alembic import context
 from flask import current_app
 
 config = context.config
-fileConfig(config.config_file_name)
+fileConfig(config.config_file_name, disable_existing_loggers=False)  # `init-db` must not silence the app's loggers
 logger = logging.getLogger("alembic.env")
 database = current_app.extensions["migrate"].db  # workflow.db.Database
 config.set_main_option("sqlalchemy.url", database.engine.url.render_as_string(hide_password=False).replace("%", "%%"))
