@@ -121,3 +121,12 @@ def web(app, people):
     """web("zhang") → a test client signed in as that member of the cast; web(None) → signed out."""
     from people import Browser
     return lambda username: Browser(app, username)
+
+
+@pytest.fixture
+def mailbox():
+    """A real SMTP server on localhost that keeps what it receives (tests/mail_server.py)."""
+    from mail_server import Mailbox
+    box = Mailbox().start()
+    yield box
+    box.stop()

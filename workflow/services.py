@@ -1,9 +1,10 @@
 """Application services: open a case, take an action, list what waits on someone.
 
 Each action runs in three steps: read a snapshot and let the engine decide (no lock),
-render the stage documents (no lock), then one short write transaction that re-checks
-the case's version and commits the state, the event and the document links together
-(DESIGN invariant 1). Two actors racing on one case: one commits, the other gets 409.
+render the stage documents and find who is to be told (no lock), then one short write
+transaction that re-checks the case's version and commits the state, the event, the
+document links and the notifications together (DESIGN invariant 1). Two actors racing on
+one case: one commits, the other gets 409.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
-from . import attachments, forms
+from . import attachments, forms, notifications, recipients
 from .accounts import actor_of
 from .db import Database
 from .deadlines import timer_row
@@ -74,6 +75,8 @@ class CaseService:
     issuer: DocumentIssuer | None = None  # None: no stage PDFs (benchmarks of the bare service path)
     clock: Callable[[], datetime] = utcnow
     domains: Mapping[str, Domain] = field(default_factory=default_domains)  # by process key
+    # Called after a step's commit with the ids of the notifications it wrote (the web e-mails them then).
+    on_notified: Callable[[tuple[int, ...]], None] | None = None
 
     def __post_init__(self) -> None:
         self._registered: set[str] = set()
@@ -211,6 +214,7 @@ class CaseService:
             issued = []
             if self.issuer is not None and record.documents:
                 issued = self._issue(session, definition, session.get(Case, case_id), user, record, now, units)
+            letters = recipients.letters(session, engine, case, record, user.id)  # found here: no lock is held
             number, prev_hash = case.number, case.head_hash
         seq = version + 1  # one event per version: the create event is seq 1 at version 1
         event = event_row(case_id=case_id, case_number=number, seq=seq, actor=user, trigger=trigger,
@@ -232,7 +236,10 @@ class CaseService:
                 connection.execute(_INSERT_DOCUMENT, [
                     {"case_id": case_id, "event_seq": seq, "stage": d.stage, "title": d.title, "sha256": d.sha256,
                      "size": d.size, "created_at": now} for d in issued])
-        return Performed(case_id, seq, record, tuple(issued))
+            notified = notifications.post(connection, letters, now)
+        if notified and self.on_notified is not None:
+            self.on_notified(notified)
+        return Performed(case_id, seq, record, tuple(issued), notified)
 
     def record_uploads(self, user: User, references: list[dict[str, Any]]) -> None:
         """Note that this user uploaded these (checked, stored) attachments: only then may their cases carry them."""
@@ -366,6 +373,7 @@ class Performed:
     seq: int
     record: TransitionRecord
     documents: tuple[Issued, ...]
+    notified: tuple[int, ...] = ()  # the inbox rows the step wrote
 
 
 def event_row(*, case_id: int, case_number: str, seq: int, actor: User, trigger: str, source: str | None, dest: str,
