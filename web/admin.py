@@ -96,7 +96,8 @@ def users() -> str:
 def _account_values() -> dict[str, Any]:
     form = request.form
     return {"username": form.get("username", "").strip(), "display_name": form.get("display_name", "").strip(),
-            "unit": form.get("unit", "").strip(), "roles": form.getlist("roles")}
+            "unit": form.get("unit", "").strip(), "roles": form.getlist("roles"),
+            "email": form.get("email", "").strip()}
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -108,7 +109,8 @@ def new_user() -> Response | str | tuple[str, int]:
     try:
         with service().db.transaction() as db_session:
             user = create_user(db_session, values["username"], request.form.get("password", ""), values["roles"],
-                               values["unit"] or None, values["display_name"], new_unit=False)
+                               values["unit"] or None, values["display_name"], new_unit=False,
+                               email=values["email"])
             user_id = user.id
     except AccountError as error:
         refused = error
@@ -131,7 +133,7 @@ def _user_page(user_id: int, status: int = 200, values: dict[str, Any] | None = 
                                      .order_by(ApiToken.revoked, ApiToken.id.desc())))
     if values is None:
         values = {"display_name": user.display_name, "unit": user.unit.code if user.unit else "",
-                  "roles": list(user.role_list)}
+                  "roles": list(user.role_list), "email": user.email or ""}
     return render_template("admin/user.html", user=user, tokens=tokens, values=values, errors=errors or {},
                            units=_units(db_session), me=signed_in()), status
 
@@ -147,7 +149,7 @@ def edit_user(user_id: int) -> Response | tuple[str, int]:
     try:
         with service().db.transaction() as db_session:
             update_user(db_session, _get(db_session, User, user_id), values["display_name"], values["unit"] or None,
-                        values["roles"], acting=signed_in())
+                        values["roles"], acting=signed_in(), email=values["email"])
     except AccountError as refused:
         flash(_("未保存，请按提示修改"), "danger")
         return _user_page(user_id, refused.status, values, refused.fields)

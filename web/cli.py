@@ -4,17 +4,20 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_migrate import upgrade
 from sqlalchemy import select
 
 from workflow.accounts import AccountError, create_user, ensure_unit, issue_token
 from workflow.audit import verify
+from workflow.notifications import deliver_pending
 from workflow.timers import run_due
 from workflow.models import User
 
 from .services import service
+
+MAIL_PER_RUN = 500  # e-mails per `timers run`; more wait for the next run
 
 
 def register(app: Flask) -> None:
@@ -52,11 +55,12 @@ def register(app: Flask) -> None:
     @click.option("--unit", "unit", default=None, help="org unit code (created if unknown)")
     @click.option("--password", required=True)
     @click.option("--display-name", default=None, help="the name people see, e.g. 张伟")
+    @click.option("--email", default=None, help="where notifications are e-mailed (when SMTP is configured)")
     def users_create(name: str, roles: tuple[str, ...], unit: str | None, password: str,
-                     display_name: str | None) -> None:
+                     display_name: str | None, email: str | None) -> None:
         try:
             with service().db.transaction() as session:
-                create_user(session, name, password, list(roles), unit, display_name)
+                create_user(session, name, password, list(roles), unit, display_name, email=email)
         except AccountError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"{name}: {', '.join(roles)}")
@@ -77,7 +81,8 @@ def register(app: Flask) -> None:
 
     @timers.command("run")
     def timers_run() -> None:
-        """One pass over the due timers (safe from cron, and from several hosts at once: each fires once)."""
+        """One pass over the due timers (safe from cron, and from several hosts at once: each fires once), then the
+        e-mail of notifications not sent yet (the steps just taken, and earlier failures)."""
         report = run_due(service())
         for line in report.fired:
             click.echo(f"已执行 fired    {line}")
@@ -88,6 +93,10 @@ def register(app: Flask) -> None:
         click.echo(f"到期 {report.due} 个：执行 {len(report.fired)}，超期提醒 {len(report.reminded)}，"
                    f"已过时 {report.obsolete}，由其他进程处理 {report.taken_elsewhere}，被拒绝 {len(report.refused)} "
                    f"(due {report.due}, fired {len(report.fired)}, obsolete {report.obsolete})")
+        mailer = current_app.extensions["unionflow.mailer"]
+        if mailer is not None:
+            mail = deliver_pending(service().db, mailer, MAIL_PER_RUN)
+            click.echo(f"邮件 已发送 {mail.sent}，待重试 {mail.failed} (mail sent {mail.sent}, failed {mail.failed})")
         sys.exit(1 if report.refused else 0)
 
     audit = AppGroup("audit", help="Integrity of histories and documents.")

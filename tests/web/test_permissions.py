@@ -10,7 +10,8 @@ The personas are one user per role (the cast of tests/people.py, and the roles i
 representative who filed the cases (`submitter`) and `anonymous` (signed out). Expected answers:
 
 - pages: the allowed status (200, or the redirect the route makes) for an allowed persona; 403 with a Chinese
-  error page in the site's layout for a signed-in persona without the right; 302 to /login when signed out;
+  error page in the site's layout for a signed-in persona without the right (404 for someone else's notification:
+  it is as unknown to them as a missing one); 302 to /login when signed out;
 - API (/api/v1, Bearer token, and the browser's session cookie): 401 without a token, 403 without the right,
   both as the JSON error body of DESIGN §5.
 
@@ -36,6 +37,7 @@ from sqlalchemy import select
 from people import PROPOSAL, Browser, pdf_bytes, seed
 from workflow.accounts import create_unit, create_user, deactivate_user, issue_token, new_token
 from workflow.models import ApiToken, Base, Document, OrgUnit, User
+from workflow.notifications import notify
 from workflow.roles import ROLES
 from workflow.services import CaseService
 
@@ -67,6 +69,7 @@ class Access:
     rule: str
     personas: frozenset[str] = frozenset()
     case: str | None = None  # "read" or "act": need-to-know on the case a probe names
+    refused: int = 403       # what a signed-in persona without the right gets
 
 
 ANYONE = Access("anyone, signed out too", frozenset(PERSONAS))
@@ -82,6 +85,8 @@ TELLER = Access("the election committee's tellers, then need-to-know", frozenset
 DESK_READER = Access("the tellers and auditors, then need-to-know", frozenset({"election_committee", "auditor"}),
                      case="read")
 CASE_ACTOR = Access("need-to-know, then the engine: only who may take that step now", case="act")
+OWNER = Access("the notification's owner (the submitter's, here); to anyone else it does not exist",
+               frozenset({"submitter"}), refused=404)
 
 PERMISSIONS: dict[str, Access] = {
     "login.login": ANYONE, "login.choose_language": ANYONE, "api.openapi": ANYONE,
@@ -106,6 +111,7 @@ PERMISSIONS: dict[str, Access] = {
     "admin.set_user_password": ADMIN, "admin.units": ADMIN, "admin.new_unit": ADMIN, "admin.rename": ADMIN,
     "admin.tokens": ADMIN, "admin.issue": ADMIN, "admin.revoke": ADMIN, "admin.definitions": ADMIN,
     "admin.definition_source": ADMIN,
+    "inbox.index": SIGNED_IN, "inbox.read_all": SIGNED_IN, "inbox.read": OWNER,
 }
 NOT_OURS = {"static", "bootstrap.static"}  # files, no permission of their own
 
@@ -124,8 +130,8 @@ CASE_ACTORS = {"seconding": frozenset({"representative"})}
 @dataclass(frozen=True)
 class Probe:
     """One request for one endpoint. Placeholders: {case} {document} (of the probe's case), {user} (an active
-    member), {inactive} (a deactivated one), {unit}, {token}, {version} (of the proposal definition), {n}
-    (a number unique in the world)."""
+    member), {inactive} (a deactivated one), {unit}, {token}, {version} (of the proposal definition),
+    {notification} (an unread one of the submitter's), {n} (a number unique in the world)."""
 
     endpoint: str
     method: str
@@ -247,6 +253,9 @@ PROBES = [
     P("api.document", "GET", "/api/v1/documents/{document}"),
     P("api.document", "GET", "/api/v1/documents/{document}", case="handling"),
     P("api.audit_verify", "GET", "/api/v1/audit/verify"),
+    P("inbox.index", "GET", "/inbox"),
+    P("inbox.read", "POST", "/inbox/{notification}/read", ok=302, changes=True, fresh="notification"),
+    P("inbox.read_all", "POST", "/inbox/read-all", ok=302, changes=True, fresh="unread"),
 ]
 GETS = [p for p in PROBES if p.method == "GET"]
 PAGE_POSTS = [p for p in PROBES if p.method == "POST" and not p.api]
@@ -300,6 +309,7 @@ class World:
         world = cls(app, service, users, tokens, {}, {}, {
             "user": users["target"].id, "inactive": users["gone"].id, "unit": unit_id, "token": token_id,
             "version": service.workflows.get("proposal").version})
+        world.shared.update(world.fresh("notification"))
         world.cases["seconding"] = world.new_case(pdf=True)
         handling = world.new_case(pdf=True)
         steps = (("wang", "second", {}), ("liu", "second", {}), ("zhao", "accept", {"lead_unit": "HQ"}))
@@ -335,6 +345,11 @@ class World:
         n = next(self.counter)
         if kind == "case":
             return self.new_case()
+        if kind in ("notification", "unread"):  # an unread one of the submitter's; one for everybody
+            with self.service.db.write_connection() as connection:
+                owners = [self.users["zhang"].id] if kind == "notification" else [u.id for u in self.users.values()]
+                made = notify(connection, owners, "待办：测试消息", "测试", "/")
+            return {"notification": made[0]}
         with self.service.db.transaction() as session:
             if kind in ("user", "inactive"):
                 user = create_user(session, f"fresh{n}", PASSWORD, ["member"], "CJ1", "临时用户")
@@ -438,7 +453,8 @@ def expected(persona: str, probe: Probe) -> tuple[int, str]:
         return (probe.ok_signed_in if probe.ok_signed_in and persona != "anonymous" else probe.ok), "ok"
     if persona == "anonymous":
         return (401, "unauthorized") if probe.api else (302, "sign in")
-    return 403, "forbidden"
+    refused = PERMISSIONS[probe.endpoint].refused
+    return refused, "forbidden" if refused == 403 else "not_found"
 
 
 def verdict(persona: str, probe: Probe, response: Any, head: bool = False) -> str | None:
@@ -676,7 +692,8 @@ PG_PERSONAS = ("anonymous", "submitter", "member", "representative", "department
 PG_PROBES = ("GET home.index", "GET cases.show[seconding]", "GET cases.show[handling]",
              "POST cases.act[seconding]", "POST mine.start_form", "GET admin.users", "POST admin.deactivate",
              "GET auditing.search", "GET api.get_case[handling]", "POST api.act[seconding]",
-             "POST api.create_case", "GET api.audit_verify", "GET api.document[seconding]")
+             "POST api.create_case", "GET api.audit_verify", "GET api.document[seconding]", "GET inbox.index",
+             "POST inbox.read")
 
 
 def test_a_smaller_matrix_on_postgresql(app, service, database_url):
