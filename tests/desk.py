@@ -1,14 +1,38 @@
 """A desk to take steps on cases through the service as named people, for the integration tests."""
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+
 import pytest
 
+from workflow.db import Database
+from workflow.documents import DocumentIssuer
 from workflow.engine import ActionRefused
 from workflow.models import Case, User
+from workflow.pdf import PdfRenderer
+from workflow.registry import Workflows
+from workflow.services import CaseService
+from workflow.storage import BlobStore
+
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class Desk:
     """Subclasses set `db`, `service` and `users` (by username), and move `now` for the service's clock."""
+
+    def open(self, database_url: str, tmp_path: Path, now: datetime, issuing: bool = False) -> None:
+        """A fresh database and the service on it, at `now`. `issuing`: with the stage documents rendered
+        (WeasyPrint, about a second each), into the storage the app of the web tests reads (tmp_path/storage)."""
+        self.now = now
+        self.db = Database(database_url)
+        self.db.create_all()
+        store = BlobStore(tmp_path / "storage")
+        templates = ROOT / "templates" / "pdf"
+        issuer = DocumentIssuer(PdfRenderer(templates), store, "示例公司工会委员会") if issuing else None
+        self.service = CaseService(self.db, Workflows(ROOT / "definitions", templates if issuing else None), store,
+                                   issuer, clock=lambda: self.now)
 
     def load_users(self) -> dict[str, User]:
         with self.db.read() as session:

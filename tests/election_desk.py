@@ -9,16 +9,9 @@ from sqlalchemy import select
 from desk import Desk
 from workflow.accounts import create_user, ensure_unit
 from workflow.ballots import BallotBox, Marks
-from workflow.db import Database
-from workflow.documents import DocumentIssuer
 from workflow.models import ElectionRound
-from workflow.pdf import PdfRenderer
-from workflow.registry import Workflows
-from workflow.services import CaseService
-from workflow.storage import BlobStore
 from workflow.timers import run_due
 
-ROOT = Path(__file__).resolve().parents[1]
 MONDAY = datetime(2026, 11, 23, 2, 0)          # 10:00 in Beijing
 AFTER_NOTICE = datetime(2026, 12, 1, 2, 0)     # 5 working days later, and then some
 VOTERS = {f"v{i:02d}": name for i, name in enumerate(
@@ -33,13 +26,7 @@ class Office(Desk):
     the web tests reads (tmp_path/storage)."""
 
     def __init__(self, database_url: str, tmp_path: Path, issuing: bool = False):
-        self.now = MONDAY
-        self.db = Database(database_url)
-        self.db.create_all()
-        store = BlobStore(tmp_path / "storage")
-        issuer = DocumentIssuer(PdfRenderer(ROOT / "templates" / "pdf"), store, "示例公司工会委员会") if issuing else None
-        self.service = CaseService(self.db, Workflows(ROOT / "definitions", ROOT / "templates" / "pdf" if issuing else None),
-                                   store, issuer, clock=lambda: self.now)
+        self.open(database_url, tmp_path, MONDAY, issuing)
         self.box = BallotBox(self.db)
         with self.db.transaction() as session:
             ensure_unit(session, "GH", "工会办公室")

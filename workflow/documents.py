@@ -62,6 +62,12 @@ class DocumentIssuer:
         digest = self.store.put(content)
         return Issued(stage, definition.documents[stage].zh, digest, len(content))
 
+    def _images(self, definition: Definition, data: Mapping[str, Any]) -> list[dict[str, str]]:
+        """The photos among the case's attachments, as files the renderer reads (an event summary's pictures)."""
+        return [{"name": ref["name"], "src": self.store.path(ref["sha256"]).as_uri()}
+                for f in definition.fields() if f.type == "files" for ref in data.get(f.name) or []
+                if str(ref.get("type", "")).startswith("image/") and self.store.exists(ref["sha256"])]
+
     def context(self, definition: Definition, stage: str, case: CaseSnapshot, *, units: Mapping[str, str],
                 names: Mapping[str, str], predecessor: str | None, rehandling: bool = False) -> dict[str, Any]:
         fields = display.data_text(definition, case.data, units)
@@ -89,6 +95,7 @@ class DocumentIssuer:
             "opinions": opinions,
             "event": opinions[-1] if opinions else None,
             "predecessor_hash": predecessor,
+            "images": self._images(definition, case.data),
             "issued_at": display.local(case.opinions[-1].at) if case.opinions else None,
             "rehandling": rehandling,
         }

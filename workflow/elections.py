@@ -34,7 +34,8 @@ class ElectionDomain:
                 "count": self._count, "next_round": self._next_round}.get(trigger)
         return step(session, case, user, data, today.isoformat()) if step else None
 
-    def after(self, connection: Connection, case_id: int, record: TransitionRecord, prepared: Prepared) -> None:
+    def after(self, connection: Connection, case_id: int, record: TransitionRecord,
+              prepared: Prepared) -> tuple[()]:
         if record.trigger == "open_voting":
             connection.execute(insert(RollEntry), [{"case_id": case_id, **row} for row in prepared.payload])
         if record.trigger in ("open_voting", "next_round"):
@@ -50,6 +51,7 @@ class ElectionDomain:
         elif record.trigger == "count":
             connection.execute(update(ElectionRound).where(ElectionRound.id == prepared.payload)
                                .values(status="counted", tally=prepared.facts["tally"]))
+        return ()  # a step of an election tells nobody more than the step's own notifications do
 
     # -- the steps ---------------------------------------------------------------------------------
 

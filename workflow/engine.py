@@ -165,6 +165,9 @@ class Engine:
         if missing:
             raise NotOpen(f"「{first.label.zh}」须在其专门页面办理（缺少：{'、'.join(missing)}）",
                           f"'{first.label.en}' is taken on its own page (missing: {', '.join(missing)})")
+        undeclared = sorted(set(facts or {}) - set(self.facts_of(case.state, trigger)))
+        if undeclared:  # the audit replays only the declared facts: anything else would not replay
+            raise ValueError(f"facts not declared by '{trigger}' in the definition: {', '.join(undeclared)}")
         run = _Run(actor, case, form, electorate, dict(facts or {}))
         self.machine.add_model(run, initial=case.state)
         try:

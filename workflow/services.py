@@ -8,7 +8,7 @@ one case: one commits, the other gets 409.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -54,17 +54,20 @@ class Domain(Protocol):
     """What a process family adds around the engine (an election's voter roll, rounds and ballots).
 
     `prepare` runs before the step fires, on the snapshot, and returns None when the step needs nothing of it;
-    `after` writes the domain's rows in the very transaction that moves the case (DESIGN invariant 1)."""
+    `after` writes the domain's rows in the very transaction that moves the case (DESIGN invariant 1), and returns
+    the notifications they call for (an event's cancellation, to everyone signed up), posted with the step's own."""
 
     def prepare(self, session: Session, case: CaseRef, trigger: str, user: User, data: Mapping[str, Any],
                 today: date, parameters: Mapping[str, Any]) -> Prepared | None: ...
 
-    def after(self, connection: Connection, case_id: int, record: TransitionRecord, prepared: Prepared) -> None: ...
+    def after(self, connection: Connection, case_id: int, record: TransitionRecord,
+              prepared: Prepared) -> Sequence[notifications.Letter]: ...
 
 
 def default_domains() -> dict[str, Domain]:
     from .elections import ElectionDomain  # the domain modules build on this one
-    return {"election": ElectionDomain()}
+    from .events import EventDomain
+    return {"election": ElectionDomain(), "event": EventDomain()}
 
 
 @dataclass
@@ -231,7 +234,7 @@ class CaseService:
             if record.deadline_set and record.due_date and deadline and (deadline.expire_trigger or deadline.remind):
                 connection.execute(_INSERT_TIMER, timer_row(case_id, seq, record.dest, deadline, record.due_date))
             if prepared is not None:
-                domain.after(connection, case_id, record, prepared)  # type: ignore[union-attr]
+                letters = [*letters, *domain.after(connection, case_id, record, prepared)]  # type: ignore[union-attr]
             if issued:
                 connection.execute(_INSERT_DOCUMENT, [
                     {"case_id": case_id, "event_seq": seq, "stage": d.stage, "title": d.title, "sha256": d.sha256,
