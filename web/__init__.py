@@ -67,8 +67,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["unionflow"] = CaseService(db, workflows, store, issuer)
     Migrate(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
 
-    from . import (admin, api, auditing, auth, ballots, cases, cli, errors, home, i18n, inbox, login, mine, notices,
-                   pages, reports, services, tasks, tellers)
+    from . import (admin, api, auditing, auth, ballots, cases, cli, errors, events, home, i18n, inbox, login, mine,
+                   notices, pages, reports, services, tasks, tellers)
     services.init_app(app)
     security.init_app(app)
     i18n.init_app(app, str(ROOT / "translations"))
@@ -78,8 +78,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     Bootstrap5(app)
     errors.register(app)
     security.csrf.exempt(api.bp)  # API callers send a Bearer token; a browser session there is checked in auth
-    for blueprint in (api.bp, login.bp, home.bp, tasks.bp, mine.bp, cases.bp, notices.bp, ballots.bp, tellers.bp,
-                      reports.bp, auditing.bp, admin.bp, inbox.bp):
+    for blueprint in (api.bp, login.bp, home.bp, tasks.bp, mine.bp, cases.bp, notices.bp, events.bp, ballots.bp,
+                      tellers.bp, reports.bp, auditing.bp, admin.bp, inbox.bp):
         app.register_blueprint(blueprint)
     cli.register(app)
     return app

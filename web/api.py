@@ -16,6 +16,7 @@ from . import serialize
 from .auth import current_user, require_role
 from .ballots import ballot_box, counted_box, election
 from .cases import send_attachment, send_document
+from .events import mailed, registrations
 from .openapi import OPENAPI
 from .services import fresh_session, service, session
 
@@ -160,6 +161,30 @@ def receipt(case_id: int) -> Response:
 def ballots(case_id: int, number: int) -> Response:
     """A counted round's public box: the rules and every ballot, marks only — recount it with anything."""
     return jsonify(counted_box(election(case_id, current_user(session())), number)[1])
+
+
+@bp.post("/events/<int:case_id>/signup")
+def sign_up(case_id: int) -> tuple[Response, int]:
+    """The caller signs up for a published event: 201 with "confirmed" (a place) or "waitlisted" (and where)."""
+    user = current_user(session())
+    answers = _body().get("answers", {})
+    if not isinstance(answers, dict):
+        raise InvalidData("answers 应为对象：q0、q1… → 回答", "answers must map q0, q1 ... to answers",
+                          fields={"answers": "应为对象"})
+    status = registrations().sign_up(case_id, user, answers)
+    return jsonify(_signup(case_id, user.id) | {"status": status}), 201
+
+
+@bp.post("/events/<int:case_id>/cancel")
+def cancel_signup(case_id: int) -> Response:
+    """The caller gives up their place (or their place in the queue) before the deadline."""
+    mailed(registrations().cancel(case_id, current_user(session())))
+    return jsonify({"status": "cancelled"})
+
+
+def _signup(case_id: int, user_id: int) -> dict[str, Any]:
+    found = registrations().mine(fresh_session(), case_id, user_id)
+    return {"status": found[0].status, "position": found[1]} if found else {"status": None}
 
 
 @bp.get("/audit/verify")

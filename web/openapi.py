@@ -56,6 +56,23 @@ OPENAPI: dict[str, Any] = {
                     "paper": {"type": "boolean"}, "marks": {"type": "object"},
                     "write_ins": {"type": "array", "items": {"type": "string"}}}}}}},
                 "The public box"), **ERRORS}}},
+        "/events/{case_id}/signup": {"post": {
+            "summary": "活动报名 Sign the caller up for a published event: a place, or the waitlist when it is full",
+            "parameters": [CASE_ID],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"answers": {
+                    "type": "object", "additionalProperties": {"type": "string"},
+                    "description": "the event's questions in order, q0, q1 …: an answer each (one of its choices)"}}}}}},
+            "responses": {"201": _json({"type": "object", "properties": {
+                "status": {"enum": ["confirmed", "waitlisted"]},
+                "position": {"type": "integer", "description": "place in the waitlist (1 = next); 0 with a place"}}},
+                "Signed up"), "409": {"$ref": "#/components/responses/Conflict"},
+                "422": {"$ref": "#/components/responses/Invalid"}, **ERRORS}}},
+        "/events/{case_id}/cancel": {"post": {
+            "summary": "取消报名 Give up the caller's place (the first on the waitlist moves up), until the deadline",
+            "parameters": [CASE_ID],
+            "responses": {"200": _json({"type": "object", "properties": {"status": {"const": "cancelled"}}},
+                                       "Cancelled"), "409": {"$ref": "#/components/responses/Conflict"}, **ERRORS}}},
         "/workflows": {"get": {"summary": "流程列表 The processes in force", "responses": {
             "200": _json({"type": "array", "items": _ref("WorkflowSummary")}, "The processes"), **ERRORS}}},
         "/workflows/{key}": {"get": {

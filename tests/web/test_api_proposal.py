@@ -50,7 +50,7 @@ def test_a_proposal_from_filing_to_archive(api):
 
 def test_workflows_and_openapi(api):
     listing = api.get("zhang", "/workflows").json
-    assert [w["key"] for w in listing] == ["election", "hardship_aid", "proposal"]  # every definition under definitions/
+    assert [w["key"] for w in listing] == ["election", "event", "hardship_aid", "proposal"]  # every definition under definitions/
     detail = api.get("zhang", "/workflows/proposal").json
     assert detail["parameters"]["min_seconders"] == 2
     assert {s["name"] for s in detail["states"]} >= {"draft", "archived"}

@@ -85,6 +85,8 @@ TELLER = Access("the election committee's tellers, then need-to-know", frozenset
 DESK_READER = Access("the tellers and auditors, then need-to-know", frozenset({"election_committee", "auditor"}),
                      case="read")
 CASE_ACTOR = Access("need-to-know, then the engine: only who may take that step now", case="act")
+EVENT = Access("signed in, then the event's own rules (published, audience, organiser); the world's cases are no "
+               "events: 404 to all", frozenset(SIGNED_IN_PERSONAS))
 OWNER = Access("the notification's owner (the submitter's, here); to anyone else it does not exist",
                frozenset({"submitter"}), refused=404)
 
@@ -112,6 +114,9 @@ PERMISSIONS: dict[str, Access] = {
     "admin.tokens": ADMIN, "admin.issue": ADMIN, "admin.revoke": ADMIN, "admin.definitions": ADMIN,
     "admin.definition_source": ADMIN,
     "inbox.index": SIGNED_IN, "inbox.read_all": SIGNED_IN, "inbox.read": OWNER,
+    "events.index": SIGNED_IN, "events.show": EVENT, "events.sign_up": EVENT, "events.cancel": EVENT,
+    "events.check_in": EVENT, "events.roster": EVENT, "events.mark": EVENT,
+    "api.sign_up": EVENT, "api.cancel_signup": EVENT, "events.roster_pdf": EVENT, "events.annual_plan": REPORT_READER,
 }
 NOT_OURS = {"static", "bootstrap.static"}  # files, no permission of their own
 
@@ -202,6 +207,18 @@ PROBES = [
     P("ballots.box", "GET", "/elections/{case}/rounds/1/ballots", ok=404),
     P("ballots.box_json", "GET", "/elections/{case}/rounds/1/ballots.json", ok=404),
     P("ballots.box_csv", "GET", "/elections/{case}/rounds/1/ballots.csv", ok=404),
+    P("events.index", "GET", "/events"),
+    P("events.index", "GET", "/events?view=list&month=2026-13"),
+    P("events.show", "GET", "/events/{case}", ok=404),
+    P("events.sign_up", "POST", "/events/{case}/signup", {"q0": "M"}, ok=404),
+    P("events.cancel", "POST", "/events/{case}/cancel", ok=404),
+    P("events.check_in", "POST", "/events/{case}/checkin", {"code": "123456"}, ok=404),
+    P("events.roster", "GET", "/events/{case}/list", ok=404),
+    P("events.roster_pdf", "GET", "/events/{case}/sheet.pdf", ok=404),
+    P("events.annual_plan", "GET", "/events/plan?year=2026"),
+    P("events.mark", "POST", "/events/{case}/list/li", {"present": "1"}, ok=404),
+    P("api.sign_up", "POST", "/api/v1/events/{case}/signup", {"answers": {}}, ok=404),
+    P("api.cancel_signup", "POST", "/api/v1/events/{case}/cancel", ok=404),
     P("tellers.desk", "GET", "/elections/{case}/desk", ok=404),
     P("tellers.issue", "POST", "/elections/{case}/paper/issue", {"voter": "li"}, ok=404),
     P("tellers.enter", "POST", "/elections/{case}/paper/enter", {"mark_x": "yes"}, ok=404),
