@@ -97,7 +97,7 @@ def _account_values() -> dict[str, Any]:
     form = request.form
     return {"username": form.get("username", "").strip(), "display_name": form.get("display_name", "").strip(),
             "unit": form.get("unit", "").strip(), "roles": form.getlist("roles"),
-            "email": form.get("email", "").strip()}
+            "email": form.get("email", "").strip(), "gender": form.get("gender", "").strip()}
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -110,7 +110,7 @@ def new_user() -> Response | str | tuple[str, int]:
         with service().db.transaction() as db_session:
             user = create_user(db_session, values["username"], request.form.get("password", ""), values["roles"],
                                values["unit"] or None, values["display_name"], new_unit=False,
-                               email=values["email"])
+                               email=values["email"], gender=values["gender"])
             user_id = user.id
     except AccountError as error:
         refused = error
@@ -133,7 +133,7 @@ def _user_page(user_id: int, status: int = 200, values: dict[str, Any] | None = 
                                      .order_by(ApiToken.revoked, ApiToken.id.desc())))
     if values is None:
         values = {"display_name": user.display_name, "unit": user.unit.code if user.unit else "",
-                  "roles": list(user.role_list), "email": user.email or ""}
+                  "roles": list(user.role_list), "email": user.email or "", "gender": user.gender or ""}
     return render_template("admin/user.html", user=user, tokens=tokens, values=values, errors=errors or {},
                            units=_units(db_session), me=signed_in()), status
 
@@ -149,7 +149,7 @@ def edit_user(user_id: int) -> Response | tuple[str, int]:
     try:
         with service().db.transaction() as db_session:
             update_user(db_session, _get(db_session, User, user_id), values["display_name"], values["unit"] or None,
-                        values["roles"], acting=signed_in(), email=values["email"])
+                        values["roles"], acting=signed_in(), email=values["email"], gender=values["gender"])
     except AccountError as refused:
         flash(_("未保存，请按提示修改"), "danger")
         return _user_page(user_id, refused.status, values, refused.fields)

@@ -56,11 +56,13 @@ def register(app: Flask) -> None:
     @click.option("--password", required=True)
     @click.option("--display-name", default=None, help="the name people see, e.g. 张伟")
     @click.option("--email", default=None, help="where notifications are e-mailed (when SMTP is configured)")
+    @click.option("--gender", type=click.Choice(["female", "male"]), default=None,
+                  help="for events open to women workers only")
     def users_create(name: str, roles: tuple[str, ...], unit: str | None, password: str,
-                     display_name: str | None, email: str | None) -> None:
+                     display_name: str | None, email: str | None, gender: str | None) -> None:
         try:
             with service().db.transaction() as session:
-                create_user(session, name, password, list(roles), unit, display_name, email=email)
+                create_user(session, name, password, list(roles), unit, display_name, email=email, gender=gender)
         except AccountError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"{name}: {', '.join(roles)}")

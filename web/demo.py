@@ -1,4 +1,5 @@
-"""Demo data: org units, a user for every role, proposals in several states, an election taking nominations.
+"""Demo data: org units, a user for every role, proposals in several states, an election taking nominations,
+events: one taking sign-ups, a women workers' talk published, a recuperation trip before the 经审委.
 
 Everything goes through the real service, so the demo cases have true histories and
 stage PDFs. Running it twice changes nothing.
@@ -14,6 +15,7 @@ from workflow.accounts import create_user, ensure_unit
 from workflow.display import local_date
 from workflow.models import Case, User, utcnow
 from workflow.services import CaseService
+from workflow.signups import Registrations
 
 PASSWORD = "demo-2026"
 
@@ -48,6 +50,8 @@ PROPOSAL = {
     "suggestion": "一是增加就餐座位并错峰开饭；二是加装新风与空调设备；三是设立职工意见箱，每季度公布改进情况。",
 }
 SECOND_TITLE = "关于增设夜班职工休息室的提案"
+WOMEN = {"rep_wang", "member_li", "member_chen", "committee_zhao", "grassroots_cj1", "grassroots_hq", "ucom_he",
+         "election_guo", "finance_xu", "auditor_song"}
 
 
 def load_demo(service: CaseService, say: Callable[[str], None]) -> None:
@@ -58,10 +62,12 @@ def load_demo(service: CaseService, say: Callable[[str], None]) -> None:
         for code, name in UNITS:
             ensure_unit(session, code, name)
         for username, display, unit, roles in USERS:
-            create_user(session, username, PASSWORD, roles, unit, display)
+            create_user(session, username, PASSWORD, roles, unit, display,
+                        gender="female" if username in WOMEN else "male")
     users = _users(service)
     _proposals(service, users)
     _election(service, users)
+    _events(service, users)
     say(f"演示账户 demo accounts (password for all: {PASSWORD}):")
     for username, display, unit, roles in USERS:
         say(f"  {username:<16} {display:<6} {unit:<4} {', '.join(roles)}")
@@ -115,6 +121,40 @@ def _election(service: CaseService, u: dict[str, User]) -> None:
         ("nominate", "rep_wang", {"nominee": "member_li", "nomination_reason": "工作认真，热心为职工服务"}),
     ]:
         service.perform(case.id, trigger, u[who], _version(service, case), data, None)
+
+
+def _events(service: CaseService, u: dict[str, User]) -> None:
+    """第一车间's sports day taking sign-ups (王芳 and 李娜 are in), the women workers' health talk published, a
+    recuperation trip above the chair's limit waiting for the 经审委."""
+    today = local_date(utcnow())
+    day = today + timedelta(days=18)
+
+    def plan(who: str, **data: object) -> Case:
+        case = service.create_case(u[who], "event", {})
+        service.perform(case.id, "submit_plan", u[who], 1, {
+            "event_date": day.isoformat(), "signup_deadline": (day - timedelta(days=5)).isoformat(), **data}, None)
+        return case
+
+    sports = plan("grassroots_cj1", title="第一车间职工趣味运动会", event_type="sports_culture", organiser="grassroots",
+                  event_time="14:00—17:00", place="公司体育馆", audience_units=["CJ1"], capacity=30,
+                  signup_questions="T恤尺码：S/M/L/XL/XXL",
+                  budget_lines="场地费, 800\n奖品, 1500\n饮用水及水果, 300\n文化衫, 900",
+                  description="拔河、跳绳、趣味接力三个项目，以班组为单位组队参加，欢迎第一车间全体会员报名。")
+    talk = plan("grassroots_hq", title="三八节女职工健康讲座", event_type="training", organiser="women_committee",
+                event_time="09:30—11:30", place="综合楼三楼报告厅", women_only=True, capacity=80,
+                budget_lines="专家讲课费, 1200\n资料印制, 300",
+                description="邀请市妇幼保健院专家讲解女职工常见病预防与健康管理，现场答疑。")
+    trip = plan("ucom_he", title="劳动模范和先进职工疗休养", event_type="recuperation", organiser="union_office",
+                event_time="三天两晚", place="千岛湖职工疗休养基地", capacity=40,
+                budget_lines="住宿, 19200\n餐饮, 14400\n交通, 6000\n保险, 800",
+                description="组织本年度劳动模范和先进职工赴职工疗休养基地疗休养三天，费用由工会经费列支。")
+    for case, organiser in ((sports, "grassroots_cj1"), (talk, "grassroots_hq")):
+        service.perform(case.id, "approve", u["chair_huang"], 2, {}, "同意")
+        service.perform(case.id, "publish", u[organiser], 3, {}, None)
+    service.perform(trip.id, "approve", u["chair_huang"], 2, {}, "同意，报经审委审核")
+    sheet = Registrations(service.db, service.clock)
+    sheet.sign_up(sports.id, u["rep_wang"], {"q0": "M"})
+    sheet.sign_up(sports.id, u["member_li"], {"q0": "S"})
 
 
 def _version(service: CaseService, case: Case) -> int:

@@ -26,6 +26,7 @@ _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 USERNAME = re.compile(r"[\w.@-]{1,64}")  # \w: letters of any script, digits, _
 UNIT_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 MIN_PASSWORD = 8
+GENDERS = {"female": "女", "male": "男"}  # recorded for women workers' events (女职工活动); optional
 MAX_DISPLAY_NAME = 64
 MAX_UNIT_NAME = 100
 
@@ -99,7 +100,8 @@ def _unit_for(session: Session, unit_code: str | None, problems: dict[str, str],
 
 
 def create_user(session: Session, username: str, password: str, roles: list[str], unit_code: str | None = None,
-                display_name: str | None = None, *, new_unit: bool = True, email: str | None = None) -> User:
+                display_name: str | None = None, *, new_unit: bool = True, email: str | None = None,
+                gender: str | None = None) -> User:
     """A new active account. Without a display name (None) the username is shown; an unknown unit code is created
     (the CLI's way) unless new_unit is False. Without an e-mail address, notifications stay in the inbox."""
     problems: dict[str, str] = {}
@@ -117,6 +119,8 @@ def create_user(session: Session, username: str, password: str, roles: list[str]
         problems["password"] = f"密码至少需要 {MIN_PASSWORD} 个字符"
     if email and (problem := email_problem(email)):
         problems["email"] = problem
+    if gender and gender not in GENDERS:
+        problems["gender"] = "性别应为“女”或“男”"
     unit = _unit_for(session, unit_code, problems, create=new_unit)
     if problems:
         raise AccountError(problems, "The account was not created: check the marked fields")
@@ -124,16 +128,16 @@ def create_user(session: Session, username: str, password: str, roles: list[str]
         unit = ensure_unit(session, unit_code)
     user = User(username=username, display_name=(display_name or "").strip() or username,
                 password_hash=hash_password(password), unit=unit, role_list=list(dict.fromkeys(roles)),
-                email=email or None)
+                email=email or None, gender=gender or None)
     session.add(user)
     session.flush()
     return user
 
 
 def update_user(session: Session, user: User, display_name: str, unit_code: str | None, roles: list[str],
-                acting: User | None = None, email: str | None = None) -> None:
-    """Change name, unit, roles and e-mail address (None or empty: none). `acting` (the administrator) may not take
-    away their own admin role."""
+                acting: User | None = None, email: str | None = None, gender: str | None = None) -> None:
+    """Change name, unit, roles, e-mail address and gender (None or empty: none). `acting` (the administrator) may
+    not take away their own admin role."""
     problems: dict[str, str] = {}
     if problem := _display_name_problem(display_name, required=True):
         problems["display_name"] = problem
@@ -143,6 +147,8 @@ def update_user(session: Session, user: User, display_name: str, unit_code: str 
         problems["roles"] = "不能取消自己的系统管理员角色"
     if email and (problem := email_problem(email)):
         problems["email"] = problem
+    if gender and gender not in GENDERS:
+        problems["gender"] = "性别应为“女”或“男”"
     unit = _unit_for(session, unit_code, problems, create=False)
     if problems:
         raise AccountError(problems, "The account was not changed: check the marked fields")
@@ -150,6 +156,7 @@ def update_user(session: Session, user: User, display_name: str, unit_code: str 
     user.unit = unit
     user.role_list = list(dict.fromkeys(roles))
     user.email = email or None
+    user.gender = gender or None
 
 
 def deactivate_user(session: Session, user: User, acting: User | None = None) -> int:

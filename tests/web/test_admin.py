@@ -277,3 +277,35 @@ def test_a_post_without_csrf_is_refused(service, people, admin):
     with service.db.read() as session:
         assert session.scalar(select(OrgUnit).where(OrgUnit.code == "CJ9")) is None
     assert admin.get(f"/admin/users/{li.id}/deactivate").status_code == 405  # never a change on GET
+
+
+def test_gender_is_set_by_the_administrator_and_the_cli(app, service, people):
+    """Optional; what a women workers' event (女职工活动) checks at sign-up."""
+    from people import Browser
+    from sqlalchemy import select
+    from workflow.accounts import create_user
+    from workflow.models import User
+
+    def gender_of(username: str) -> str | None:
+        with service.db.read() as session:
+            return session.scalar(select(User.gender).where(User.username == username))
+
+    with service.db.transaction() as session:
+        create_user(session, "boss2", "password-123", ["admin"], "GH", "管理员")
+    boss = Browser(app, "boss2")
+    form = {"username": "newbie", "display_name": "新会员", "unit": "CJ1", "roles": "member", "password": "long-enough-1"}
+    refused = boss.post("/admin/users/new", {**form, "gender": "other"})
+    assert refused.status_code == 422 and "性别应为" in refused.get_data(as_text=True)
+    assert boss.post("/admin/users/new", {**form, "gender": "female"}).status_code == 302
+    assert gender_of("newbie") == "female"
+    li = people[0]["li"]
+    assert boss.post(f"/admin/users/{li.id}", {"display_name": "李娜", "unit": "CJ1", "roles": "member",
+                                                "gender": "female"}).status_code == 302
+    assert gender_of("li") == "female"
+    assert 'value="female" selected' in boss.get(f"/admin/users/{li.id}").get_data(as_text=True)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["users", "create", "wu", "--role", "member", "--password", "long-enough",
+                               "--gender", "male"]).exit_code == 0
+    assert gender_of("wu") == "male"
+    assert runner.invoke(args=["users", "create", "wu2", "--role", "member", "--password", "long-enough",
+                               "--gender", "x"]).exit_code != 0
