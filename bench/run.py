@@ -22,6 +22,7 @@ def main() -> None:
     timers = run("bench_timers.py")
     vote = run("bench_countersign.py")
     elections = run("bench_ballots.py")
+    events = run("bench_signups.py")
     print("UnionFlow benchmarks")
     print(f"  proposal transitions/s (service layer, SQLite WAL synchronous=FULL, history + hash chain, no PDF): "
           f"{t['transitions_per_s']} ({t['transitions']} transitions)")
@@ -65,6 +66,14 @@ def main() -> None:
           f"{a['cast']:,} cast; server CPU {a['server_cpu_ms_each']} ms/ballot")
     print(f"  count {c['ballots']:,} ballots x {c['candidates']} candidates: tally {c['tally_ms']} ms, "
           f"from the database {c['database_ms']} ms (target <= 1 s)")
+    for key, how in (("web", "event page form"), ("api", "API, Bearer token")):
+        r = events[key]
+        target = " (target >= 300/s)" if key == "web" else ""
+        print(f"Events: a rush of sign-ups over HTTP ({how}, gunicorn 4 workers, {r['clients']} clients, "
+              f"{events['members']:,} members for {r['places']} places): {r['per_s']}/s{target}, median "
+              f"{r['median_ms']} ms, p95 {r['p95_ms']} ms{' (target <= 100 ms)' if target else ''}, {r['errors']} "
+              f"errors; {r['confirmed']} places, {r['waitlisted']} waitlisted, {r['distinct_turns']} turns; "
+              f"server CPU {r['server_cpu_ms_each']} ms/sign-up")
 
 
 if __name__ == "__main__":
