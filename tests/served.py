@@ -2,13 +2,16 @@
 2,000 voters): start it on a free port against a given environment, wait until it answers, stop it."""
 from __future__ import annotations
 
+import os
+import secrets
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,3 +73,16 @@ def stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def app_on(database_url: str, folder: Path, fail: Callable[[str], None]) -> Iterator[str]:
+    """The app on this database, 4 workers × 2 threads, with none of this process's own settings; its URL."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UNIONFLOW_", "DATABASE_URL", "FLASK_"))}
+    env.update(DATABASE_URL=database_url, UNIONFLOW_STORAGE=str(folder / "storage"), SECRET_KEY=secrets.token_hex(16))
+    process, url = start(env, folder, "-w", "4", "--threads", "2")
+    try:
+        wait_until_up(process, url, folder, fail)
+        yield url
+    finally:
+        stop(process)

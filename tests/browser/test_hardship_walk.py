@@ -44,9 +44,10 @@ def test_hardship_aid_with_an_attachment_to_filed(page: Page, new_context, login
     expect(state(officer)).to_have_text("公示中")
     shot(officer, "hardship/02-on-notice")
 
-    # The 公示's five working days pass: move its timer to the past, then one `timers run` closes it.
+    # The 公示's five working days pass: move its timer (not the demo's others) to the past; `timers run` closes it.
     with sqlite3.connect(live_server.instance / "unionflow.db") as db:
-        db.execute("UPDATE timers SET due_at = '2000-01-01 00:00:00' WHERE done_at IS NULL")
+        db.execute("UPDATE timers SET due_at = '2000-01-01 00:00:00' WHERE done_at IS NULL AND case_id = "
+                   "(SELECT id FROM cases WHERE number = ?)", (number,))
     assert "执行 1" in live_server.flask("timers", "run").stdout
 
     chair = user_page(new_context, login, "chair_huang")

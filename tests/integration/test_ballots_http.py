@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import secrets
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -43,14 +42,10 @@ def election(database_url, tmp_path):
             RollEntry, (RollEntry.username == User.username) & (RollEntry.case_id == case_id))).all())
         tokens = {username: secrets.token_urlsafe(24) for username in roll}
         session.execute(insert(ApiToken), [{"user_id": roll[u], "token_hash": token_digest(t)} for u, t in tokens.items()])
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("UNIONFLOW_", "DATABASE_URL", "FLASK_"))}
-    env.update(DATABASE_URL=database_url, UNIONFLOW_STORAGE=str(tmp_path / "storage"), SECRET_KEY=secrets.token_hex(16))
-    process, url = served.start(env, tmp_path, "-w", "4", "--threads", "2")
     try:
-        served.wait_until_up(process, url, tmp_path, pytest.fail)
-        yield office, case_id, tokens, url
+        with served.app_on(database_url, tmp_path, pytest.fail) as url:
+            yield office, case_id, tokens, url
     finally:
-        served.stop(process)
         office.db.dispose()
 
 

@@ -1,0 +1,86 @@
+"""A rush: 1,000 members sign up at once over HTTP for 100 places, against the app under gunicorn as in production
+(4 workers), on SQLite and on PostgreSQL: exactly 100 places, 900 in the queue in the order they signed up, and a
+cancellation moves the first in the queue up."""
+from __future__ import annotations
+
+import http.client
+import json
+import secrets
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+from urllib.parse import urlparse
+
+import pytest
+import served
+from event_desk import EventOffice
+from sqlalchemy import insert, select
+
+from workflow.accounts import hash_password, token_digest
+from workflow.models import ApiToken, EventSheet, OrgUnit, Signup, User
+
+MEMBERS = 1_000
+PLACES = 100
+CLIENTS = 40
+SOON = date.today() + timedelta(days=20)  # the server runs on the real clock: the event lies ahead of it
+
+
+@pytest.fixture
+def rush(database_url, tmp_path):
+    """An event of 100 places open to 第一车间, 1,000 more members there, each with an API token, and the server."""
+    office = EventOffice(database_url, tmp_path)
+    one_hash = hash_password("password-123")
+    with office.db.transaction() as session:
+        unit = session.scalar(select(OrgUnit.id).where(OrgUnit.code == "CJ1"))
+        session.execute(insert(User), [{"username": f"s{i:04d}", "display_name": f"职工{i}", "password_hash": one_hash,
+                                        "unit_id": unit, "role_list": ["member"]} for i in range(MEMBERS)])
+        ids = dict(session.execute(select(User.username, User.id).where(User.username.like("s%"))).all())
+        tokens = {username: secrets.token_urlsafe(24) for username in ids}
+        session.execute(insert(ApiToken), [{"user_id": ids[u], "token_hash": token_digest(t)} for u, t in tokens.items()])
+    case_id = office.published(capacity=PLACES, event_date=SOON.isoformat(),
+                               signup_deadline=(SOON - timedelta(days=5)).isoformat())
+    try:
+        with served.app_on(database_url, tmp_path, pytest.fail) as url:
+            yield office, case_id, tokens, url
+    finally:
+        office.db.dispose()
+
+
+def _post_all(url: str, path: str, tokens: list[str]) -> list[tuple[int, dict]]:
+    where = urlparse(url)
+
+    def client(share: list[str]) -> list[tuple[int, dict]]:
+        connection = http.client.HTTPConnection(where.hostname, where.port, timeout=120)
+        answers = []
+        for token in share:
+            connection.request("POST", path, body="{}", headers={"Authorization": f"Bearer {token}",
+                                                                 "Content-Type": "application/json"})
+            response = connection.getresponse()
+            answers.append((response.status, json.loads(response.read())))
+        connection.close()
+        return answers
+
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        return [a for answers in pool.map(client, [tokens[i::CLIENTS] for i in range(CLIENTS)]) for a in answers]
+
+
+def test_1000_sign_ups_at_once_for_100_places(rush):
+    office, case_id, tokens, url = rush
+    answers = _post_all(url, f"/api/v1/events/{case_id}/signup", list(tokens.values()))
+    assert Counter(status for status, _ in answers) == {201: MEMBERS}
+    assert Counter(body["status"] for _, body in answers) == {"confirmed": PLACES, "waitlisted": MEMBERS - PLACES}
+    with office.db.read() as session:
+        rows = session.execute(select(Signup.seq, Signup.status, User.username).join(User, User.id == Signup.user_id)
+                               .where(Signup.case_id == case_id).order_by(Signup.seq)).all()
+        assert session.get(EventSheet, case_id).confirmed == PLACES
+    assert [seq for seq, _, _ in rows] == list(range(1, MEMBERS + 1))  # one turn each: no gap, no repeat
+    assert [status for _, status, _ in rows] == ["confirmed"] * PLACES + ["waitlisted"] * (MEMBERS - PLACES)
+
+    first_waiting, holder = rows[PLACES][2], rows[0][2]
+    assert _post_all(url, f"/api/v1/events/{case_id}/cancel", [tokens[holder]]) == [(200, {"status": "cancelled"})]
+    with office.db.read() as session:
+        moved = session.scalar(select(Signup.status).join(User, User.id == Signup.user_id)
+                               .where(Signup.case_id == case_id, User.username == first_waiting))
+        assert moved == "confirmed" and session.get(EventSheet, case_id).confirmed == PLACES
+    again = _post_all(url, f"/api/v1/events/{case_id}/signup", [tokens[rows[5][2]]])
+    assert again[0][0] == 409
