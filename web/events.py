@@ -145,8 +145,8 @@ def show(case_id: int) -> tuple[str, int]:
 
 
 def _act(case_id: int, step: Callable[[], str]) -> Response | tuple[str, int]:
-    """Take a member's step (which says what it did); a refusal shows the page again with the reason."""
-    published(case_id)
+    """Take a member's step (which says what it did); a refusal shows the page again with the reason. (The step
+    itself finds the event's sheet or answers 404: no case is loaded on the way to a sign-up.)"""
     try:
         done = step()
     except ActionRefused as refused:
