@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from workflow.display import chinese_date, data_text, local
 from workflow.engine import ActionRefused, Forbidden
-from workflow.models import Case, EventSheet, Signup, User, utcnow
+from workflow.models import Case, Document, EventSheet, Signup, User, utcnow
 from workflow.services import NotFound
 from workflow.signups import ORGANISER_ROLES, Registrations, check_audience
 
@@ -142,6 +142,19 @@ def _page(case_id: int, status: int = 200, **extra: Any) -> tuple[str, int]:
 @bp.get("/<int:case_id>")
 def show(case_id: int) -> tuple[str, int]:
     return _page(case_id)
+
+
+@bp.get("/<int:case_id>/notice.pdf")
+def notice_pdf(case_id: int) -> Response:
+    """The published 活动通知, for every member (the plan and its budget stay on the case page)."""
+    case, _sheet = published(case_id)
+    sha256 = session().scalar(select(Document.sha256).where(Document.case_id == case.id,
+                                                            Document.stage == "event_notice")
+                              .order_by(Document.id.desc()).limit(1))
+    if sha256 is None or not service().store.exists(sha256):
+        raise NotFound("活动通知不存在", "No event notice")
+    return send_file(service().store.path(sha256), mimetype="application/pdf", etag=sha256, max_age=0,
+                     download_name=f"活动通知-{case.number}.pdf")
 
 
 def _act(case_id: int, step: Callable[[], str]) -> Response | tuple[str, int]:

@@ -100,6 +100,20 @@ def test_the_years_plan_sets_spending_against_the_budget(app, office, event):
     page = Browser(app, "chair").get(f"/events/plan?year={SOON.year}")
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "女职工健康讲座" in text and "未批准的活动" in text
-    assert 'data-testid="budget-total">3600.00<' in text and 'data-testid="spent-total">3100.00<' in text
+    assert 'data-testid="budget-total">3,600.00<' in text and 'data-testid="spent-total">3,100.00<' in text
     assert "超支" in text  # 3,100 of 2,600: more than 10 % over
     assert Browser(app, "m01").get("/events/plan").status_code == 403
+
+
+def test_every_member_reads_the_published_notice(app, database_url, tmp_path):
+    office = EventOffice(database_url, tmp_path, issuing=True)  # the app reads the same storage
+    try:
+        event = office.published(**PLAN)
+        draft = office.plan(**PLAN)
+    finally:
+        office.db.dispose()
+    notice = Browser(app, "other").get(f"/events/{event}/notice.pdf")  # not in the audience: may still read it
+    assert notice.status_code == 200 and notice.mimetype == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(notice.data)).pages)
+    assert "关于举办“第一车间职工趣味运动会”的通知" in text and "公司体育馆" in text
+    assert Browser(app, "m01").get(f"/events/{draft}/notice.pdf").status_code == 404  # not published yet

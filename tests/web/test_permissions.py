@@ -117,6 +117,7 @@ PERMISSIONS: dict[str, Access] = {
     "events.index": SIGNED_IN, "events.show": EVENT, "events.sign_up": EVENT, "events.cancel": EVENT,
     "events.check_in": EVENT, "events.roster": EVENT, "events.mark": EVENT,
     "api.sign_up": EVENT, "api.cancel_signup": EVENT, "events.roster_pdf": EVENT, "events.annual_plan": REPORT_READER,
+    "events.notice_pdf": EVENT,
 }
 NOT_OURS = {"static", "bootstrap.static"}  # files, no permission of their own
 
@@ -210,6 +211,7 @@ PROBES = [
     P("events.index", "GET", "/events"),
     P("events.index", "GET", "/events?view=list&month=2026-13"),
     P("events.show", "GET", "/events/{case}", ok=404),
+    P("events.notice_pdf", "GET", "/events/{case}/notice.pdf", ok=404),
     P("events.sign_up", "POST", "/events/{case}/signup", {"q0": "M"}, ok=404),
     P("events.cancel", "POST", "/events/{case}/cancel", ok=404),
     P("events.check_in", "POST", "/events/{case}/checkin", {"code": "123456"}, ok=404),
