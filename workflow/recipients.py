@@ -36,6 +36,10 @@ def _holds(role: str) -> ColumnElement[bool]:
     return cast(User.role_list, Text).contains(json.dumps(role), autoescape=True)
 
 
+def _voters(data: Any, state: str) -> list[str]:
+    return ((data.get("countersign") or {}).get(state) or {}).get("voters") or []
+
+
 def _pending_nominees(data: Any) -> list[str]:
     return [n["username"] for n in data.get("nominations") or [] if n.get("accepted") is None]
 
@@ -48,8 +52,7 @@ GUARD_SQL: dict[str, Callable[..., ColumnElement[bool]]] = {
     "actor_has_role": lambda case, value, **_: _holds(value),
     "actor_not_listed": lambda case, field, **_: User.username.notin_(case.data.get(field) or []),
     "actor_has_pending_nomination": lambda case, **_: User.username.in_(_pending_nominees(case.data)),
-    "countersign_voter": lambda case, state, **_: User.username.in_(
-        ((case.data.get("countersign") or {}).get(state) or {}).get("voters") or []),
+    "countersign_voter": lambda case, state, **_: User.username.in_(_voters(case.data, state)),
 }
 
 
@@ -96,6 +99,12 @@ def to_do(session: Session, engine: Engine, before: CaseView, after: CaseView) -
         if not _exact(t):
             loose.append(now)
             continue
+        if stays:  # only those the change of data concerns: found by name, not by a scan of every account
+            concerned = _concerned(t, before, after)
+            if concerned is not None:
+                if not concerned:
+                    continue
+                now = and_(now, User.username.in_(sorted(concerned)))
         earlier = _condition(t, before) if stays else None
         exact.append(now if earlier is None else and_(now, not_(earlier)))
     if not exact and not loose:
@@ -114,6 +123,37 @@ def to_do(session: Session, engine: Engine, before: CaseView, after: CaseView) -
         if now and not (stays and now <= _offered(engine, before, actor, skip)):
             found.append(row.id)
     return found
+
+
+# For a step that stays in its state: whom a guard's change of data can newly admit (a superset is fine: SQL still
+# checks who was not offered the step before and is now). A guard missing here, or a unit named by a field, means
+# anyone may be concerned.
+CONCERNED: dict[str, Callable[..., set[str]]] = {
+    "actor_is_submitter": lambda before, after, **_: set(),
+    "actor_is_not_submitter": lambda before, after, **_: set(),
+    "actor_has_role": lambda before, after, **_: set(),
+    "actor_not_listed": lambda before, after, field, **_: (set(before.data.get(field) or [])
+                                                          - set(after.data.get(field) or [])),
+    "actor_has_pending_nomination": lambda before, after, **_: (set(_pending_nominees(after.data))
+                                                                - set(_pending_nominees(before.data))),
+    "countersign_voter": lambda before, after, state, **_: (set(_voters(after.data, state))
+                                                            - set(_voters(before.data, state))),
+}
+
+
+def _concerned(t: Transition, before: CaseView, after: CaseView) -> set[str] | None:
+    """The user names a step that stayed in its state may have given this transition to, or None: anyone."""
+    if t.unit not in (None, "case"):
+        return None
+    names: set[str] = set()
+    for call in t.guards:
+        if GUARDS[call.name].needs_form:
+            continue
+        concerned = CONCERNED.get(call.name)
+        if concerned is None:
+            return None
+        names |= concerned(before, after, **call.kwargs)
+    return names
 
 
 def _may_change(t: Transition) -> bool:
