@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Text, and_, cast, false, not_, or_, select, true
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from .services import CaseRef
 
 
+@cache  # an expression is immutable: built once per role, not on every step
 def _holds(role: str) -> ColumnElement[bool]:
     """The user's roles (a JSON list, as stored) name this role."""
     return cast(User.role_list, Text).contains(json.dumps(role), autoescape=True)
