@@ -1,7 +1,10 @@
 """The app served by gunicorn as in production, for the tests that go over real HTTP (the browser tests, the
-2,000 voters): start it on a free port against a given environment, wait until it answers, stop it."""
+2,000 voters, the rush of sign-ups): start it on a free port against a given environment, wait until it answers,
+stop it; post many API requests at once."""
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import secrets
 import socket
@@ -11,8 +14,10 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent  # the venv's bin: gunicorn lives beside python
@@ -86,3 +91,23 @@ def app_on(database_url: str, folder: Path, fail: Callable[[str], None]) -> Iter
         yield url
     finally:
         stop(process)
+
+
+def post_all(url: str, path: str, requests: list[tuple[str, object]], clients: int) -> list[tuple[int, object]]:
+    """POST (API token, JSON body) pairs to `path` from `clients` threads at once, each over one keep-alive
+    connection, one request after another: (status, JSON answer) per request."""
+    where = urlparse(url)
+
+    def client(share: list[tuple[str, object]]) -> list[tuple[int, object]]:
+        connection = http.client.HTTPConnection(where.hostname, where.port, timeout=120)
+        answers = []
+        for token, body in share:
+            connection.request("POST", path, body=json.dumps(body),
+                               headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+            response = connection.getresponse()
+            answers.append((response.status, json.loads(response.read())))
+        connection.close()
+        return answers
+
+    with ThreadPoolExecutor(clients) as pool:
+        return [a for answers in pool.map(client, [requests[i::clients] for i in range(clients)]) for a in answers]

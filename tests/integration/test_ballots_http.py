@@ -2,12 +2,8 @@
 on PostgreSQL: none is lost, none counts twice, and the count equals what they sent."""
 from __future__ import annotations
 
-import http.client
-import json
 import secrets
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import urlparse
 
 import pytest
 import served
@@ -19,6 +15,7 @@ from workflow.models import ApiToken, Ballot, OrgUnit, Participation, RollEntry,
 
 VOTERS = 2_000
 CLIENTS = 40
+BALLOT = "/api/v1/elections/{}/ballot"
 # What the voters mark, in turn: 3 seats, 4 candidates; a write-in among them (w0007 is on the roll).
 CHOICES = [{"marks": {"v01": "yes", "v03": "yes", "v02": "yes"}},
            {"marks": {"v01": "yes", "v04": "yes", "v02": "no"}},
@@ -49,39 +46,21 @@ def election(database_url, tmp_path):
         office.db.dispose()
 
 
-def _cast_all(url: str, case_id: int, ballots: list[tuple[str, dict]]) -> list[tuple[int, str]]:
-    """Each client casts its share of the ballots one after another over one keep-alive connection."""
-    where = urlparse(url)
-
-    def client(share: list[tuple[str, dict]]) -> list[tuple[int, str]]:
-        connection = http.client.HTTPConnection(where.hostname, where.port, timeout=120)
-        answers = []
-        for token, body in share:
-            connection.request("POST", f"/api/v1/elections/{case_id}/ballot", body=json.dumps(body),
-                               headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-            response = connection.getresponse()
-            answers.append((response.status, response.read().decode()))
-        connection.close()
-        return answers
-
-    with ThreadPoolExecutor(CLIENTS) as pool:
-        return [a for answers in pool.map(client, [ballots[i::CLIENTS] for i in range(CLIENTS)]) for a in answers]
-
-
 def test_2000_voters_cast_at_once_over_http_and_none_is_lost(election):
     office, case_id, tokens, url = election
     assert len(tokens) == VOTERS
     sent = {username: CHOICES[i % len(CHOICES)] for i, username in enumerate(sorted(tokens))}
-    answers = _cast_all(url, case_id, [(tokens[u], body) for u, body in sent.items()])
+    answers = served.post_all(url, BALLOT.format(case_id), [(tokens[u], body) for u, body in sent.items()], CLIENTS)
     statuses = Counter(status for status, _ in answers)
     assert statuses == {201: VOTERS}, statuses
-    receipts = {json.loads(text)["receipt"] for _, text in answers}
+    receipts = {answer["receipt"] for _, answer in answers}
     assert len(receipts) == VOTERS
     with office.db.read() as session:
         assert session.scalar(select(func.count()).select_from(Ballot)) == VOTERS
         assert session.scalar(select(func.count()).select_from(Participation)) == VOTERS
 
-    again = _cast_all(url, case_id, [(tokens[u], sent[u]) for u in sorted(tokens)[:CLIENTS * 2]])
+    again = served.post_all(url, BALLOT.format(case_id), [(tokens[u], sent[u]) for u in sorted(tokens)[:CLIENTS * 2]],
+                            CLIENTS)
     assert Counter(status for status, _ in again) == {409: CLIENTS * 2}  # a second ballot each: refused
     office.act("xuan", case_id, "close_voting")
     office.act("xuan", case_id, "count")

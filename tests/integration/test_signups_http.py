@@ -3,13 +3,9 @@
 cancellation moves the first in the queue up."""
 from __future__ import annotations
 
-import http.client
-import json
 import secrets
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
-from urllib.parse import urlparse
 
 import pytest
 import served
@@ -46,27 +42,9 @@ def rush(database_url, tmp_path):
         office.db.dispose()
 
 
-def _post_all(url: str, path: str, tokens: list[str]) -> list[tuple[int, dict]]:
-    where = urlparse(url)
-
-    def client(share: list[str]) -> list[tuple[int, dict]]:
-        connection = http.client.HTTPConnection(where.hostname, where.port, timeout=120)
-        answers = []
-        for token in share:
-            connection.request("POST", path, body="{}", headers={"Authorization": f"Bearer {token}",
-                                                                 "Content-Type": "application/json"})
-            response = connection.getresponse()
-            answers.append((response.status, json.loads(response.read())))
-        connection.close()
-        return answers
-
-    with ThreadPoolExecutor(CLIENTS) as pool:
-        return [a for answers in pool.map(client, [tokens[i::CLIENTS] for i in range(CLIENTS)]) for a in answers]
-
-
 def test_1000_sign_ups_at_once_for_100_places(rush):
     office, case_id, tokens, url = rush
-    answers = _post_all(url, f"/api/v1/events/{case_id}/signup", list(tokens.values()))
+    answers = served.post_all(url, f"/api/v1/events/{case_id}/signup", [(t, {}) for t in tokens.values()], CLIENTS)
     assert Counter(status for status, _ in answers) == {201: MEMBERS}
     assert Counter(body["status"] for _, body in answers) == {"confirmed": PLACES, "waitlisted": MEMBERS - PLACES}
     with office.db.read() as session:
@@ -77,10 +55,11 @@ def test_1000_sign_ups_at_once_for_100_places(rush):
     assert [status for _, status, _ in rows] == ["confirmed"] * PLACES + ["waitlisted"] * (MEMBERS - PLACES)
 
     first_waiting, holder = rows[PLACES][2], rows[0][2]
-    assert _post_all(url, f"/api/v1/events/{case_id}/cancel", [tokens[holder]]) == [(200, {"status": "cancelled"})]
+    cancelled = served.post_all(url, f"/api/v1/events/{case_id}/cancel", [(tokens[holder], {})], 1)
+    assert cancelled == [(200, {"status": "cancelled"})]
     with office.db.read() as session:
         moved = session.scalar(select(Signup.status).join(User, User.id == Signup.user_id)
                                .where(Signup.case_id == case_id, User.username == first_waiting))
         assert moved == "confirmed" and session.get(EventSheet, case_id).confirmed == PLACES
-    again = _post_all(url, f"/api/v1/events/{case_id}/signup", [tokens[rows[5][2]]])
+    again = served.post_all(url, f"/api/v1/events/{case_id}/signup", [(tokens[rows[5][2]], {})], 1)
     assert again[0][0] == 409
