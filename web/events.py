@@ -25,7 +25,7 @@ from workflow.services import NotFound
 from workflow.signups import ORGANISER_ROLES, Registrations, check_audience
 
 from .auth import signed_in
-from .i18n import message
+from .i18n import lang, message
 from .pages import definition_of, page_blueprint, today
 from .services import service, session
 
@@ -126,7 +126,7 @@ def _page(case_id: int, status: int = 200, **extra: Any) -> tuple[str, int]:
     user = signed_in()
     case, sheet = published(case_id)
     definition = definition_of(case)
-    shown = {f["key"]: f["value"] for f in data_text(definition, case.data, service().units(session()))}
+    shown = {f["key"]: f["value"] for f in data_text(definition, case.data, service().units(session()), lang())}
     waiting = session().scalar(select(func.count()).select_from(Signup).where(
         Signup.case_id == case.id, Signup.status == "waitlisted")) or 0
     try:

@@ -117,3 +117,11 @@ def test_every_member_reads_the_published_notice(app, database_url, tmp_path):
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(notice.data)).pages)
     assert "关于举办“第一车间职工趣味运动会”的通知" in text and "公司体育馆" in text
     assert Browser(app, "m01").get(f"/events/{draft}/notice.pdf").status_code == 404  # not published yet
+
+
+def test_the_event_page_in_english(app, office, event):
+    member = Browser(app, "m01")
+    member.post("/lang", {"lang": "en", "next": "/"})
+    page = member.get(f"/events/{event}").get_data(as_text=True)
+    assert "Sports and culture" in page and "A grassroots union" in page and "2 in all, 0 taken" in page
+    assert "文体活动" not in page  # the choices in the reader's language; what the organiser typed stays as typed
