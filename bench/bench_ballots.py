@@ -16,17 +16,15 @@ import http.client
 import json
 import random
 import re
-import secrets
 import statistics
 import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
-from bench_web import PASSWORD, ROOT, Client, concurrently, serve
+from bench_web import PASSWORD, ROOT, Client, concurrently, serve, sign_in_all
 
 sys.path.insert(0, str(ROOT / "tests"))
 
@@ -34,30 +32,15 @@ from sqlalchemy import func, insert, select  # noqa: E402
 
 from election_desk import CANDIDATES, MONDAY, Office  # noqa: E402
 from workflow import tally  # noqa: E402
-from workflow.accounts import hash_password, token_digest  # noqa: E402
-from workflow.db import Database  # noqa: E402
 from workflow.elections import count_round, current_round  # noqa: E402
-from workflow.models import ApiToken, Ballot, ElectionRound, OrgUnit, Participation, RollEntry, User  # noqa: E402
+from workflow.models import Ballot, ElectionRound, Participation, RollEntry  # noqa: E402
 
 VOTERS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_200
 CLIENTS = int(sys.argv[2]) if len(sys.argv) > 2 else 8
 WARMUP = 5                  # ballots per client before the clock starts
-SIGN_IN_THREADS = 8
 RECEIPT = re.compile(r'data-testid="receipt">[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}<')
 COUNT_BALLOTS, COUNT_CANDIDATES, COUNT_SEATS, COUNT_ELIGIBLE = 5_000, 15, 10, 6_000
 COUNT_RUNS = 7
-
-
-def add_members(db: Database, count: int, prefix: str = "m") -> list[str]:
-    """`count` members of 第一车间 in one insert, sharing one argon2 hash (create_user would hash each, ≈ 25 ms)."""
-    usernames = [f"{prefix}{i:05d}" for i in range(1, count + 1)]
-    password_hash = hash_password(PASSWORD)
-    with db.transaction() as session:
-        unit_id = session.scalar(select(OrgUnit.id).where(OrgUnit.code == "CJ1"))
-        session.execute(insert(User), [{"username": u, "display_name": f"会员{u[len(prefix):]}",
-                                        "password_hash": password_hash, "unit_id": unit_id, "role_list": ["member"]}
-                                       for u in usernames])
-    return usernames
 
 
 def marks_of(rng: random.Random, candidates: list[str], seats: int) -> dict[str, str]:
@@ -75,10 +58,7 @@ def cast_ballots(office: Office, folder: Path, case_id: int, voters: list[str]) 
     rng = random.Random(2026)
     forms = {v: marks_of(rng, CANDIDATES, 3) for v in voters}
     with serve(f"sqlite:///{folder / 'bench.db'}", folder) as (server, port):
-        t = time.perf_counter()
-        with ThreadPoolExecutor(SIGN_IN_THREADS) as pool:
-            clients = list(pool.map(lambda v: Client(port, v, token_page=ballot_page), voters))
-        signin_s = time.perf_counter() - t
+        clients, signin_s = sign_in_all(port, voters, ballot_page)
 
         def cast(voter: str, client: Client) -> str | None:
             status, page = client.post(ballot_page, {"csrf_token": client.token, **forms[voter]})
@@ -119,10 +99,7 @@ def api_cast_ballots(office: Office, folder: Path, voters: list[str]) -> dict[st
     office.now = MONDAY  # the second election's plan is filed the same Monday as the first
     case_id = office.to_candidates(CANDIDATES)
     office.act("xuan", case_id, "open_voting")
-    tokens = {v: secrets.token_urlsafe(24) for v in voters}
-    with office.db.transaction() as session:
-        ids = dict(session.execute(select(User.username, User.id).where(User.username.in_(voters))).all())
-        session.execute(insert(ApiToken), [{"user_id": ids[v], "token_hash": token_digest(t)} for v, t in tokens.items()])
+    tokens = office.api_tokens(voters)
     office.db.dispose()
     rng = random.Random(2027)
     bodies = {}
@@ -196,7 +173,7 @@ def main() -> None:
         folder = Path(tmp)
         t = time.perf_counter()
         office = Office(f"sqlite:///{folder / 'bench.db'}", folder)
-        voters = add_members(office.db, VOTERS)
+        voters = office.add_members(VOTERS, "m", PASSWORD)
         case_id = office.to_candidates(CANDIDATES)
         office.act("xuan", case_id, "open_voting")
         setup_s = time.perf_counter() - t

@@ -10,30 +10,25 @@ through the API (Bearer tokens, JSON), as a phone app would.
 from __future__ import annotations
 
 import json
-import secrets
 import sys
 import tempfile
-import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
-from bench_ballots import ApiVoter, add_members
-from bench_web import ROOT, Client, concurrently, serve
+from bench_ballots import ApiVoter
+from bench_web import PASSWORD, ROOT, Client, concurrently, serve, sign_in_all
 
 sys.path.insert(0, str(ROOT / "tests"))
 
-from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
 from event_desk import EventOffice  # noqa: E402
-from workflow.accounts import token_digest  # noqa: E402
-from workflow.models import ApiToken, EventSheet, Signup, User  # noqa: E402
+from workflow.models import EventSheet, Signup  # noqa: E402
 
 MEMBERS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_200
 CLIENTS = int(sys.argv[2]) if len(sys.argv) > 2 else 8
 PLACES = 300
 WARMUP = 5
-SIGN_IN_THREADS = 8
 SOON = date.today() + timedelta(days=20)  # the server runs on the real clock: the event lies ahead of it
 EVENT = {"capacity": PLACES, "event_date": SOON.isoformat(), "signup_deadline": (SOON - timedelta(days=5)).isoformat(),
          "signup_questions": "T恤尺码：S/M/L/XL\n家属人数"}
@@ -55,10 +50,7 @@ def web_rush(office: EventOffice, folder: Path, members: list[str]) -> dict[str,
     office.db.dispose()
     page = f"/events/{case_id}"
     with serve(f"sqlite:///{folder / 'bench.db'}", folder) as (server, port):
-        t = time.perf_counter()
-        with ThreadPoolExecutor(SIGN_IN_THREADS) as pool:
-            clients = list(pool.map(lambda m: Client(port, m, token_page=page), members))
-        signin_s = time.perf_counter() - t
+        clients, signin_s = sign_in_all(port, members, page)
 
         def sign_up(member: str, client: Client) -> str | None:
             status, _ = client.post(f"{page}/signup", {"csrf_token": client.token, **ANSWERS}, keep_cookie=False)
@@ -72,10 +64,7 @@ def web_rush(office: EventOffice, folder: Path, members: list[str]) -> dict[str,
 
 def api_rush(office: EventOffice, folder: Path, members: list[str]) -> dict[str, object]:
     case_id = office.published(**EVENT)
-    tokens = {m: secrets.token_urlsafe(24) for m in members}
-    with office.db.transaction() as session:
-        ids = dict(session.execute(select(User.username, User.id).where(User.username.in_(members))).all())
-        session.execute(insert(ApiToken), [{"user_id": ids[m], "token_hash": token_digest(t)} for m, t in tokens.items()])
+    tokens = office.api_tokens(members)
     office.db.dispose()
     path = f"/api/v1/events/{case_id}/signup"
     with serve(f"sqlite:///{folder / 'bench.db'}", folder) as (server, port):
@@ -94,7 +83,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="unionflow-bench-signups-") as tmp:
         folder = Path(tmp)
         office = EventOffice(f"sqlite:///{folder / 'bench.db'}", folder)
-        members = add_members(office.db, MEMBERS, "b")
+        members = office.add_members(MEMBERS, "b", PASSWORD)
         web = web_rush(office, folder, members)
         api = api_rush(office, folder, members)
         office.db.dispose()

@@ -2,16 +2,14 @@
 on PostgreSQL: none is lost, none counts twice, and the count equals what they sent."""
 from __future__ import annotations
 
-import secrets
 from collections import Counter
 
 import pytest
 import served
 from election_desk import CANDIDATES, Office
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
-from workflow.accounts import hash_password, token_digest
-from workflow.models import ApiToken, Ballot, OrgUnit, Participation, RollEntry, User
+from workflow.models import Ballot, Participation, RollEntry
 
 VOTERS = 2_000
 CLIENTS = 40
@@ -27,18 +25,12 @@ CHOICES = [{"marks": {"v01": "yes", "v03": "yes", "v02": "yes"}},
 def election(database_url, tmp_path):
     """An election open for voting with 2,000 on the roll (Office's ten and 1,990 more), each with an API token."""
     office = Office(database_url, tmp_path)
-    one_hash = hash_password("password-123")  # argon2 once, not 1,990 times
-    with office.db.transaction() as session:
-        unit = session.scalar(select(OrgUnit.id).where(OrgUnit.code == "CJ1"))
-        session.execute(insert(User), [{"username": f"w{i:04d}", "display_name": f"职工{i}", "password_hash": one_hash,
-                                        "unit_id": unit, "role_list": ["member"]} for i in range(1, VOTERS - 9)])
+    office.add_members(VOTERS - 10, "w")  # w0001 … w1990
     case_id = office.to_candidates(CANDIDATES)
     office.act("xuan", case_id, "open_voting")
-    with office.db.transaction() as session:
-        roll = dict(session.execute(select(User.username, User.id).join(
-            RollEntry, (RollEntry.username == User.username) & (RollEntry.case_id == case_id))).all())
-        tokens = {username: secrets.token_urlsafe(24) for username in roll}
-        session.execute(insert(ApiToken), [{"user_id": roll[u], "token_hash": token_digest(t)} for u, t in tokens.items()])
+    with office.db.read() as session:
+        roll = list(session.scalars(select(RollEntry.username).where(RollEntry.case_id == case_id)))
+    tokens = office.api_tokens(roll)
     try:
         with served.app_on(database_url, tmp_path, pytest.fail) as url:
             yield office, case_id, tokens, url

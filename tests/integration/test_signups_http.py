@@ -3,17 +3,15 @@
 cancellation moves the first in the queue up."""
 from __future__ import annotations
 
-import secrets
 from collections import Counter
 from datetime import date, timedelta
 
 import pytest
 import served
 from event_desk import EventOffice
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
-from workflow.accounts import hash_password, token_digest
-from workflow.models import ApiToken, EventSheet, OrgUnit, Signup, User
+from workflow.models import EventSheet, Signup, User
 
 MEMBERS = 1_000
 PLACES = 100
@@ -25,14 +23,7 @@ SOON = date.today() + timedelta(days=20)  # the server runs on the real clock: t
 def rush(database_url, tmp_path):
     """An event of 100 places open to 第一车间, 1,000 more members there, each with an API token, and the server."""
     office = EventOffice(database_url, tmp_path)
-    one_hash = hash_password("password-123")
-    with office.db.transaction() as session:
-        unit = session.scalar(select(OrgUnit.id).where(OrgUnit.code == "CJ1"))
-        session.execute(insert(User), [{"username": f"s{i:04d}", "display_name": f"职工{i}", "password_hash": one_hash,
-                                        "unit_id": unit, "role_list": ["member"]} for i in range(MEMBERS)])
-        ids = dict(session.execute(select(User.username, User.id).where(User.username.like("s%"))).all())
-        tokens = {username: secrets.token_urlsafe(24) for username in ids}
-        session.execute(insert(ApiToken), [{"user_id": ids[u], "token_hash": token_digest(t)} for u, t in tokens.items()])
+    tokens = office.api_tokens(office.add_members(MEMBERS, "s"))
     case_id = office.published(capacity=PLACES, event_date=SOON.isoformat(),
                                signup_deadline=(SOON - timedelta(days=5)).isoformat())
     try:
