@@ -22,7 +22,7 @@ from workflow.display import chinese_date, data_text, local
 from workflow.engine import ActionRefused, Forbidden
 from workflow.models import Case, Document, EventSheet, Signup, User, utcnow
 from workflow.services import NotFound
-from workflow.signups import ORGANISER_ROLES, Registrations, check_audience
+from workflow.signups import Registrations, check_audience, manages
 
 from .auth import signed_in
 from .i18n import lang, message
@@ -136,7 +136,7 @@ def _page(case_id: int, status: int = 200, **extra: Any) -> tuple[str, int]:
         eligible = message(refused)
     return render_template("events/show.html", case=case, sheet=sheet, shown=shown, waiting=waiting,
                            mine=registrations().mine(session(), case.id, user.id), not_eligible=eligible,
-                           manage=may_manage(case, user) or bool(user.roles & LIST_READERS), **extra), status
+                           manage=manages(case.submitter_id, user) or bool(user.roles & LIST_READERS), **extra), status
 
 
 @bp.get("/<int:case_id>")
@@ -203,7 +203,7 @@ def _list_reader(case_id: int) -> tuple[Case, EventSheet, bool]:
     """The organiser and the chair manage an event's list; the 经审委 and auditors may read it. (…, manages?)"""
     case, sheet = published(case_id)
     user = signed_in()
-    manage = may_manage(case, user)
+    manage = manages(case.submitter_id, user)
     if not manage and not user.roles & LIST_READERS:
         raise Forbidden("只有活动组织者可以查看报名名单", "Only the organiser sees the sign-up list")
     return case, sheet, manage
@@ -234,10 +234,6 @@ def roster_pdf(case_id: int, kind: str) -> Response:
         "queue": [e for e in entries if e.status == "waitlisted"]})
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f"inline; filename={case.number}-{kind}.pdf", "Cache-Control": "no-store"})
-
-
-def may_manage(case: Case, user: User) -> bool:
-    return case.submitter_id == user.id or bool(user.roles & ORGANISER_ROLES)
 
 
 @bp.post("/<int:case_id>/list/<username>")

@@ -25,7 +25,7 @@ from .models import Case, EventSheet, OrgUnit, Signup, User, utcnow
 from .notifications import notify
 from .services import Conflict, NotFound
 
-ORGANISER_ROLES = frozenset({"union_chair"})  # besides the organiser who filed the plan
+ORGANISER_ROLES = frozenset({"union_chair"})  # besides the organiser who filed the plan (manages)
 MAX_ANSWER = 100
 
 
@@ -168,9 +168,13 @@ def check_audience(sheet: Any, user: User) -> None:
         raise Forbidden("此活动仅限女职工报名", "This event is for women workers only")
 
 
+def manages(submitter_id: int, user: User) -> bool:
+    """The organiser (who filed the plan) and the chair manage an event's sign-ups and check-in."""
+    return submitter_id == user.id or bool(user.roles & ORGANISER_ROLES)
+
+
 def check_organiser(session: Session, case_id: int, user: User) -> None:
-    if session.scalar(select(Case.submitter_id).where(Case.id == case_id)) != user.id \
-            and not user.roles & ORGANISER_ROLES:
+    if not manages(session.scalar(select(Case.submitter_id).where(Case.id == case_id)), user):
         raise Forbidden("只有活动组织者可以管理报名和签到", "Only the organiser manages sign-ups and check-in")
 
 
