@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from flask_bootstrap import Bootstrap5
 from flask_migrate import Migrate
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from workflow.db import Database
 from workflow.documents import DocumentIssuer
@@ -38,9 +39,24 @@ def _secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
+class BoundedInt(IntegerConverter):
+    """`<int:…>` in a path: at most a signed 64-bit integer, which every database column holds; a longer number is
+    no such page (404), never an overflow in the query. The length is checked before `int()` sees the digits."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: str) -> Any:
+        if len(value) > 19:
+            raise ValidationError()
+        return super().to_python(value)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(ROOT / "instance"), template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"))
+    app.url_map.converters["int"] = BoundedInt
     instance = Path(app.instance_path)
     app.config.update(
         SECRET_KEY=None,

@@ -186,7 +186,7 @@ def search_query(criteria: Search) -> Any:
         query = query.where(Case.state == criteria.state)
     if criteria.since:
         query = query.where(Case.created_at >= criteria.since)
-    if criteria.until:
+    if criteria.until and criteria.until < date.max:  # the last day there is: nothing comes after it
         query = query.where(Case.created_at < criteria.until + timedelta(days=1))
     if criteria.person:
         who = select(User.id).where(or_(User.username == criteria.person.strip(),
