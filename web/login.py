@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from workflow.accounts import MAX_USERNAME
 from workflow.models import User
 from workflow.signin import SignInRefused, change_password, sign_in, sign_out
 
@@ -29,15 +30,16 @@ def _safe_next(target: str | None) -> str:
 def login() -> Response | str | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
-    username = request.form.get("username", "").strip()
+    typed = request.form.get("username", "").strip()
+    username = typed[:MAX_USERNAME]  # shown again in the form: never a megabyte of it
     if request.method == "POST":
         password = request.form.get("password", "")
-        if not username or not password:
+        if not typed or not password:
             flash(_("请输入用户名和密码"), "danger")
             return render_template("login.html", username=username), 422
         try:
-            signed = sign_in(service().db, username, password)
-        except SignInRefused as refused:  # the failure is recorded: it counts towards lock-out
+            signed = sign_in(service().db, typed, password, address=request.remote_addr, now=service().clock())
+        except SignInRefused as refused:  # a wrong password is recorded: it counts towards the lock-outs
             flash(message(refused), "danger")
             return render_template("login.html", username=username), refused.status
         lang = cookie.get("lang")

@@ -1,13 +1,15 @@
 """Users, org units, passwords (argon2id) and API tokens (only their SHA-256 is stored).
 
 The administrator's operations live here too (create, edit, deactivate, reset a password, units, tokens):
-each checks all of its input at once and raises AccountError with a Chinese message per form field.
+each checks all of its input at once and raises AccountError with a Chinese message per form field. User names are
+NFKC-normalised wherever they are typed, and a new one obeys one rule against look-alikes (username_problem).
 """
 from __future__ import annotations
 
 import hashlib
 import re
 import secrets
+import unicodedata
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -23,7 +25,9 @@ from .roles import ROLES
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 
-USERNAME = re.compile(r"[\w.@-]{1,64}")  # \w: letters of any script, digits, _
+MIN_USERNAME, MAX_USERNAME = 2, 64  # at most the column's size
+_NAME_MARKS = frozenset("0123456789._-@")  # beside the letters of either script
+_HIDDEN = frozenset({"Cc", "Cf", "Co", "Cs", "Cn"})  # control, format (U+202E turns text around), private, unassigned
 UNIT_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 MIN_PASSWORD = 8
 GENDERS = {"female": "女", "male": "男"}  # recorded for women workers' events (女职工活动); optional
@@ -82,12 +86,63 @@ def _roles_problem(roles: list[str]) -> str | None:
     return None
 
 
+def normal_username(typed: str) -> str | None:
+    """A user name as stored, from the name as typed: NFKC (full-width ａｄｍｉｎ from a Chinese IME is admin), outer
+    whitespace stripped. None when it is longer than any user name, checked before NFKC, whose time grows with the
+    input."""
+    name = typed.strip()
+    if len(name) > MAX_USERNAME:
+        return None
+    name = unicodedata.normalize("NFKC", name).strip()
+    return name if len(name) <= MAX_USERNAME else None
+
+
+def _char_label(char: str) -> str:
+    """A character by code point and Unicode name: never the character itself, which may be invisible or turn the
+    page's text around."""
+    return f"U+{ord(char):04X} {unicodedata.name(char, f'({unicodedata.category(char)})')}"
+
+
+def _script(char: str) -> str | None:
+    """'latin' (a–z, A–Z), 'han' (a CJK unified ideograph), '' (a digit or . _ - @); None: never in a user name."""
+    if char in _NAME_MARKS:
+        return ""
+    if char.isascii() and char.isalpha():
+        return "latin"
+    return "han" if unicodedata.name(char, "").startswith("CJK UNIFIED IDEOGRAPH") else None
+
+
+def username_problem(name: str | None) -> tuple[str, str] | None:
+    """Why a normalised name (normal_username) cannot name a new account, in Chinese and English; None if it can.
+
+    One rule that is easy to say, against look-alikes (аdmin with a Cyrillic а) and hidden characters (U+202E):
+    the letters are all a–z/A–Z or all 汉字, with ASCII digits and . _ - @ beside either; 2 to 64 characters."""
+    if name is None or len(name) > MAX_USERNAME:
+        return f"用户名不能超过 {MAX_USERNAME} 个字符", f"A user name has at most {MAX_USERNAME} characters"
+    if not name:
+        return "请输入用户名", "Enter a user name"
+    if len(name) < MIN_USERNAME:
+        return f"用户名至少需要 {MIN_USERNAME} 个字符", f"A user name has at least {MIN_USERNAME} characters"
+    scripts = set()
+    for char in name:
+        script = _script(char)
+        if script is None:
+            return (f"用户名只能包含英文字母、汉字、数字和 . _ - @，不能包含 {_char_label(char)}",
+                    f"A user name holds only a-z, A-Z, Chinese characters, digits and . _ - @, not {_char_label(char)}")
+        scripts.add(script)
+    if {"latin", "han"} <= scripts:
+        return "用户名不能混用英文字母和汉字", "A user name has Latin letters or Chinese characters, not both"
+    return None
+
+
 def _display_name_problem(display_name: str | None, required: bool) -> str | None:
+    """A display name is printed on pages and PDFs: no control or format characters (U+202E) in it."""
     if display_name is None or not display_name.strip():
         return "请输入姓名" if required else None
     if len(display_name) > MAX_DISPLAY_NAME:
         return f"姓名不能超过 {MAX_DISPLAY_NAME} 个字符"
-    return None
+    hidden = next((char for char in display_name if unicodedata.category(char) in _HIDDEN), None)
+    return f"姓名不能包含控制字符或格式字符 {_char_label(hidden)}" if hidden else None
 
 
 def _unit_for(session: Session, unit_code: str | None, problems: dict[str, str], create: bool) -> OrgUnit | None:
@@ -102,15 +157,16 @@ def _unit_for(session: Session, unit_code: str | None, problems: dict[str, str],
 def create_user(session: Session, username: str, password: str, roles: list[str], unit_code: str | None = None,
                 display_name: str | None = None, *, new_unit: bool = True, email: str | None = None,
                 gender: str | None = None) -> User:
-    """A new active account. Without a display name (None) the username is shown; an unknown unit code is created
-    (the CLI's way) unless new_unit is False. Without an e-mail address, notifications stay in the inbox."""
+    """A new active account. The user name is normalised (NFKC) and must pass username_problem. Without a display
+    name (None) the username is shown; an unknown unit code is created (the CLI's way) unless new_unit is False.
+    Without an e-mail address, notifications stay in the inbox."""
     problems: dict[str, str] = {}
-    if not username:
-        problems["username"] = "请输入用户名"
-    elif not USERNAME.fullmatch(username):
-        problems["username"] = "用户名只能包含字母、数字和 . _ - @，不超过 64 个字符"
-    elif session.scalar(select(User.id).where(User.username == username)) is not None:
-        problems["username"] = f"用户名已存在：{username}"
+    english = "The account was not created: check the marked fields"
+    name = normal_username(username)
+    if problem := username_problem(name):
+        problems["username"], english = problem[0], f"{english} ({problem[1]})"
+    elif session.scalar(select(User.id).where(User.username == name)) is not None:
+        problems["username"] = f"用户名已存在：{name}"
     if problem := _display_name_problem(display_name, required=display_name is not None):  # None: the username
         problems["display_name"] = problem
     if problem := _roles_problem(roles):
@@ -123,10 +179,10 @@ def create_user(session: Session, username: str, password: str, roles: list[str]
         problems["gender"] = "性别应为“女”或“男”"
     unit = _unit_for(session, unit_code, problems, create=new_unit)
     if problems:
-        raise AccountError(problems, "The account was not created: check the marked fields")
+        raise AccountError(problems, english)
     if unit_code and unit is None:
         unit = ensure_unit(session, unit_code)
-    user = User(username=username, display_name=(display_name or "").strip() or username,
+    user = User(username=name, display_name=(display_name or "").strip() or name,
                 password_hash=hash_password(password), unit=unit, role_list=list(dict.fromkeys(roles)),
                 email=email or None, gender=gender or None)
     session.add(user)

@@ -152,11 +152,13 @@ class WebSession(Base):
 
 
 class LoginFailure(Base):
-    """A failed sign-in on an account, counted to refuse password guessing for a while."""
+    """A failed sign-in, counted per account and per client address to refuse password guessing for a while."""
 
     __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_address", "address", "at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), index=True)
+    address: Mapped[str | None] = mapped_column(String(45))  # None: none was given (or recorded before 0010)
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -1,11 +1,18 @@
-"""Signing in and out of the web UI: server-side sessions, lock-out, password change, headers and cookies."""
+"""Signing in and out of the web UI: server-side sessions, lock-outs (per account and per address), bounded and
+normalised names, password change, headers and cookies."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
+from flask_migrate import upgrade
 from people import Browser
+from sqlalchemy import select, text
 
+from web import create_app
 from workflow.models import LoginFailure, WebSession
+
+FIXED = datetime(2026, 11, 23, 2, 0)
 
 
 def test_login_page_is_chinese_and_protected_pages_redirect(app, people):
@@ -112,3 +119,79 @@ def test_english_switch(app, people):
     assert zhang.post("/lang", {"lang": "en", "next": "/tasks/"}).headers["Location"] == "/tasks/"
     page = zhang.get("/tasks/").get_data(as_text=True)
     assert re.search(r"<html lang=\"en\"", page)
+
+
+def from_address(app, address: str) -> Browser:
+    """A signed-out browser whose requests come from this client address."""
+    browser = Browser(app, None)
+    browser.client.environ_base["REMOTE_ADDR"] = address
+    return browser
+
+
+def failures(service) -> list[tuple[str, str | None]]:
+    with service.db.read() as session:
+        return list(session.execute(select(LoginFailure.username, LoginFailure.address).order_by(LoginFailure.id)))
+
+
+def test_a_name_longer_than_any_account_is_refused_and_stores_nothing(app, people, service):
+    browser = Browser(app, None)
+    for name in ("z" * 65, "zhang" * 20_000):  # 100,000 characters were stored whole, a new row per name
+        refused = browser.post("/login", {"username": name, "password": "wrong-password"})
+        assert refused.status_code == 422
+        page = refused.get_data(as_text=True)
+        assert "用户名不能超过 64 个字符" in page and name not in page  # not echoed back whole
+    assert failures(service) == []
+
+
+def test_a_name_no_account_can_have_is_refused_without_a_trace(app, people, service):
+    browser = Browser(app, None)
+    for name in ("zh\x00ang", "zh\u202eang", "zhang wei"):  # NUL made PostgreSQL fail with a 500
+        refused = browser.post("/login", {"username": name, "password": "wrong-password"})
+        assert refused.status_code == 422 and "用户名只能包含" in refused.get_data(as_text=True)
+    assert failures(service) == []
+
+
+def test_a_full_width_name_signs_in_and_counts_as_the_account(app, people, service):
+    """Typed with a Chinese IME in full-width mode, ｚｈａｎｇ is zhang (NFKC): it signs in, and its failures lock
+    the account itself rather than a name of their own."""
+    assert Browser(app, "ｚｈａｎｇ").get("/").status_code == 200
+    browser = Browser(app, None)
+    for _ in range(10):
+        assert browser.post("/login", {"username": "ｗａｎｇ", "password": "nope-nope"}).status_code == 401
+    assert failures(service) == [("wang", "127.0.0.1")] * 10
+    assert browser.post("/login", {"username": "wang", "password": "password-123"}).status_code == 429
+
+
+def test_one_address_trying_many_names_is_slowed_down(app, people, service):
+    """One password tried across many names escaped the per-account lock-out; thirty failures from one address
+    in fifteen minutes refuse that address, whatever the names (even the right password), and no other."""
+    moments = [FIXED]
+    service.clock = lambda: moments[0]
+    crowd = from_address(app, "198.51.100.7")
+    for n in range(30):
+        assert crowd.post("/login", {"username": f"guess{n}", "password": "password-123"}).status_code == 401
+    refused = crowd.post("/login", {"username": "zhang", "password": "password-123"})
+    assert refused.status_code == 429 and "请 15 分钟后再试" in refused.get_data(as_text=True)
+    assert from_address(app, "203.0.113.9").post("/login", {"username": "zhang", "password": "password-123"}
+                                                 ).status_code == 302
+    assert {address for _name, address in failures(service)} == {"198.51.100.7"} and len(failures(service)) == 30
+    moments[0] = FIXED + timedelta(minutes=15)
+    assert crowd.post("/login", {"username": "guess", "password": "password-123"}).status_code == 401
+    assert failures(service) == [("guess", "198.51.100.7")]  # failures older than the window are gone
+    assert crowd.post("/login", {"username": "zhang", "password": "password-123"}).status_code == 302
+
+
+def test_init_db_upgrades_a_database_of_before_the_addresses(database_url, tmp_path):
+    """Migration 0010 adds the address to the failures a database already holds (None for them)."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": database_url,
+                      "UNIONFLOW_STORAGE": str(tmp_path / "storage")})
+    service = app.extensions["unionflow"]
+    try:
+        with app.app_context():
+            upgrade(revision="0009")
+        with service.db.engine.begin() as connection:
+            connection.execute(text("INSERT INTO login_failures (username, at) VALUES ('wang', :at)"), {"at": FIXED})
+        assert app.test_cli_runner().invoke(args=["init-db"]).exit_code == 0
+        assert failures(service) == [("wang", None)]
+    finally:
+        service.db.dispose()
