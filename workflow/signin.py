@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from .accounts import MAX_USERNAME, check_password, hash_password, normal_username, token_digest
@@ -47,6 +47,12 @@ def _wait(session: Session, key: InstrumentedAttribute, value: str, limit: int, 
     recent = list(session.scalars(select(LoginFailure.at).where(key == value, LoginFailure.at > now - FAILURE_WINDOW)
                                   .order_by(LoginFailure.at.desc()).limit(limit)))
     return recent[-1] + FAILURE_WINDOW - now if len(recent) >= limit else None
+
+
+def _stale(now: datetime) -> Select:
+    """Failures older than the window, which count no more; rows another sign-in is deleting are skipped (PostgreSQL)
+    rather than waited for, so a crowd of failures cannot deadlock on them."""
+    return select(LoginFailure.id).where(LoginFailure.at <= now - FAILURE_WINDOW).with_for_update(skip_locked=True)
 
 
 def _minutes(wait: timedelta) -> int:
@@ -83,7 +89,7 @@ def sign_in(db: Database, typed_name: str, password: str, *, address: str | None
         check_password(User(password_hash=_DUMMY_HASH), password)  # same time whether or not the name exists
     if user is None or not check_password(user, password) or not user.active:
         with db.transaction() as session:
-            session.execute(delete(LoginFailure).where(LoginFailure.at <= now - FAILURE_WINDOW))
+            session.execute(delete(LoginFailure).where(LoginFailure.id.in_(_stale(now))))
             session.add(LoginFailure(username=username, address=address, at=now))
         raise SignInRefused("用户名或密码不正确", "Wrong username or password")
     with db.transaction() as session:
