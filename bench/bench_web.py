@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert  # noqa: E402
 
 from workflow.accounts import create_user, ensure_unit  # noqa: E402
+from workflow.clock import system_now  # noqa: E402
 from workflow.db import Database  # noqa: E402
 from workflow.models import Case, CaseEvent, User  # noqa: E402
 from workflow.registry import Workflows  # noqa: E402
@@ -67,7 +68,7 @@ def build_database(folder: Path) -> dict[str, object]:
     workflows = Workflows(ROOT / "definitions", None)
     definition = workflows.get("proposal")
     with db.transaction() as session:
-        workflows.register(session)
+        workflows.register(session, system_now())
         for code, name in UNITS.items():
             ensure_unit(session, code, name)
         people = {"zhao": (["proposal_committee"], "GH"), "zhou": (["department_head"], "HQ")}

@@ -12,8 +12,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from clocks import TEST_NOW
+
+from workflow.clock import ManualClock
+
 ROOT = Path(__file__).resolve().parent.parent
 BACKENDS = ["sqlite", "postgresql"]
+
 
 
 def _pg_bin() -> Path | None:
@@ -93,6 +98,7 @@ def app(database_url: str, tmp_path: Path):
     from web import create_app
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url,
                       "UNIONFLOW_STORAGE": str(tmp_path / "storage")})
+    app.extensions["unionflow"].clock = ManualClock(TEST_NOW)
     app.extensions["unionflow"].db.create_all()
     yield app
     app.extensions["unionflow"].db.dispose()

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from flask_bootstrap import Bootstrap5
 from flask_migrate import Migrate
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, ValidationError
 
 from workflow.db import Database
@@ -64,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         UNIONFLOW_STORAGE=os.environ.get("UNIONFLOW_STORAGE", str(instance / "storage")),
         UNIONFLOW_DEFINITIONS=os.environ.get("UNIONFLOW_DEFINITIONS", str(ROOT / "definitions")),
         UNIONFLOW_ORG_NAME=os.environ.get("UNIONFLOW_ORG_NAME", "示例公司工会委员会"),
+        UNIONFLOW_PROXIES=int(os.environ.get("UNIONFLOW_PROXIES", "0")),
         JSON_AS_ASCII=False,
         MAX_CONTENT_LENGTH=25 * 1024 * 1024,  # a form with a few scanned certificates (10 MB each at most)
         BOOTSTRAP_SERVE_LOCAL=True,  # Bootstrap from this server, never a CDN
@@ -71,6 +73,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(config or {})
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _secret_key(instance)
+    if app.config["UNIONFLOW_PROXIES"]:  # behind nginx: the client's address is the one the proxies forward
+        hops = app.config["UNIONFLOW_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     if app.config["DATABASE_URL"].startswith("sqlite:///"):

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from workflow.accounts import (AccountError, create_unit, create_user, deactivate_user, new_token,
+from workflow.accounts import (AccountError, create_unit, create_user, deactivate_user, new_token, normal_username,
                                reactivate_user, rename_unit, reset_password, revoke_token, update_user)
 from workflow.definition import DefinitionError, Problem
 from workflow.definition_load import load_dir
@@ -29,7 +29,7 @@ from workflow.worklists import Page
 
 from .auth import require_role, signed_in
 from .i18n import lang, message
-from .pages import page_blueprint, page_number
+from .pages import page_blueprint, page_number, today
 from .services import fresh_session, service, session
 
 bp = page_blueprint("admin", __name__, url_prefix="/admin")
@@ -111,14 +111,13 @@ def new_user() -> Response | str | tuple[str, int]:
             user = create_user(db_session, values["username"], request.form.get("password", ""), values["roles"],
                                values["unit"] or None, values["display_name"], new_unit=False,
                                email=values["email"], gender=values["gender"])
-            user_id = user.id
+            user_id, username = user.id, user.username  # as stored: NFKC-normalised
     except AccountError as error:
         refused = error
     except IntegrityError:  # the same username, created at the same moment by another administrator
         refused = AccountError({"username": _("用户名已存在：%(username)s", username=values["username"])})
     else:
-        flash(_("已创建用户 %(name)s（%(username)s）", name=values["display_name"], username=values["username"]),
-              "success")
+        flash(_("已创建用户 %(name)s（%(username)s）", name=values["display_name"], username=username), "success")
         return redirect(url_for(".user", user_id=user_id))
     flash(_("用户未创建，请按提示修改"), "danger")
     return render_template("admin/user_new.html", values=values, errors=refused.fields,
@@ -270,9 +269,10 @@ def tokens() -> tuple[str, int]:
 @bp.post("/tokens")
 def issue() -> str | tuple[str, int]:
     username = request.form.get("username", "").strip()
+    stored = normal_username(username)  # as typed (full-width too) → as stored
     errors = {}
     with service().db.transaction() as db_session:
-        owner = db_session.scalar(select(User).where(User.username == username)) if username else None
+        owner = db_session.scalar(select(User).where(User.username == stored)) if stored else None
         if not username:
             errors["username"] = _("请输入用户名")
         elif owner is None:
@@ -286,7 +286,7 @@ def issue() -> str | tuple[str, int]:
         flash(_("令牌未签发，请按提示修改"), "danger")
         return _tokens_page(422, {"username": username}, errors)
     return render_template("admin/token_issued.html", token=token, token_id=token_id, created_at=created_at,
-                           username=username, name=name)
+                           username=stored, name=name)
 
 
 @bp.post("/tokens/<int:token_id>/revoke")
@@ -342,7 +342,8 @@ def definitions() -> str:
     return render_template("admin/definitions.html", current=current, stored=stored,
                            in_force={d.version for d in current.values()}, counts=_case_counts(db_session),
                            problems=problems, folder=current_app.config["UNIONFLOW_DEFINITIONS"], changed=changed,
-                           file_name=lambda path: Path(path).name)
+                           file_name=lambda path: Path(path).name,
+                           missing_years=service().workflows.calendar.missing_years(today()))
 
 
 @bp.get("/definitions/<version>")

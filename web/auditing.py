@@ -84,7 +84,8 @@ def dossier(case_id: int) -> Response:
     case = service().get_case(session(), case_id, user)
     service().log_view(case, user, "dossier")
     pdf = build_dossier(session(), case, service().workflows, service().store, service().issuer.renderer,
-                        service().issuer.org_name, compiled_by=user.display_name)
+                        service().issuer.org_name, compiled_by=user.display_name,
+                        compiled_at=service().clock())
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f"inline; filename*=UTF-8''{case.number}-dossier.pdf"})
 

@@ -17,7 +17,7 @@ from workflow.signin import user_for_session
 
 from .i18n import N_
 from .security import csrf
-from .services import session
+from .services import service, session
 
 login_manager = LoginManager()
 
@@ -38,7 +38,7 @@ class WebUser(UserMixin):
 
 @login_manager.user_loader
 def _load(token: str) -> WebUser | None:
-    user = user_for_session(session(), token)
+    user = user_for_session(session(), token, service().clock())
     return WebUser(user, token) if user is not None else None
 
 

@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from workflow.accounts import AccountError, create_user, ensure_unit, issue_token
+from workflow.accounts import AccountError, create_user, ensure_unit, issue_token, normal_username
 from workflow.audit import verify
 from workflow.notifications import deliver_pending
 from workflow.timers import run_due
@@ -26,7 +26,7 @@ def register(app: Flask) -> None:
         """Create or upgrade the database schema (Alembic migrations) and register the definitions."""
         upgrade()
         with service().db.transaction() as session:
-            service().workflows.register(session)
+            service().workflows.register(session, service().clock())
         click.echo("数据库已就绪 database ready: " + service().db.engine.url.render_as_string(hide_password=True))
 
     @app.cli.command("demo")
@@ -62,17 +62,18 @@ def register(app: Flask) -> None:
                      display_name: str | None, email: str | None, gender: str | None) -> None:
         try:
             with service().db.transaction() as session:
-                create_user(session, name, password, list(roles), unit, display_name, email=email, gender=gender)
+                stored = create_user(session, name, password, list(roles), unit, display_name, email=email,
+                                     gender=gender).username  # NFKC-normalised
         except AccountError as exc:
-            raise click.ClickException(str(exc)) from None
-        click.echo(f"{name}: {', '.join(roles)}")
+            raise click.ClickException(f"{exc} ({exc.message_en})") from None
+        click.echo(f"{stored}: {', '.join(roles)}")
 
     @users.command("token")
     @click.argument("name")
     def users_token(name: str) -> None:
         """Print a new API token for NAME, alone on stdout."""
         with service().db.transaction() as session:
-            user = session.scalar(select(User).where(User.username == name))
+            user = session.scalar(select(User).where(User.username == normal_username(name)))
             if user is None:
                 raise click.ClickException(f"用户不存在 no such user: {name}")
             token = issue_token(session, user)
@@ -97,7 +98,7 @@ def register(app: Flask) -> None:
                    f"(due {report.due}, fired {len(report.fired)}, obsolete {report.obsolete})")
         mailer = current_app.extensions["unionflow.mailer"]
         if mailer is not None:
-            mail = deliver_pending(service().db, mailer, MAIL_PER_RUN)
+            mail = deliver_pending(service().db, mailer, service().clock(), MAIL_PER_RUN)
             click.echo(f"邮件 已发送 {mail.sent}，待重试 {mail.failed} (mail sent {mail.sent}, failed {mail.failed})")
         sys.exit(1 if report.refused else 0)
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from workflow.accounts import create_user, ensure_unit
 from workflow.display import local_date
-from workflow.models import Case, User, utcnow
+from workflow.models import Case, User
 from workflow.services import CaseService
 from workflow.signups import Registrations
 
@@ -106,7 +106,7 @@ def _proposals(service: CaseService, u: dict[str, User]) -> None:
 
 def _election(service: CaseService, u: dict[str, User]) -> None:
     """第一车间's committee election, nominations open: 张伟 stands, 王芳 has nominated 李娜, who has yet to answer."""
-    today = local_date(utcnow())
+    today = local_date(service.clock())
     case = service.create_case(u["election_guo"], "election", {})
     for trigger, who, data in [
         ("submit_plan", "election_guo", {
@@ -126,7 +126,7 @@ def _election(service: CaseService, u: dict[str, User]) -> None:
 def _events(service: CaseService, u: dict[str, User]) -> None:
     """第一车间's sports day taking sign-ups (王芳 and 李娜 are in), the women workers' health talk published, a
     recuperation trip above the chair's limit waiting for the 经审委."""
-    today = local_date(utcnow())
+    today = local_date(service.clock())
     day = today + timedelta(days=18)
 
     def plan(who: str, **data: object) -> Case:

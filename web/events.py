@@ -229,7 +229,7 @@ def roster_pdf(case_id: int, kind: str) -> Response:
         "case": {"number": case.number, "title": data["title"], "submitter": case.submitter.display_name},
         "event": {"date": chinese_date(date.fromisoformat(data["event_date"])), "time": data["event_time"],
                   "place": data["place"], "capacity": sheet.capacity},
-        "sheet_kind": kind, "questions": sheet.questions, "issued_at": local(utcnow()),
+        "sheet_kind": kind, "questions": sheet.questions, "issued_at": local(service().clock()),
         "places": [e for e in entries if e.status == "confirmed"],
         "queue": [e for e in entries if e.status == "waitlisted"]})
     return Response(pdf, mimetype="application/pdf", headers={

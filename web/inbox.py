@@ -30,7 +30,7 @@ def index() -> str:
 def read(notification_id: int) -> Response:
     """Mark it read; with `open`, go to the page it is about, else back to the list."""
     with service().db.transaction() as db_session:
-        link = mark_read(db_session, signed_in().id, notification_id)
+        link = mark_read(db_session, signed_in().id, notification_id, service().clock())
     if link is None:
         raise NotFound("消息不存在", "No such message")
     if request.form.get("open") and link.startswith("/") and not link.startswith("//"):
@@ -41,7 +41,7 @@ def read(notification_id: int) -> Response:
 @bp.post("/read-all")
 def read_all() -> Response:
     with service().db.transaction() as db_session:
-        count = mark_all_read(db_session, signed_in().id)
+        count = mark_all_read(db_session, signed_in().id, service().clock())
     flash(_("已将 %(count)s 条消息标为已读", count=count), "success")
     return redirect(url_for(".index"))
 
@@ -65,7 +65,7 @@ def init_app(app: Flask) -> None:
     configured = app.extensions["unionflow.mailer"] = Mailer.from_env(settings)
     if configured is None:
         return
-    db = app.extensions["unionflow"].db
+    cases = app.extensions["unionflow"]
 
     def noted(ids: tuple[int, ...]) -> None:
         if has_request_context():  # the timers e-mail theirs at the end of their run
@@ -73,7 +73,7 @@ def init_app(app: Flask) -> None:
 
     def send(ids: list[int]) -> None:
         try:
-            deliver_pending(db, configured, MAIL_NOW, only=ids[:MAIL_NOW])
+            deliver_pending(cases.db, configured, cases.clock(), MAIL_NOW, only=ids[:MAIL_NOW])
         except Exception:  # best effort after the response: whatever failed is retried by `timers run`
             log.exception("e-mail after the request failed")
 

@@ -8,7 +8,8 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from workflow.display import chinese_date, local, local_date
-from workflow.models import Case, OrgUnit, User, utcnow
+from workflow.models import Case, OrgUnit, User
+from workflow.services import NotFound
 
 from .i18n import lang
 from .services import service, session
@@ -31,7 +32,8 @@ def page_number() -> int:
 
 
 def today() -> date:
-    return local_date(utcnow())
+    """Today in Beijing, by the application's one clock (workflow/clock.py)."""
+    return local_date(service().clock())
 
 
 def definition_of(case: Case):  # noqa: ANN201 (the Definition of the case's version)

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import click
 
+from workflow.clock import system_now
 from workflow.definition import DefinitionError
 from workflow.definition_load import load_dir
+from workflow.display import local_date
 from workflow.registry import working_calendar
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +44,9 @@ def check() -> None:
                    f"{len(d.states)} states, {len(d.transitions)} transitions")
     for year in calendar.years:
         click.echo(f"正常 OK  calendar {year}{' (provisional 暂定)' if calendar.is_provisional(date(year, 1, 1)) else ''}")
+    for year in calendar.missing_years(local_date(system_now())):  # the production clock: this runs outside the app
+        click.echo(f"提示 NOTE calendar {year}: 没有节假日安排文件，工作日按周一至周五计算 "
+                   f"(no holiday calendar: working days are Monday to Friday)")
 
 
 @workflows.command("graph")

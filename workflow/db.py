@@ -15,7 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql.dml import Insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from .models import Base
@@ -49,6 +52,25 @@ def _sqlite_setup(engine: Engine) -> None:
 
 
 class WriterQueue:
+def insert_new(session: Session, table: Any) -> Insert:
+    """An INSERT that leaves alone a row whose key exists already (ON CONFLICT DO NOTHING): for the rows that two
+    requests may both be first to create, such as a year's case counter or a new definition version. On PostgreSQL
+    the second insert waits for the first to commit and then does nothing, instead of failing on the key."""
+    return _insert(session, table).on_conflict_do_nothing()
+
+
+def upsert(session: Session, table: Any, keys: tuple[str, ...], row: dict[str, Any], changed: tuple[str, ...]) -> Insert:
+    """An INSERT of `row` that, where a row with the same `keys` exists, updates its `changed` columns instead."""
+    statement = _insert(session, table).values(row)
+    return statement.on_conflict_do_update(index_elements=list(keys),
+                                           set_={name: statement.excluded[name] for name in changed})
+
+
+def _insert(session: Session, table: Any) -> Any:
+    """The INSERT of the session's database, which knows its ON CONFLICT clause."""
+    return (postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
+
+
     """One writer at a time across every process and thread on this host, waiting in line in the kernel.
 
     SQLite allows one writer; a second one that finds the lock taken sleeps in its busy handler for 1, 2,

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from . import display
 from .audit import verify
 from .journal import Line, lines, units
-from .models import Case, Document, utcnow
+from .models import Case, Document
 from .pdf import PdfRenderer
 from .registry import Workflows
 from .storage import BlobStore, sha256_of
@@ -59,9 +59,9 @@ class Enclosure:
 
 
 def build_dossier(session: Session, case: Case, workflows: Workflows, store: BlobStore, renderer: PdfRenderer,
-                  org_name: str, *, compiled_by: str | None = None, compiled_at: datetime | None = None) -> bytes:
+                  org_name: str, *, compiled_at: datetime, compiled_by: str | None = None) -> bytes:
     """The dossier of one case as PDF bytes. `compiled_by` names who compiled it (立卷人), `compiled_at` is
-    naive UTC like every stored time (default: now)."""
+    naive UTC like every stored time (the service's clock)."""
     definition = workflows.definition(case.definition_version, session)
     history = lines(session, case, definition, units(session))
     steps = {line.seq: line for line in history}
@@ -88,7 +88,7 @@ def build_dossier(session: Session, case: Case, workflows: Workflows, store: Blo
         "missing": [e for e in enclosures if e.problem],
         "check": check,
         "head_hash": case.head_hash,
-        "compiled_at": display.local(compiled_at or utcnow()),
+        "compiled_at": display.local(compiled_at),
         "compiled_by": compiled_by,
     }
     layout = renderer.layout(TEMPLATE, context)

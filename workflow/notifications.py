@@ -25,7 +25,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from .db import Database
-from .models import Notification, User, utcnow
+from .models import Notification, User
 from .paging import PER_PAGE, Page
 
 log = logging.getLogger(__name__)
@@ -60,9 +60,9 @@ def email_problem(address: str) -> str | None:
 # -- the inbox ------------------------------------------------------------------------------------
 
 
-def post(connection: Connection, letters: Iterable[Letter], at: datetime | None = None) -> tuple[int, ...]:
-    """Write these inbox rows in the caller's transaction, in one multi-row insert; their ids."""
-    at = at or utcnow()
+def post(connection: Connection, letters: Iterable[Letter], at: datetime) -> tuple[int, ...]:
+    """Write these inbox rows in the caller's transaction, in one multi-row insert, dated `at` (the step's time);
+    their ids."""
     rows = [{"user_id": letter.user_id, "subject": letter.subject[:200], "body": letter.body, "link": letter.link,
              "created_at": at, "email_attempts": 0} for letter in letters]
     if not rows:
@@ -71,7 +71,7 @@ def post(connection: Connection, letters: Iterable[Letter], at: datetime | None 
 
 
 def notify(connection: Connection, user_ids: Iterable[int], subject: str, body: str, link: str,
-           at: datetime | None = None) -> tuple[int, ...]:
+           at: datetime) -> tuple[int, ...]:
     """The same message to several users, in the caller's transaction; the new rows' ids."""
     return post(connection, [Letter(user_id, subject, body, link) for user_id in dict.fromkeys(user_ids)], at)
 
@@ -94,20 +94,20 @@ def inbox(session: Session, user_id: int, page: int = 1, per_page: int = PER_PAG
     return Page(items, total, page, per_page)
 
 
-def mark_read(session: Session, user_id: int, notification_id: int, at: datetime | None = None) -> str | None:
+def mark_read(session: Session, user_id: int, notification_id: int, at: datetime) -> str | None:
     """Mark one of the user's notifications read (the first reading counts); its link, or None when the user has
     no such notification (someone else's is as unknown as a missing one)."""
     return session.execute(update(Notification)
                            .where(Notification.id == notification_id, Notification.user_id == user_id)
-                           .values(read_at=func.coalesce(Notification.read_at, at or utcnow()))
+                           .values(read_at=func.coalesce(Notification.read_at, at))
                            .returning(Notification.link).execution_options(synchronize_session=False)).scalar()
 
 
-def mark_all_read(session: Session, user_id: int, at: datetime | None = None) -> int:
+def mark_all_read(session: Session, user_id: int, at: datetime) -> int:
     """Mark all of the user's unread notifications read; how many there were."""
     return session.execute(update(Notification)
                            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-                           .values(read_at=at or utcnow()).execution_options(synchronize_session=False)).rowcount
+                           .values(read_at=at).execution_options(synchronize_session=False)).rowcount
 
 
 # -- e-mail ---------------------------------------------------------------------------------------
@@ -180,13 +180,13 @@ _PENDING = (select(Notification.id, Notification.subject, Notification.body, Not
             .order_by(Notification.id))
 
 
-def deliver_pending(db: Database, mailer: Mailer, limit: int = 100, *, only: Collection[int] | None = None,
-                    now: datetime | None = None) -> Delivery:
+def deliver_pending(db: Database, mailer: Mailer, now: datetime, limit: int = 100, *,
+                    only: Collection[int] | None = None) -> Delivery:
     """E-mail up to `limit` recent notifications not yet e-mailed whose user has an address (of `only`, if given).
+    "Recent" is by `now`, the service's clock: the clock that dated the notifications (DESIGN invariant 8).
 
     Call it outside any transaction. An SMTP failure never raises: it is logged (without the message) and the
     notification is left for the next run, up to MAX_ATTEMPTS tries."""
-    now = now or utcnow()
     query = _PENDING.where(Notification.created_at >= now - MAIL_WITHIN).limit(limit)
     if only is not None:
         query = query.where(Notification.id.in_(list(only)))

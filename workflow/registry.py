@@ -7,11 +7,13 @@ on the old text go on (and are replayed by the audit) on exactly that text.
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .db import insert_new
 from .definition import Definition
 from .definition_load import load_dir, parse
 from . import workdays
@@ -39,12 +41,14 @@ class Workflows:
         self._engines: dict[str, Engine] = {}
         self._lock = threading.Lock()
 
-    def register(self, session: Session) -> None:
-        """Store the current versions that the database does not hold yet."""
+    def register(self, session: Session, now: datetime) -> None:
+        """Store the current versions that the database does not hold yet. Two hosts may both be first to register
+        a new version (after every change of a definition): the second insert then does nothing."""
         known = set(session.scalars(select(DefinitionVersion.version)))
-        for definition in self.current.values():
-            if definition.version not in known:
-                session.add(DefinitionVersion(key=definition.key, version=definition.version, source=definition.source))
+        new = [{"key": d.key, "version": d.version, "source": d.source, "registered_at": now}
+               for d in self.current.values() if d.version not in known]
+        if new:
+            session.execute(insert_new(session, DefinitionVersion), new)
 
     def get(self, key: str) -> Definition | None:
         return self.current.get(key)

@@ -13,19 +13,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from . import attachments, forms, notifications, recipients
 from .accounts import actor_of
-from .db import Database
+from .db import Database, insert_new, upsert
 from .deadlines import timer_row
 from .display import local_date
 from .definition import Definition
 from .documents import CaseSnapshot, DocumentIssuer, Issued, Opinion
 from .engine import Action, ActionRefused, CaseView, Forbidden, InvalidData, TransitionRecord
 from .history import GENESIS, content_hash, event_content
-from .models import Case, CaseCounter, CaseEvent, Document, FileView, OrgUnit, Timer, Upload, User, utcnow
+from .clock import Clock, system_now
+from .models import Case, CaseCounter, CaseEvent, Document, FileView, OrgUnit, Timer, Upload, User
 from .registry import Workflows
 from .storage import BlobStore
 
@@ -76,7 +77,7 @@ class CaseService:
     workflows: Workflows
     store: BlobStore
     issuer: DocumentIssuer | None = None  # None: no stage PDFs (benchmarks of the bare service path)
-    clock: Callable[[], datetime] = utcnow
+    clock: Clock = system_now  # the one clock of the application (workflow/clock.py)
     domains: Mapping[str, Domain] = field(default_factory=default_domains)  # by process key
     # Called after a step's commit with the ids of the notifications it wrote (the web e-mails them then).
     on_notified: Callable[[tuple[int, ...]], None] | None = None
@@ -136,7 +137,7 @@ class CaseService:
         if case.submitter_id == user.id or not self.workflows.definition(case.definition_version).log_views:
             return
         with self.db.transaction() as session:
-            session.add(FileView(case_id=case.id, user_id=user.id, what=what[:120]))
+            session.add(FileView(case_id=case.id, user_id=user.id, what=what[:120], at=self.clock()))
 
     def views(self, session: Session, case: Case) -> list[FileView]:
         return list(session.scalars(select(FileView).where(FileView.case_id == case.id)
@@ -176,7 +177,7 @@ class CaseService:
                 raise InvalidData("提交的数据有误，请按提示修改", "Invalid data", fields=exc.fields) from None
         with self.db.transaction() as session:
             if definition.version not in self._registered:
-                self.workflows.register(session)
+                self.workflows.register(session, now)
                 session.flush()
                 self._registered.add(definition.version)
             case = Case(number=self._next_number(session, definition.number_prefix, now.year), workflow=definition.key,
@@ -298,13 +299,13 @@ class CaseService:
 
     @staticmethod
     def _next_number(session: Session, prefix: str, year: int) -> str:
-        counter = session.execute(select(CaseCounter).where(CaseCounter.prefix == prefix, CaseCounter.year == year)
-                                  .with_for_update()).scalar_one_or_none()
-        if counter is None:
-            counter = CaseCounter(prefix=prefix, year=year, last=0)
-            session.add(counter)
-        counter.last += 1
-        return f"{prefix}-{year}-{counter.last:04d}"
+        """The next number of the year (TA-2026-0001). The year's counter row is made by whichever create comes first
+        (on 1 January two may both be first: the other's insert then does nothing), and the increment takes the row's
+        lock, so numbers never repeat and never fail."""
+        session.execute(insert_new(session, CaseCounter).values(prefix=prefix, year=year, last=0))
+        last = session.execute(update(CaseCounter).where(CaseCounter.prefix == prefix, CaseCounter.year == year)
+                               .values(last=CaseCounter.last + 1).returning(CaseCounter.last)).scalar_one()
+        return f"{prefix}-{year}-{last:04d}"
 
 
 

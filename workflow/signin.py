@@ -20,7 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from .accounts import MAX_USERNAME, check_password, hash_password, normal_username, token_digest
 from .db import Database
-from .models import LoginFailure, User, WebSession, utcnow
+from .models import LoginFailure, User, WebSession
 
 MAX_FAILURES = 10  # per account
 MAX_ADDRESS_FAILURES = 30  # per client address, whatever the names
@@ -110,9 +110,9 @@ _SESSION_USER = (select(User).join(WebSession, WebSession.user_id == User.id)
                         User.active.is_(True)))
 
 
-def user_for_session(session: Session, token: str, now: datetime | None = None) -> User | None:
-    """The active user of a live session, in one query."""
-    return session.scalar(_SESSION_USER, {"token_hash": token_digest(token), "now": now or utcnow()})
+def user_for_session(session: Session, token: str, now: datetime) -> User | None:
+    """The active user of a live session at `now` (the service's clock), in one query."""
+    return session.scalar(_SESSION_USER, {"token_hash": token_digest(token), "now": now})
 
 
 def sign_out(session: Session, token: str) -> None:

@@ -9,9 +9,9 @@ not collide with the organiser's steps.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from .db import Database
 from .display import local_date
 from .engine import Forbidden, InvalidData, NotOpen
-from .models import Case, EventSheet, OrgUnit, Signup, User, utcnow
+from .clock import Clock
+from .models import Case, EventSheet, OrgUnit, Signup, User
 from .notifications import notify
 from .services import Conflict, NotFound
 
@@ -43,7 +44,7 @@ class Entry:
 
 
 class Registrations:
-    def __init__(self, db: Database, clock: Callable[[], datetime] = utcnow):
+    def __init__(self, db: Database, clock: Clock):
         self.db, self.clock = db, clock
 
     # -- members ------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from .accounts import hash_password
 from .deadlines import due_moment
 from .engine import ActionRefused, NotOpen
-from .models import Case, Timer, User, utcnow
+from .models import Case, Timer, User
 from .roles import SYSTEM
 from .services import CaseService, Conflict
 
@@ -59,7 +59,8 @@ class RunReport:
 
 
 def run_due(service: CaseService, now: datetime | None = None) -> RunReport:
-    now = now or utcnow()
+    """Fire every timer due at `now` (the service's clock unless a caller says otherwise)."""
+    now = now or service.clock()
     report = RunReport()
     actor_id = system_user_id(service)
     with service.db.read() as session:
@@ -73,7 +74,7 @@ def run_due(service: CaseService, now: datetime | None = None) -> RunReport:
             continue
         outcome = _fire(service, timer, actor, report)
         with service.db.transaction() as session:
-            session.execute(update(Timer).where(Timer.id == timer.id).values(done_at=utcnow(), outcome=outcome))
+            session.execute(update(Timer).where(Timer.id == timer.id).values(done_at=now, outcome=outcome))
     return report
 
 

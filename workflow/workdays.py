@@ -154,6 +154,11 @@ class WorkCalendar:
         """Whether `day`'s year has a calendar; if not, working days are simply Monday to Friday."""
         return _day(day).year in self.years
 
+    def missing_years(self, today: date) -> list[int]:
+        """The years a deadline set today may reach (this one and the next) that have no calendar: their working
+        days are Monday to Friday until someone adds the year's file (definitions/README.md)."""
+        return [year for year in (today.year, today.year + 1) if year not in self.years]
+
     def is_provisional(self, day: date) -> bool:
         """Whether `day`'s year has only a provisional calendar (built before the State Council's notice)."""
         calendar = self.years.get(_day(day).year)

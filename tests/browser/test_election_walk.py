@@ -14,13 +14,14 @@ import re
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pdfplumber
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from clocks import server_today
 from ui import CASE_URL, TIMEOUT_MS, file_new, open_from_todo, state, take, user_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.long]
@@ -124,7 +125,7 @@ def vote(page: Page, marks: dict[str, str], write_in: str = "") -> str:
 def test_election_of_three_from_four_by_ten_voters(page: Page, new_context, browser, browser_context_args, login, shot,
                                                    live_server):
     voters_made = make_voters(live_server)
-    today = date.today()
+    today = server_today()
 
     # election_guo files the plan: 发起 → 换届选举.
     guo = login(page, "election_guo")

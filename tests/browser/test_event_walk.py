@@ -8,13 +8,14 @@ chair accepts it. The sign-in sheet (签到表) PDF is read back, and the calend
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pdfplumber
 import pytest
 from playwright.sync_api import Page, expect
 
+from clocks import server_today
 from ui import CASE_URL, file_new, open_from_todo, state, take, user_page
 
 pytestmark = [pytest.mark.browser]
@@ -40,7 +41,7 @@ def sign_up(page: Page, event_id: int, size: str) -> None:
 
 def test_an_event_from_the_plan_to_the_summary(page: Page, new_context, browser, browser_context_args, login, shot,
                                               live_server):
-    day = date.today() + timedelta(days=12)
+    day = server_today() + timedelta(days=12)
     wu = login(page, "grassroots_cj1")
     wu.locator("#nav").get_by_role("link", name="发起", exact=True).click()
     wu.get_by_role("link", name="工会活动").click()

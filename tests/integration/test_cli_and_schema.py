@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -98,6 +99,16 @@ def test_workflows_check_and_graph(tmp_path):
     assert "transitions[1].guards[0].name: unknown guard 'no_such_guard'" in bad.stderr
     graph = _flask("workflows", "graph", "proposal")
     assert graph.returncode == 0 and graph.stdout.lstrip().startswith("<?xml") and "提案审查" in graph.stdout
+
+
+def test_workflows_check_names_the_years_without_a_holiday_calendar(tmp_path):
+    folder = tmp_path / "definitions"
+    shutil.copytree(ROOT / "definitions", folder)
+    for year_file in (folder / "calendar").glob("*.yaml"):
+        year_file.unlink()  # whatever today is, this year and the next now have no calendar
+    result = _flask("workflows", "check", env={"UNIONFLOW_DEFINITIONS": str(folder)})
+    assert result.returncode == 0  # a note, not a problem: those years count Monday to Friday
+    assert len(re.findall(r"提示 NOTE calendar \d{4}: 没有节假日安排文件，工作日按周一至周五计算", result.stdout)) == 2
 
 
 def test_the_app_refuses_to_start_on_an_invalid_definition(tmp_path):

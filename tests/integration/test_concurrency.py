@@ -1,11 +1,17 @@
-"""DESIGN invariant 1: twenty actors firing the same action on one case — one wins, nineteen get 409."""
+"""DESIGN invariant 1: twenty actors firing the same action on one case — one wins, nineteen get 409; and the rows
+that two creates may both be first to make (a year's counter, a definition version) never cost either of them."""
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 
 from people import PROPOSAL, seed
+from sqlalchemy import delete, func, select
+
+from workflow.clock import ManualClock
 from workflow.engine import ActionRefused
-from workflow.models import Case, CaseEvent
+from workflow.models import Case, CaseEvent, DefinitionVersion
+from workflow.services import CaseService
 
 
 def test_twenty_threads_one_success_one_event(service):
@@ -35,3 +41,57 @@ def test_twenty_threads_one_success_one_event(service):
         events = session.query(CaseEvent).filter_by(case_id=case.id, trigger="second").all()
         stored = session.get(Case, case.id)
     assert len(events) == 1 and stored.version == 3 and len(stored.data["seconders"]) == 1
+
+
+PAIRS = 50
+
+
+def _at_once(*calls):
+    """Run the calls in threads released together; what each returned or raised."""
+    barrier = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+
+    def run(i, call):
+        barrier.wait()
+        try:
+            results[i] = call()
+        except Exception as exc:  # noqa: BLE001 (the test reports whatever a create raised)
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_two_first_creates_of_a_year_both_succeed(service):
+    """On 1 January two members file at once: the year's counter row does not exist yet, and both make it."""
+    users, _ = seed(service)
+    numbers = []
+    for i in range(PAIRS):
+        service.clock = ManualClock(datetime(2031 + i, 1, 1, 1, 0))  # a new year for every pair
+        made = _at_once(*(lambda u=u: service.create_case(u, "proposal", PROPOSAL)
+                          for u in (users["zhang"], users["wang"])))
+        assert all(isinstance(case, Case) for case in made), made
+        numbers.append(sorted(case.number for case in made))
+    assert numbers == [[f"TA-{2031 + i}-0001", f"TA-{2031 + i}-0002"] for i in range(PAIRS)]
+
+
+def test_two_hosts_registering_a_new_definition_version_both_succeed(service):
+    """After a definition changes, two hosts may both be first to store the new version with their first case."""
+    users, _ = seed(service)
+    hosts = [CaseService(service.db, service.workflows, service.store, clock=service.clock) for _ in range(2)]
+    for _ in range(PAIRS):
+        with service.db.transaction() as session:  # the version is new again: neither host has registered it
+            session.execute(delete(DefinitionVersion))
+        made = _at_once(*(lambda host=host, u=u: host.create_case(u, "proposal", PROPOSAL)
+                          for host, u in zip(hosts, (users["zhang"], users["wang"]))))
+        assert all(isinstance(case, Case) for case in made), made
+        for host in hosts:
+            host._registered.clear()
+    with service.db.read() as session:
+        stored = session.scalars(select(DefinitionVersion.version)).all()
+        assert sorted(stored) == sorted(d.version for d in service.workflows.current.values())  # each once
+        assert session.scalar(select(func.count()).select_from(Case)) == 2 * PAIRS

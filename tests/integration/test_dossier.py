@@ -21,7 +21,8 @@ def dossier(service, case_id: int) -> PdfReader:
     with service.db.read() as session:
         case = session.get(Case, case_id)
         content = build_dossier(session, case, service.workflows, service.store, service.issuer.renderer,
-                                service.issuer.org_name, compiled_by="宋洁（审计）")
+                                service.issuer.org_name, compiled_by="宋洁（审计）",
+                                compiled_at=service.clock())
     assert content.startswith(b"%PDF-")
     return PdfReader(io.BytesIO(content))
 

@@ -219,15 +219,15 @@ def test_marking_read_is_the_owners_alone(office):
     zhang, liu = office.users["zhang"], office.users["liu"]
     first = office.inbox_of("zhang")[0]
     with office.db.transaction() as session:
-        assert mark_read(session, liu.id, first.id) is None  # not liu's: unknown to liu, left unread
+        assert mark_read(session, liu.id, first.id, office.now) is None  # not liu's: unknown to liu, left unread
     with office.db.read() as session:
         assert unread_count(session, zhang.id) == 2 and unread_count(session, liu.id) == 1
     with office.db.transaction() as session:
-        assert mark_read(session, zhang.id, first.id) == f"/cases/{case.id}"
+        assert mark_read(session, zhang.id, first.id, office.now) == f"/cases/{case.id}"
     read_at = office.inbox_of("zhang")[0].read_at
     with office.db.transaction() as session:
-        mark_read(session, zhang.id, first.id, at=read_at + timedelta(hours=1))  # the first reading counts
-        assert mark_all_read(session, zhang.id) == 1
+        mark_read(session, zhang.id, first.id, read_at + timedelta(hours=1))  # the first reading counts
+        assert mark_all_read(session, zhang.id, office.now) == 1
     assert office.inbox_of("zhang")[0].read_at == read_at
     with office.db.read() as session:
         assert unread_count(session, zhang.id) == 0 and unread_count(session, liu.id) == 1
@@ -252,7 +252,7 @@ def test_a_step_is_e_mailed_after_the_commit_in_chinese(office, mailbox):
     for who in ("zhang", "wang", "liu"):
         office.act(who, case.id, "second" if who != "zhang" else "submit")
     assert mailbox.received == []  # nothing is mailed inside the step
-    delivery = deliver_pending(office.db, mailer_for(mailbox))
+    delivery = deliver_pending(office.db, mailer_for(mailbox), office.now)
     assert (delivery.sent, delivery.failed) == (3, 0)  # zhang twice (两次附议), zhao once; wang and liu have no address
 
     to_zhao = mailbox.to("zhao.min@example.com")
@@ -268,7 +268,7 @@ def test_a_step_is_e_mailed_after_the_commit_in_chinese(office, mailbox):
         unsent = session.execute(select(User.username).join(Notification, Notification.user_id == User.id)
                                  .where(Notification.emailed_at.is_(None))).scalars().all()
     assert sorted(unsent) == ["liu", "wang"]
-    assert deliver_pending(office.db, mailer_for(mailbox)).sent == 0  # never twice
+    assert deliver_pending(office.db, mailer_for(mailbox), office.now).sent == 0  # never twice
 
 
 def test_a_failing_server_leaves_the_mail_for_a_later_run(office, mailbox, caplog):
@@ -277,7 +277,7 @@ def test_a_failing_server_leaves_the_mail_for_a_later_run(office, mailbox, caplo
     office.act("zhang", case.id, "submit")
     mailbox.refusing = True
     with caplog.at_level(logging.WARNING, logger="workflow.notifications"):
-        delivery = deliver_pending(office.db, mailer_for(mailbox))
+        delivery = deliver_pending(office.db, mailer_for(mailbox), office.now)
     assert (delivery.sent, delivery.failed) == (0, 2)
     assert "SMTP refused" in caplog.text and "等待您办理" not in caplog.text and "wang.fang" not in caplog.text
     with office.db.read() as session:
@@ -285,10 +285,10 @@ def test_a_failing_server_leaves_the_mail_for_a_later_run(office, mailbox, caplo
     assert rows == [(None, 1), (None, 1)]
 
     nobody = Mailer(host="127.0.0.1", port=free_port(), timeout=2)  # no server listens there
-    assert deliver_pending(office.db, nobody).failed == 2  # no exception either
+    assert deliver_pending(office.db, nobody, office.now).failed == 2  # no exception either
 
     mailbox.refusing = False
-    assert deliver_pending(office.db, mailer_for(mailbox)).sent == 2
+    assert deliver_pending(office.db, mailer_for(mailbox), office.now).sent == 2
     assert [m["Subject"] for m in mailbox.received] == [f"待办：「职代会提案」{case.number} 征集附议"] * 2
     with office.db.read() as session:
         assert session.scalar(select(Notification.id).where(Notification.emailed_at.is_(None))) is None
@@ -300,13 +300,13 @@ def test_after_five_failures_or_three_days_the_mail_is_given_up(office, mailbox)
     office.act("zhang", case.id, "submit")
     mailbox.refusing = True
     for _ in range(MAX_ATTEMPTS):
-        assert deliver_pending(office.db, mailer_for(mailbox), now=MONDAY).failed == 2
+        assert deliver_pending(office.db, mailer_for(mailbox), MONDAY).failed == 2
     mailbox.refusing = False
-    assert deliver_pending(office.db, mailer_for(mailbox), now=MONDAY).sent == 0
+    assert deliver_pending(office.db, mailer_for(mailbox), MONDAY).sent == 0
     with office.db.transaction() as session:  # given another chance, but the step was four days ago
         session.execute(update(Notification).values(email_attempts=0))
-    assert deliver_pending(office.db, mailer_for(mailbox), now=MONDAY + timedelta(days=4)).sent == 0
-    assert deliver_pending(office.db, mailer_for(mailbox), now=MONDAY + timedelta(days=2)).sent == 2
+    assert deliver_pending(office.db, mailer_for(mailbox), MONDAY + timedelta(days=4)).sent == 0
+    assert deliver_pending(office.db, mailer_for(mailbox), MONDAY + timedelta(days=2)).sent == 2
     assert mailbox.received and all(m["Subject"].startswith("待办：") for m in mailbox.received)
 
 
@@ -316,5 +316,5 @@ def test_only_the_given_notifications_are_mailed(office, mailbox):
     second = office.service.create_case(office.users["zhang"], "proposal", PROPOSAL)
     office.act("zhang", first.id, "submit")
     step = office.act("zhang", second.id, "submit")
-    assert deliver_pending(office.db, mailer_for(mailbox), only=step.notified).sent == 2
+    assert deliver_pending(office.db, mailer_for(mailbox), office.now, only=step.notified).sent == 2
     assert {m["Subject"] for m in mailbox.received} == {f"待办：「职代会提案」{second.number} 征集附议"}

@@ -1,12 +1,12 @@
 """The queue in SQL is exactly what the engine offers: compared with a brute-force check of every case."""
 from __future__ import annotations
 
-from datetime import date
 
 from people import PROPOSAL
 
 from workflow import worklists
 from workflow.accounts import create_user
+from workflow.display import local_date
 from workflow.models import Case, User
 
 
@@ -39,7 +39,8 @@ def test_queue_matches_the_engine_for_everyone(service, people):
         for name, user in users.items():
             expected = [c.id for c in session.query(Case).order_by(Case.id)
                         if any(a.trigger != "withdraw" for a in service.actions_for(session, c, user))]
-            page = worklists.queue(service, session, session.merge(user), per_page=100, today=date.today())
+            page = worklists.queue(service, session, session.merge(user), per_page=100,
+                                   today=local_date(service.clock()))
             assert sorted(c.id for c in page.items) == expected, name
             assert page.total == len(expected), name
     assert ids

@@ -139,6 +139,12 @@ def test_outside_the_covered_years_monday_to_friday(cal):
     assert not empty.covers(date(2026, 2, 16)) and empty.is_workday(date(2026, 2, 16))
 
 
+def test_the_years_a_deadline_may_reach_without_a_calendar(cal):
+    assert cal.missing_years(date(2026, 11, 23)) == []
+    assert cal.missing_years(date(2027, 12, 3)) == [2028]  # the suite a year ahead: deadlines run into 2028
+    assert cal.missing_years(date(2030, 1, 1)) == [2030, 2031]
+
+
 def test_only_plain_dates_and_whole_days(cal):
     with pytest.raises(TypeError, match="not a datetime"):
         cal.is_workday(datetime(2026, 2, 16, 7, 0))

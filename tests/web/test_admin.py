@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -258,6 +259,11 @@ def test_definitions_page(app, service, people, admin, tmp_path):
         "<main")[1].split("</main>")[0]
     assert admin.get("/admin/definitions/" + "0" * 64).status_code == 404
     assert admin.get("/admin/definitions/not-a-version").status_code == 404
+    assert 'data-testid="calendar-missing"' not in page  # 2026 and 2027 have their calendars
+    service.clock.advance(timedelta(days=365))  # 2027-11: a deadline may run into 2028, which has none
+    admin = Browser(app, "boss", ADMIN_PASSWORD)  # a year ends any session: sign in again
+    later = text(admin.get("/admin/definitions"))
+    assert re.findall(r'data-testid="calendar-missing">(\d{4}) 年没有节假日安排文件', later) == ["2028"]
     broken = tmp_path / "definitions"
     broken.mkdir()
     (broken / "proposal.yaml").write_text(proposal.source.replace("initial: draft", "initial: nowhere"),

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
+from clocks import TEST_NOW
 from event_desk import EventOffice
 from people import Browser
 from pypdf import PdfReader
 
-SOON = date.today() + timedelta(days=20)  # the app runs on the real clock: the event lies ahead of it
+SOON = TEST_NOW.date() + timedelta(days=20)  # the event lies ahead of the app's clock
 PLAN = {"event_date": SOON.isoformat(), "signup_deadline": (SOON - timedelta(days=5)).isoformat(), "capacity": 2,
         "signup_questions": "T恤尺码：S/M/L/XL\n家属人数"}
 

@@ -66,7 +66,7 @@ def test_the_inbox_in_pages(app, web, people, service):
     zhang = people[0]["zhang"]
     with service.db.write_connection() as connection:
         for n in range(1, 26):
-            notify(connection, [zhang.id], f"待办：第 {n} 条", "正文", "/")
+            notify(connection, [zhang.id], f"待办：第 {n} 条", "正文", "/", service.clock())
     browser = web("zhang")
     first = listed(browser.get("/inbox").get_data(as_text=True))
     second = listed(browser.get("/inbox?page=2").get_data(as_text=True))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime
 
 import pytest
 from pypdf import PdfReader
 
+from clocks import TEST_NOW
 from election_desk import AFTER_NOTICE, CANDIDATES, PLAN, Office
 from people import Browser
 from workflow.accounts import create_user, ensure_unit
@@ -87,11 +87,11 @@ def test_the_report_page_and_its_csv(app, noticed):
     with service.db.transaction() as session:
         create_user(session, "huang", "password-123", ["union_chair"], "CJ1", "黄建国")
     chair = Browser(app, "huang")
-    page = chair.get(f"/reports/hardship?year={datetime.now().year}")
+    page = chair.get(f"/reports/hardship?year={TEST_NOW.year}")
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "困难职工帮扶统计" in text and "第一车间" in text and "重病" in text
     assert 'data-testid="chart"' in text and "张晓明" not in text
-    csv = chair.get(f"/reports/hardship.csv?year={datetime.now().year}")
+    csv = chair.get(f"/reports/hardship.csv?year={TEST_NOW.year}")
     assert csv.mimetype == "text/csv" and "第一车间,重病,1,1,0,0,0,0" in csv.get_data(as_text=True)
     assert Browser(app, "wangf").get("/reports/hardship").status_code == 403
 

@@ -367,7 +367,7 @@ class World:
         if kind in ("notification", "unread"):  # an unread one of the submitter's; one for everybody
             with self.service.db.write_connection() as connection:
                 owners = [self.users["zhang"].id] if kind == "notification" else [u.id for u in self.users.values()]
-                made = notify(connection, owners, "待办：测试消息", "测试", "/")
+                made = notify(connection, owners, "待办：测试消息", "测试", "/", self.service.clock())
             return {"notification": made[0]}
         with self.service.db.transaction() as session:
             if kind in ("user", "inactive"):

@@ -181,6 +181,26 @@ def test_one_address_trying_many_names_is_slowed_down(app, people, service):
     assert crowd.post("/login", {"username": "zhang", "password": "password-123"}).status_code == 302
 
 
+def test_behind_a_proxy_the_address_counted_is_the_forwarded_one(app, people, service):
+    """Behind nginx every request comes from 127.0.0.1: with UNIONFLOW_PROXIES=1 the failures count against the
+    address the proxy forwards, so one guesser does not lock the whole office out."""
+    proxied = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": app.config["DATABASE_URL"],
+                          "UNIONFLOW_STORAGE": app.config["UNIONFLOW_STORAGE"], "UNIONFLOW_PROXIES": 1})
+    proxied.extensions["unionflow"].clock = service.clock
+    try:
+        guesser = Browser(proxied, None)
+        guesser.client.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.7"
+        for n in range(30):
+            assert guesser.post("/login", {"username": f"guess{n}", "password": "x" * 8}).status_code == 401
+        assert guesser.post("/login", {"username": "zhang", "password": "password-123"}).status_code == 429
+        colleague = Browser(proxied, None)
+        colleague.client.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.8"
+        assert colleague.post("/login", {"username": "zhang", "password": "password-123"}).status_code == 302
+        assert {address for _name, address in failures(service)} == {"198.51.100.7"}
+    finally:
+        proxied.extensions["unionflow"].db.dispose()
+
+
 def test_init_db_upgrades_a_database_of_before_the_addresses(database_url, tmp_path):
     """Migration 0010 adds the address to the failures a database already holds (None for them)."""
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": database_url,
