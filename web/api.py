@@ -105,10 +105,9 @@ def upload() -> tuple[Response, int]:
         raise BadRequest("请以 multipart/form-data 上传一个文件，字段名为 file",
                          "Send one file as multipart/form-data in the field 'file'")
     try:
-        reference = attachments.accept(service().store, sent.filename, sent.read())
+        reference = service().accept_upload(user, sent.filename, sent.read())
     except attachments.AttachmentRefused as exc:
         raise InvalidData("附件未被接受", "The attachment was refused", fields={"file": str(exc)}) from None
-    service().record_uploads(user, [reference])
     return jsonify(reference), 201
 
 

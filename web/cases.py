@@ -16,7 +16,7 @@ from workflow.models import Case, Document
 from workflow.services import Conflict, NotFound
 
 from .auth import current_user as signed_in_or_api, signed_in
-from .fields import posted_values, uploads_in
+from .fields import posted_values, uploader
 from .i18n import acting_role, label, lang, message, step_label
 from .pages import page_blueprint
 from .services import service, session
@@ -68,8 +68,7 @@ def act(case_id: int, trigger: str) -> BaseResponse | tuple[str, int]:
     comment = request.form.get("comment", "")
     values: dict = {}
     try:
-        values = posted_values(request.form, request.files, service().store)
-        service().record_uploads(user, uploads_in(values))
+        values = posted_values(request.form, request.files, uploader(user))
         if version is None:
             raise InvalidData("缺少事项版本号，请刷新页面后重试", "The case version is missing; reload the page")
         performed = service().perform(case_id, trigger, user, version, values, comment or None)
@@ -110,11 +109,12 @@ def document(document_id: int) -> BaseResponse:
 
 
 def send_document(document_id: int, as_attachment: bool = False) -> BaseResponse:
-    """A stage PDF, to whoever may read its case (opens in the browser unless asked to download)."""
+    """A stage PDF, to whoever may read its case (opens in the browser unless asked to download). Who asks is
+    settled first: without signing in, which ids exist is nobody's business (401 for every one)."""
+    user = signed_in_or_api(session())
     doc = session().get(Document, document_id)
     if doc is None:
         raise NotFound("文件不存在", "No such document")
-    user = signed_in_or_api(session())
     service().log_view(service().get_case(session(), doc.case_id, user), user, f"document {doc.title}")
     path = service().store.path(doc.sha256)
     if not path.is_file():

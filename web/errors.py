@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -53,7 +53,11 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         status = exc.code or 500
-        return error_response(status, MESSAGES.get(status, exc.name), message_en=exc.name)
+        response = make_response(error_response(status, MESSAGES.get(status, exc.name), message_en=exc.name))
+        for name, value in exc.get_headers():  # e.g. a 405's Allow, which a client needs to know what to send
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

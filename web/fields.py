@@ -1,27 +1,31 @@
 """A posted HTML form in the shape the engine validates its fields in, uploads checked and stored on the way."""
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from typing import Any
 
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from workflow import attachments
 from workflow.engine import InvalidData
-from workflow.storage import BlobStore
+
+from .inputs import loads
+from .services import service
 
 # What the pages' forms post besides the step's own fields.
 FORM_MACHINERY = frozenset({"csrf_token", "version", "comment", "intent"})
 KEPT = "__kept"  # hidden inputs that carry attachments already uploaded by an earlier, refused attempt
+Accept = Callable[[str, bytes], dict[str, Any]]  # checks, stores and records one upload: CaseService.accept_upload
 
 
 def posted_values(form: MultiDict[str, str], files: MultiDict[str, FileStorage] | None = None,
-                  store: BlobStore | None = None) -> dict[str, Any]:
+                  accept: Accept | None = None) -> dict[str, Any]:
     """Every posted field: a value chosen several times (a multi-select) as a list, else the value itself; uploads
     as stored attachment references.
 
     The engine knows the step's fields and refuses any other name, so nothing here needs to know them; an
     unticked box or an empty multi-select posts nothing and so is no value. A refused upload is a 422 naming it.
+    A kept reference is only the client's claim: the service accepts it if the user uploaded that file earlier.
     """
     values: dict[str, Any] = {}
     for name in form:
@@ -38,7 +42,7 @@ def posted_values(form: MultiDict[str, str], files: MultiDict[str, FileStorage] 
             if not upload.filename:
                 continue  # the file input left empty
             try:
-                reference = attachments.accept(store, upload.filename, upload.read())  # type: ignore[arg-type]
+                reference = accept(upload.filename, upload.read())  # type: ignore[misc]
             except attachments.AttachmentRefused as exc:
                 refused[name] = str(exc)
                 continue
@@ -48,19 +52,19 @@ def posted_values(form: MultiDict[str, str], files: MultiDict[str, FileStorage] 
     return values
 
 
+def uploader(user: Any) -> Accept:
+    """How a page's form accepts the files posted with it: as this user's uploads."""
+    return lambda name, content: service().accept_upload(user, name, content)
+
+
 def _kept(raw: list[str]) -> list[dict[str, Any]]:
     out = []
     for text in raw:
         try:
-            item = json.loads(text)
+            item = loads(text)  # bounded: a hidden input nested 100,000 deep was a RecursionError
         except ValueError:
             continue
         if attachments.is_reference(item):
             out.append(item)
     return out
 
-
-def uploads_in(values: dict[str, Any]) -> list[dict[str, Any]]:
-    """The attachment references among posted values (new uploads and kept ones)."""
-    return [item for value in values.values() if isinstance(value, list) for item in value
-            if attachments.is_reference(item)]

@@ -10,7 +10,7 @@ from workflow.definition import Definition, Transition
 from workflow.engine import ActionRefused, Forbidden, InvalidData
 
 from .auth import signed_in
-from .fields import posted_values, uploads_in
+from .fields import posted_values, uploader
 from .i18n import label, message
 from .pages import page_blueprint, page_number, today
 from .services import service, session
@@ -52,12 +52,11 @@ def start_form(key: str) -> Response | str | tuple[str, int]:
         return render_template("mine/start_form.html", definition=definition, step=step, fields=fields, values={},
                                errors={}, units=units)
     try:
-        values = posted_values(request.form, request.files, service().store)
+        values = posted_values(request.form, request.files, uploader(user))
     except InvalidData as refused:
         flash(message(refused), "danger")
         return render_template("mine/start_form.html", definition=definition, step=step, fields=fields,
                                values=posted_values(request.form), errors=refused.fields, units=units), 422
-    service().record_uploads(user, uploads_in(values))
     submit = request.form.get("intent") == "submit" and step is not None
     if submit:
         try:  # check the whole form first: a refused submission leaves no half-made draft behind

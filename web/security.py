@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
+STATIC = ("/static/", "/bootstrap/")  # the app's and Bootstrap-Flask's assets
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
@@ -39,6 +40,8 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if response.mimetype == "text/html":
-            response.headers.setdefault("Cache-Control", "no-store")
+        if not request.path.startswith(STATIC):
+            # Pages, API JSON, stage PDFs and attachments may carry a hardship file: no copy in any cache (a shared
+            # office computer, a proxy). Only the static assets may be kept.
+            response.headers["Cache-Control"] = "no-store"
         return response

@@ -46,7 +46,7 @@ def sniff(content: bytes) -> str | None:
 
 def accept(store: BlobStore, name: str, content: bytes, max_bytes: int = MAX_BYTES) -> dict[str, Any]:
     """Check and store one upload; the reference to keep in the case, or AttachmentRefused (in Chinese).
-    The caller records the upload as the user's (CaseService.record_uploads) in the same request."""
+    The caller records the upload as the user's (CaseService.accept_upload does both)."""
     if not content:
         raise AttachmentRefused(f"文件「{name}」是空的")
     if len(content) > max_bytes:
@@ -60,7 +60,8 @@ def accept(store: BlobStore, name: str, content: bytes, max_bytes: int = MAX_BYT
 def is_reference(value: Any) -> bool:
     return (isinstance(value, dict) and set(value) == {"sha256", "name", "type", "size"}
             and isinstance(value["sha256"], str) and bool(_SHA256.fullmatch(value["sha256"]))
-            and value["type"] in TYPES and isinstance(value["size"], int) and isinstance(value["name"], str))
+            and isinstance(value["type"], str) and value["type"] in TYPES and isinstance(value["size"], int)
+            and isinstance(value["name"], str))
 
 
 def _clean_name(name: str) -> str:
@@ -69,7 +70,20 @@ def _clean_name(name: str) -> str:
     return base[:120]
 
 
+def listed(value: Any) -> list[Any]:
+    """A `files` field's value as the list it stands for: one reference alone counts as a list of one."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def replace_references(fields: Any, data: Any, by_hash: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A copy of the form's data with each reference in a `files` field replaced by `by_hash[sha256]`."""
+    files = {f.name for f in fields if f.type == "files"}
+    return {name: [by_hash[item["sha256"]] if is_reference(item) else item for item in listed(value)]
+            if name in files else value for name, value in data.items()}
+
+
 def references(fields: Any, data: Any) -> list[dict[str, Any]]:
-    """The attachment references in a form's data, for the fields of type `files`."""
-    return [item for f in fields if f.type == "files" for item in (data.get(f.name) or [])
-            if is_reference(item)]
+    """The attachment references in a form's data, for the fields of type `files`, read as the form reads them."""
+    return [item for f in fields if f.type == "files" for item in listed(data.get(f.name)) if is_reference(item)]

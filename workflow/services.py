@@ -23,7 +23,7 @@ from .deadlines import timer_row
 from .display import local_date
 from .definition import Definition
 from .documents import CaseSnapshot, DocumentIssuer, Issued, Opinion
-from .engine import Action, ActionRefused, CaseView, Forbidden, InvalidData, TransitionRecord
+from .engine import Action, ActionRefused, CaseView, Forbidden, InvalidData, NotOpen, TransitionRecord
 from .history import GENESIS, content_hash, event_content
 from .clock import Clock, system_now
 from .models import Case, CaseCounter, CaseEvent, Document, FileView, OrgUnit, Timer, Upload, User
@@ -40,6 +40,7 @@ class Conflict(ActionRefused):
 
 
 STALE = ("该事项已被他人处理或已更新，请刷新后查看最新状态再操作",
+NOT_ON_NOTICE = ("该事项当前不在公示期，不能提出异议", "The case is not on public notice now")
          "The case was changed by someone else; reload it and try again")
 
 
@@ -170,7 +171,7 @@ class CaseService:
         now = self.clock()
         draft_fields = self.workflows.engine(definition.version).draft_fields()
         with self.db.read() as session:
-            self._own_uploads(session, user, draft_fields, data)
+            data = self._own_uploads(session, user, draft_fields, data)
             try:
                 clean = forms.validate(draft_fields, data or {}, today=local_date(now), units=self.lazy_units(session))
             except forms.FormErrors as exc:
@@ -201,20 +202,26 @@ class CaseService:
                 raise NotFound("事项不存在", "No such case")
             case = CaseRef(**row._mapping)
             public = trigger in self.definition_of(case, session).public_triggers()  # e.g. an objection to a 公示
-            if not public and not self.may_view(session, case, user):
+            outsider = not self.may_view(session, case, user)
+            if outsider and not public:
                 raise Forbidden("您无权查看此事项", "You may not view this case")
             if version != case.version:
                 raise Conflict(*STALE)
             definition = self.definition_of(case, session)
             engine = self.workflows.engine(case.definition_version, session)
-            self._own_uploads(session, user, engine.form_fields(case.state, trigger), data)
+            data = self._own_uploads(session, user, engine.form_fields(case.state, trigger), data)
             units = self.lazy_units(session)
             domain = self.domains.get(definition.key)
             prepared = domain.prepare(session, case, trigger, user, data or {}, local_date(now),
                                       definition.parameters) if domain else None
-            record = engine.fire(self.view(case), trigger, actor_of(user), data, comment, today=local_date(now),
-                                 units=units, electorate=lambda role: self.holders(session, role),
-                                 facts=prepared.facts if prepared else None)
+            try:
+                record = engine.fire(self.view(case), trigger, actor_of(user), data, comment, today=local_date(now),
+                                     units=units, electorate=lambda role: self.holders(session, role),
+                                     facts=prepared.facts if prepared else None)
+            except NotOpen:
+                if outsider:  # the refusal would name the state of a case this user may not read
+                    raise NotOpen(*NOT_ON_NOTICE) from None
+                raise
             issued = []
             if self.issuer is not None and record.documents:
                 issued = self._issue(session, definition, session.get(Case, case_id), user, record, now, units)
@@ -245,31 +252,31 @@ class CaseService:
             self.on_notified(notified)
         return Performed(case_id, seq, record, tuple(issued), notified)
 
-    def record_uploads(self, user: User, references: list[dict[str, Any]]) -> None:
-        """Note that this user uploaded these (checked, stored) attachments: only then may their cases carry them."""
-        if not references:
-            return  # most steps attach nothing: no write transaction (a writer's turn and a commit) for them
+    def accept_upload(self, user: User, name: str, content: bytes) -> dict[str, Any]:
+        """Check and store one upload and note it as this user's (only then may their cases carry it); the reference
+        to put in a `files` field. AttachmentRefused (in Chinese) when the bytes are not an accepted file."""
+        reference = attachments.accept(self.store, name, content)
         with self.db.transaction() as session:
-            mine = set(session.scalars(select(Upload.sha256).where(Upload.user_id == user.id,
-                                                                    Upload.sha256.in_([r["sha256"] for r in references]))))
-            for ref in references:
-                if ref["sha256"] not in mine:
-                    session.add(Upload(user_id=user.id, sha256=ref["sha256"], name=ref["name"], type=ref["type"],
-                                       size=ref["size"]))
-                    mine.add(ref["sha256"])
+            row = {"user_id": user.id, **reference, "at": self.clock()}
+            session.execute(upsert(session, Upload, ("user_id", "sha256"), row, ("name", "at")))
+        return reference
 
     # -- internals ------------------------------------------------------------------------------
 
     @staticmethod
-    def _own_uploads(session: Session, user: User, fields: Any, data: Mapping[str, Any] | None) -> None:
-        """Every attachment in the form must be one this user uploaded: a known hash is not a licence to attach it."""
+    def _own_uploads(session: Session, user: User, fields: Any, data: Mapping[str, Any] | None) -> Any:
+        """The form's data with every attachment reference as this user's upload recorded it. A reference is only
+        a claim of the client: a known hash is no licence to attach someone else's file, and the name, type and
+        size are the ones the upload was checked with, not whatever the client sends along."""
         if not isinstance(data, Mapping):
-            return
-        wanted = {r["sha256"] for r in attachments.references(fields, data)}
-        if not wanted:
-            return
-        mine = set(session.scalars(select(Upload.sha256).where(Upload.user_id == user.id, Upload.sha256.in_(wanted))))
-        if wanted - mine:
+            return data
+        claimed = attachments.references(fields, data)
+        if not claimed:
+            return data
+        recorded = {row.sha256: {"sha256": row.sha256, "name": row.name, "type": row.type, "size": row.size}
+                    for row in session.execute(select(Upload.sha256, Upload.name, Upload.type, Upload.size).where(
+                        Upload.user_id == user.id, Upload.sha256.in_({r["sha256"] for r in claimed})))}
+        if any(r["sha256"] not in recorded for r in claimed):
             names = [f.name for f in fields if f.type == "files"]
             raise InvalidData("附件须由您本人上传后再提交", "Attach only files you uploaded yourself",
                               fields={name: "附件须由您本人上传后再提交" for name in names})
@@ -281,6 +288,7 @@ class CaseService:
         opinions.append(Opinion(record.trigger, user.username, tuple(user.roles), now, record.comment))
         people = {o.actor for o in opinions} | set(record.data.get("seconders", [])) | {case.submitter.username}
         names = dict(session.execute(select(User.username, User.display_name).where(User.username.in_(people))).all())
+        return attachments.replace_references(fields, data, recorded)
         snapshot = CaseSnapshot(
             number=case.number, state=record.dest, submitter=case.submitter.display_name,
             submitter_unit=case.submitter.unit.name if case.submitter.unit else "—",

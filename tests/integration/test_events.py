@@ -11,7 +11,6 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select, update
 
-from workflow.attachments import accept
 from workflow.audit import verify
 from workflow.engine import ActionRefused
 from workflow.models import Document, EventSheet, Notification, Signup, User
@@ -202,7 +201,7 @@ def test_cancelling_tells_everyone_signed_up_by_inbox_and_e_mail(office, mailbox
             select(Notification).where(Notification.id.in_(step.notified), Notification.subject.like("活动取消%")))}
     assert set(told) == {"m01", "m02", "m03"}  # the places and the queue
     assert "场馆临时检修" in told["m02"].body and told["m02"].link == f"/events/{case_id}"
-    assert deliver_pending(office.db, Mailer.from_env(mailbox.settings), only=step.notified).sent >= 2
+    assert deliver_pending(office.db, Mailer.from_env(mailbox.settings), office.now, only=step.notified).sent >= 2
     for who in ["m01", "m03"]:
         [mail] = [m for m in mailbox.to(f"{who}@example.com") if "活动取消" in m["Subject"]]
         assert mail["Subject"] == "活动取消：「第一车间职工趣味运动会」" and "场馆临时检修" in mail.get_content()
@@ -223,8 +222,7 @@ def test_the_stage_documents_read_back_with_the_photos(database_url, tmp_path):
         office.act("zuzhi", case_id, "finish")
         picture = io.BytesIO()
         Image.new("RGB", (320, 200), (200, 30, 30)).save(picture, "PNG")
-        photo = accept(office.service.store, "拔河比赛.png", picture.getvalue())
-        office.service.record_uploads(office.users["zuzhi"], [photo])
+        photo = office.service.accept_upload(office.users["zuzhi"], "拔河比赛.png", picture.getvalue())
         office.act("zuzhi", case_id, "submit_summary", {"outcome": "三个项目顺利完成，一班组获得拔河第一名。",
                                                         "spending_lines": "场地费, 800\n奖品, 1500", "photos": [photo]})
         issued = []  # (stage, text, reader), in the order issued

@@ -3,6 +3,7 @@ by who may read the case, and never attachable by someone who merely knows the h
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from people import Browser, image_bytes, pdf_bytes
 from workflow.accounts import create_user, ensure_unit
 from workflow.engine import ActionRefused
-from workflow.models import Case, User
+from workflow.models import Case, Upload, User
 from workflow.workdays import CALENDAR_DIR
 
 DEFINITIONS = Path(__file__).resolve().parents[1] / "integration" / "definitions"
@@ -79,6 +80,42 @@ def test_someone_elses_upload_cannot_be_attached_by_its_hash(grant_app):
     with pytest.raises(ActionRefused) as refused:
         service.create_case(chen, "grant", {"amount": 100, "proofs": [ref]})
     assert refused.value.status == 422 and "本人上传" in refused.value.fields["proofs"]
+
+
+def test_someone_elses_upload_cannot_be_kept_through_the_pages(grant_app):
+    """The hidden `…__kept` input of a refused form is the client's word only: naming li's file there does not make
+    it chen's, whether chen starts a case with it or adds it on a step."""
+    service = grant_app.extensions["unionflow"]
+    li = Browser(grant_app, "li")
+    li.post("/start/grant", {"amount": "3500", "intent": "submit", "proofs": _file(pdf_bytes(), "诊断证明.pdf")},
+            content_type="multipart/form-data")
+    with service.db.read() as session:
+        ref = session.query(Case).one().data["proofs"][0]
+    chen = Browser(grant_app, "chen")
+    kept = json.dumps(ref, ensure_ascii=False)
+    started = chen.post("/start/grant", {"amount": "100", "intent": "submit", "proofs__kept": kept})
+    assert started.status_code == 422 and "本人上传" in started.get_data(as_text=True)
+    draft = chen.post("/start/grant", {"amount": "100"})  # a draft of chen's own, then the step with li's file
+    case_id = int(re.search(r"/cases/(\d+)$", draft.headers["Location"]).group(1))
+    stepped = chen.post(f"/cases/{case_id}/actions/submit", {"version": "1", "amount": "100", "proofs__kept": kept})
+    assert stepped.status_code == 422 and "本人上传" in stepped.get_data(as_text=True)
+    with service.db.read() as session:
+        assert [c.data.get("proofs") for c in session.query(Case).order_by(Case.id)] == [[ref], None]
+        chen_id = session.query(User).filter_by(username="chen").one().id
+        assert session.query(Upload).filter_by(user_id=chen_id).count() == 0  # nothing became chen's
+    assert chen.get(f"/cases/{case_id}/attachments/{ref['sha256']}").status_code == 404
+
+
+def test_a_references_name_and_type_are_the_uploads_not_the_clients(grant_app):
+    client, li = grant_app.test_client(), _token(grant_app, "li")
+    ref = client.post("/api/v1/uploads", headers=li, data={"file": _file(pdf_bytes(), "诊断证明.pdf")}).get_json()
+    case = client.post("/api/v1/cases", headers=li, json={"workflow": "grant", "data": {"amount": 900}}).get_json()
+    claimed = {**ref, "name": "\u202egpj.exe", "type": "image/png", "size": 1}
+    moved = client.post(f"/api/v1/cases/{case['id']}/actions/submit", headers=li,
+                        json={"version": case["version"], "data": {"amount": 900, "proofs": [claimed]}})
+    assert moved.status_code == 200 and moved.get_json()["data"]["proofs"] == [ref]
+    served = client.get(f"/api/v1/cases/{case['id']}/attachments/{ref['sha256']}", headers=li)
+    assert served.mimetype == "application/pdf" and "gpj.exe" not in served.headers["Content-Disposition"]
 
 
 def _token(app, username: str) -> dict[str, str]:
