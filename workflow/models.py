@@ -2,15 +2,13 @@
 uploads, the tables of elections and of event sign-ups."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+from .clock import system_now
 
 
 class Base(DeclarativeBase):
@@ -32,7 +30,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=system_now)  # bookkeeping, shown only (clock.py)
     role_list: Mapped[list[str]] = mapped_column("roles", default=list)
     email: Mapped[str | None] = mapped_column(String(254))  # for notifications by e-mail; none: the inbox only
     gender: Mapped[str | None] = mapped_column(String(8))  # female | male; an event may be for women workers only
@@ -50,7 +48,7 @@ class ApiToken(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=system_now)  # bookkeeping, shown only (clock.py)
     revoked: Mapped[bool] = mapped_column(default=False)
     user: Mapped[User] = relationship(lazy="joined")
 
@@ -63,7 +61,7 @@ class DefinitionVersion(Base):
     key: Mapped[str] = mapped_column(String(64))
     version: Mapped[str] = mapped_column(String(64), unique=True)
     source: Mapped[str] = mapped_column(Text)
-    registered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    registered_at: Mapped[datetime]
 
 
 class CaseCounter(Base):
@@ -88,8 +86,8 @@ class Case(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
     due_date: Mapped[date | None]
     head_hash: Mapped[str] = mapped_column(String(64), default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
     submitter: Mapped[User] = relationship(lazy="joined")
     unit: Mapped[OrgUnit | None] = relationship(lazy="joined")
 
@@ -135,7 +133,7 @@ class Document(Base):
     title: Mapped[str] = mapped_column(String(100))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime]
 
 
 class WebSession(Base):
@@ -146,7 +144,7 @@ class WebSession(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     user: Mapped[User] = relationship(lazy="joined")
 
@@ -159,7 +157,7 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), index=True)
     address: Mapped[str | None] = mapped_column(String(45))  # None: none was given (or recorded before 0010)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime]
 
 
 class Timer(Base):
@@ -197,7 +195,7 @@ class Upload(Base):
     name: Mapped[str] = mapped_column(String(120))
     type: Mapped[str] = mapped_column(String(40))
     size: Mapped[int]
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime]
 
 
 class FileView(Base):
@@ -208,7 +206,7 @@ class FileView(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     what: Mapped[str] = mapped_column(String(120))   # "page", "document 入户调查表", "attachment 诊断证明.pdf", "api"
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime]
     user: Mapped[User] = relationship(lazy="joined")
 
 
@@ -326,7 +324,7 @@ class Notification(Base):
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     link: Mapped[str] = mapped_column(String(300))  # a path in the app: /cases/12
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
     emailed_at: Mapped[datetime | None]
     email_attempts: Mapped[int] = mapped_column(default=0)
