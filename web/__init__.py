@@ -88,9 +88,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["unionflow"] = CaseService(db, workflows, store, issuer)
     Migrate(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
 
-    from . import (admin, api, auditing, auth, ballots, cases, cli, errors, events, home, i18n, inbox, login, mine,
-                   notices, pages, reports, services, tasks, tellers)
+    from . import (admin, api, auditing, auth, ballots, cases, cli, errors, events, home, i18n, inbox, inputs, login,
+                   mine, notices, pages, reports, services, tasks, tellers)
     services.init_app(app)
+    inputs.init_app(app)
     security.init_app(app)
     i18n.init_app(app, str(ROOT / "translations"))
     auth.init_app(app)

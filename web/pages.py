@@ -27,8 +27,19 @@ def page_blueprint(name: str, import_name: str, **kwargs: object) -> Blueprint:
     return bp
 
 
+MAX_PAGE = 100_000  # beyond any list here; the offset it makes still fits a database integer
+
+
 def page_number() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
+    return min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
+
+
+def query_id(name: str) -> int | None:
+    """An id in the query string (None without one); more than a database integer holds is no such thing."""
+    value = request.args.get(name, type=int)
+    if value is not None and not 0 <= value < 2**63:
+        raise NotFound("请求的内容不存在", "No such thing")
+    return value
 
 
 def today() -> date:
