@@ -43,6 +43,7 @@ def _sqlite_setup(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=FULL")  # a committed approval survives a power cut
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+        cursor.execute("PRAGMA secure_delete=ON")  # a deleted row's bytes are zeroed, not left in the file (scrub.py)
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -51,7 +52,6 @@ def _sqlite_setup(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-class WriterQueue:
 def insert_new(session: Session, table: Any) -> Insert:
     """An INSERT that leaves alone a row whose key exists already (ON CONFLICT DO NOTHING): for the rows that two
     requests may both be first to create, such as a year's case counter or a new definition version. On PostgreSQL
@@ -71,6 +71,7 @@ def _insert(session: Session, table: Any) -> Any:
     return (postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
 
 
+class WriterQueue:
     """One writer at a time across every process and thread on this host, waiting in line in the kernel.
 
     SQLite allows one writer; a second one that finds the lock taken sleeps in its busy handler for 1, 2,

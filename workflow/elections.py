@@ -8,6 +8,7 @@ each round's tally. The rows live beside it — the roll, the rounds, the partic
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Mapping
 from datetime import date
 from fractions import Fraction
@@ -17,10 +18,14 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from . import tally, voter_list
+from .db import Database
 from .engine import InvalidData, NotOpen, TransitionRecord
 from .models import Ballot, Case, ElectionRound, OrgUnit, PaperEntry, Participation, RollEntry, User
+from .scrub import scrub
 from .services import CaseRef, Prepared
 from .strokes import stroke_key
+
+log = logging.getLogger(__name__)
 
 
 class ElectionDomain:
@@ -106,7 +111,8 @@ class ElectionDomain:
         current = current_round(session, case.id)
         if current is None or current.status != "open":
             raise NotOpen("没有正在进行的投票", "No round is open")
-        return Prepared({"voting_closed": {"round": current.number, "on": today}}, payload=current.id)
+        return Prepared({"voting_closed": {"round": current.number, "on": today}}, payload=current.id,
+                        afterwards=scrub_box)
 
     def _count(self, session: Session, case: CaseRef, user: User, data: Mapping[str, Any],
                today: str) -> Prepared:
@@ -125,7 +131,8 @@ class ElectionDomain:
             "rule": e.rule} for e in result.elected)]
         names = {p.key: known.get(p.key, p.key) for p in result.people}  # write-ins too, for the report
         return Prepared({"tally": {"round": current.number, **result.to_dict()}, "elected": elected,
-                         "ballot_names": names}, payload=current.id)
+                         "ballot_names": names}, payload=current.id,
+                        afterwards=scrub_box)  # again: the close's scrub may have found the files held
 
     def _next_round(self, session: Session, case: CaseRef, user: User, data: Mapping[str, Any],
                     today: str) -> Prepared:
@@ -265,7 +272,8 @@ def _roll_of_units(session: Session, units: list[str]) -> list[dict[str, str]]:
 def _mix(connection: Connection, round_id: int) -> None:
     """At the close of voting, write the box and the participation again: ballots in the order of their random
     keys, participation in roll order, all in this one transaction — so no row keeps the order or the transaction
-    it was cast in (on PostgreSQL a row's position and xmin would otherwise tell)."""
+    it was cast in (on PostgreSQL a row's position and xmin would otherwise tell). The files still hold the casts
+    until scrub_box has run, once this transaction has committed."""
     ballots = connection.execute(select(Ballot.id, Ballot.round_id, Ballot.marks, Ballot.paper)
                                  .where(Ballot.round_id == round_id).order_by(Ballot.id)).mappings().all()
     taken = connection.execute(select(Participation.round_id, Participation.roll_id, Participation.channel)
@@ -277,3 +285,11 @@ def _mix(connection: Connection, round_id: int) -> None:
         connection.execute(insert(Ballot), [dict(b) for b in ballots])
     if taken:
         connection.execute(insert(Participation), [dict(p) for p in taken])
+
+
+def scrub_box(db: Database) -> None:
+    """After the close (and again after the count), leave nothing of the casts in the files (DESIGN §4.5): no WAL
+    frame and no old row version of the rewritten box and participation (workflow/scrub.py)."""
+    if not scrub(db, Ballot.__tablename__, Participation.__tablename__):
+        log.warning("The ballot boxes' files are not scrubbed: other sessions held older snapshots past the busy "
+                    "timeout. The casts stay readable in the files until the next close or count scrubs them.")

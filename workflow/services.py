@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, bindparam, select, update
@@ -39,17 +40,19 @@ class Conflict(ActionRefused):
     status = 409
 
 
-STALE = ("该事项已被他人处理或已更新，请刷新后查看最新状态再操作",
 NOT_ON_NOTICE = ("该事项当前不在公示期，不能提出异议", "The case is not on public notice now")
+STALE = ("该事项已被他人处理或已更新，请刷新后查看最新状态再操作",
          "The case was changed by someone else; reload it and try again")
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """What a domain established before a step: the facts the engine records, and rows to write with the step."""
+    """What a domain established before a step: the facts the engine records, rows to write with the step, and
+    what to do with the database once the step has committed, outside its transaction (scrubbing the files)."""
 
     facts: dict[str, Any]
     payload: Any = None
+    afterwards: Callable[[Database], None] | None = None
 
 
 class Domain(Protocol):
@@ -82,6 +85,9 @@ class CaseService:
     domains: Mapping[str, Domain] = field(default_factory=default_domains)  # by process key
     # Called after a step's commit with the ids of the notifications it wrote (the web e-mails them then).
     on_notified: Callable[[tuple[int, ...]], None] | None = None
+    # Runs what a step leaves for after its commit (Prepared.afterwards): at once here; the web runs it once its
+    # response is sent, when the request's own read session (a SQLite checkpoint would wait for it) is closed.
+    run_afterwards: Callable[[Callable[[], None]], None] = field(default=lambda job: job())
 
     def __post_init__(self) -> None:
         self._registered: set[str] = set()
@@ -248,6 +254,8 @@ class CaseService:
                     {"case_id": case_id, "event_seq": seq, "stage": d.stage, "title": d.title, "sha256": d.sha256,
                      "size": d.size, "created_at": now} for d in issued])
             notified = notifications.post(connection, letters, now)
+        if prepared is not None and prepared.afterwards is not None:
+            self.run_afterwards(partial(prepared.afterwards, self.db))
         if notified and self.on_notified is not None:
             self.on_notified(notified)
         return Performed(case_id, seq, record, tuple(issued), notified)
@@ -280,6 +288,7 @@ class CaseService:
             names = [f.name for f in fields if f.type == "files"]
             raise InvalidData("附件须由您本人上传后再提交", "Attach only files you uploaded yourself",
                               fields={name: "附件须由您本人上传后再提交" for name in names})
+        return attachments.replace_references(fields, data, recorded)
 
     def _issue(self, session: Session, definition: Definition, case: Case, user: User, record: TransitionRecord,
                now: datetime, units: Mapping[str, str]) -> list[Issued]:
@@ -288,7 +297,6 @@ class CaseService:
         opinions.append(Opinion(record.trigger, user.username, tuple(user.roles), now, record.comment))
         people = {o.actor for o in opinions} | set(record.data.get("seconders", [])) | {case.submitter.username}
         names = dict(session.execute(select(User.username, User.display_name).where(User.username.in_(people))).all())
-        return attachments.replace_references(fields, data, recorded)
         snapshot = CaseSnapshot(
             number=case.number, state=record.dest, submitter=case.submitter.display_name,
             submitter_unit=case.submitter.unit.name if case.submitter.unit else "—",
