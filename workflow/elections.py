@@ -162,7 +162,9 @@ def count_round(session: Session, current: ElectionRound, plan: Mapping[str, Any
 
 def public_box(session: Session, current: ElectionRound, plan: Mapping[str, Any]) -> dict[str, Any]:
     """A round's box as anyone with the right may take it away: the rules it is counted by and every ballot,
-    marks only, in the box's random order. Nothing in it names a voter."""
+    marks only. Nothing in it names a voter, and its order is the marks' own (candidate by candidate in the
+    ballot's order, 赞成 before 反对 before 弃权, then the write-ins): the list is the same whoever cast the ballots
+    and whatever their receipts, so no receipt and no order of casting tells where a ballot stands in it."""
     roll = plan.get("roll") or {}
     eligible = session.scalar(select(func.count()).select_from(RollEntry).where(RollEntry.case_id == current.case_id))
     issued = session.scalar(select(func.count()).select_from(Participation).where(
@@ -170,9 +172,18 @@ def public_box(session: Session, current: ElectionRound, plan: Mapping[str, Any]
     return {"round": current.number, "kind": current.kind, "seats": current.seats,
             "candidates": list(current.candidates), "eligible": eligible or 0, "paper_issued": issued or 0,
             "turnout": str(roll.get("turnout") or "2/3"), "majority": str(roll.get("majority") or "1/2"),
-            "ballots": [{"paper": b.paper, "marks": b.marks.get("marks") or {}, "write_ins": b.marks.get("write_ins") or []}
-                        for b in session.scalars(select(Ballot).where(Ballot.round_id == current.id)
-                                                 .order_by(Ballot.id))]}
+            "ballots": sorted(({"paper": b.paper, "marks": b.marks.get("marks") or {},
+                                "write_ins": b.marks.get("write_ins") or []}
+                               for b in session.scalars(select(Ballot).where(Ballot.round_id == current.id))),
+                              key=lambda b: _by_marks(b, current.candidates))}
+
+
+_MARK_RANK = {mark: n for n, mark in enumerate(tally.MARKS)}
+
+
+def _by_marks(ballot: Mapping[str, Any], candidates: list[str]) -> tuple[Any, ...]:
+    return (tuple(_MARK_RANK.get(ballot["marks"].get(c), len(_MARK_RANK)) for c in candidates),
+            tuple(ballot["write_ins"]), ballot["paper"])
 
 
 def recount(box: Mapping[str, Any]) -> tally.Tally:

@@ -1,5 +1,6 @@
 """Ballot secrecy at rest (DESIGN §4.5), SQLite and PostgreSQL: once voting closes, whoever holds the database's files
-— SQLite's main file and WAL, PostgreSQL's table and index files — can rebuild no voter's marks from them."""
+— SQLite's main file and WAL, PostgreSQL's table and index files — can rebuild no voter's marks from them; and the
+public box lists the ballots in an order that no receipt tells."""
 from __future__ import annotations
 
 import json
@@ -11,10 +12,12 @@ from election_desk import CANDIDATES, Office
 from sqlalchemy import Connection, select, text
 
 import ballot_files
-from workflow import elections
+from workflow import ballots, elections
 from workflow import scrub as scrub_module
 from workflow.accounts import issue_token
+from workflow.ballots import receipt_key
 from workflow.db import Database
+from workflow.elections import public_box, recount, round_numbered
 from workflow.models import RollEntry, User
 
 # Six voters, six different ballots: any ballot rebuilt for a voter is rebuilt for that voter alone.
@@ -137,6 +140,30 @@ def _postgresql_files(office: Office, stored: list[str]) -> tuple[dict, list[str
     return ballot_files.rebuild_by_xmin(tuples), left
 
 
+def test_the_public_box_is_in_no_order_a_receipt_tells(office, monkeypatch):
+    case_id = office.to_candidates(CANDIDATES)
+    office.act("xuan", case_id, "open_voting")
+    # Receipts whose SHA-256 order is the reverse of the order of the ballots' marks, handed out in the order of VOTES.
+    by_marks = sorted(VOTES, key=lambda v: _rank(_full(v)))
+    codes = sorted((f"AAAA-BBBB-CCC{c}" for c in "DEFGHJ"), key=receipt_key, reverse=True)
+    receipt = dict(zip(by_marks, codes))
+    handed = iter([receipt[v] for v in VOTES])
+    monkeypatch.setattr(ballots, "receipt_code", lambda: next(handed))
+    for voter, (yes, no) in VOTES.items():
+        assert office.vote(case_id, voter, yes=yes, no=no) == receipt[voter]
+    office.act("xuan", case_id, "close_voting")
+    office.act("xuan", case_id, "count")
+    with office.db.read() as session:
+        box = public_box(session, round_numbered(session, case_id, 1), office.case(case_id).data)
+    # By the marks alone (ballot order; 赞成, 反对, 弃权): the same list whoever cast them, with whatever receipts.
+    assert [b["marks"] for b in box["ballots"]] == [_full(v) for v in by_marks]
+    assert {"round": 1, **recount(box).to_dict()} == office.case(case_id).data["tally"]
+
+
 def _full(voter: str) -> dict[str, str]:
     yes, no = VOTES[voter]
     return {c: "yes" if c in yes else "no" if c in no else "abstain" for c in CANDIDATES}
+
+
+def _rank(marks: dict[str, str]) -> list[int]:
+    return [("yes", "no", "abstain").index(marks[c]) for c in ["v01", "v03", "v02", "v04"]]  # the ballot's order
