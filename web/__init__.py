@@ -40,16 +40,20 @@ def _secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
+MAX_ID = 2**31 - 1  # ids and numbers are INTEGER columns: 32 bits on PostgreSQL
+
+
 class BoundedInt(IntegerConverter):
-    """`<int:…>` in a path: at most a signed 64-bit integer, which every database column holds; a longer number is
-    no such page (404), never an overflow in the query. The length is checked before `int()` sees the digits."""
+    """`<int:…>` in a path: at most MAX_ID, which every id column holds; a larger number is no such page (404),
+    never an overflow in the query (SQLite's is 64 bits, PostgreSQL's 32). The length is checked before `int()`
+    sees the digits."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(*args, **kwargs)
 
     def to_python(self, value: str) -> Any:
-        if len(value) > 19:
+        if len(value) > len(str(MAX_ID)):
             raise ValidationError()
         return super().to_python(value)
 

@@ -9,7 +9,8 @@ from werkzeug.wrappers import Response as BaseResponse
 from workflow import attachments, worklists
 from workflow.audit import verify
 from workflow.ballots import Marks
-from workflow.engine import ActionRefused, InvalidData
+from workflow.engine import InvalidData
+from workflow.models import Case
 from workflow.services import NotFound
 
 from . import serialize
@@ -17,21 +18,28 @@ from .auth import current_user, require_role
 from .ballots import ballot_box, counted_box, election
 from .cases import send_attachment, send_document
 from .events import mailed, registrations
+from .inputs import BadRequest, parse
 from .openapi import OPENAPI
 from .services import fresh_session, service, session
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-class BadRequest(ActionRefused):
-    status = 400
-
-
 def _body() -> dict[str, Any]:
-    payload = request.get_json(silent=True)
+    payload = parse(request.get_data(cache=True), request.content_length) if request.is_json else None
     if not isinstance(payload, dict):
         raise BadRequest("请求体应为 JSON 对象", "The request body must be a JSON object")
     return payload
+
+
+def _data(body: dict[str, Any]) -> dict[str, Any]:
+    """The form data of a create or an action: an object, or nothing (no field given)."""
+    data = body.get("data", {})
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InvalidData("data 应为对象", "data must be an object", fields={"data": "应为对象"})
+    return data
 
 
 def url_for_case(case_id: int) -> str:
@@ -64,7 +72,7 @@ def create_case() -> tuple[Response, int, dict[str, str]]:
     body = _body()
     if not isinstance(body.get("workflow"), str):
         raise InvalidData("请指定流程", "workflow is required", fields={"workflow": "此项为必填项"})
-    created = service().create_case(user, body["workflow"], body.get("data"))
+    created = service().create_case(user, body["workflow"], _data(body))
     fresh = fresh_session()
     case = service().get_case(fresh, created.id, user)
     return jsonify(serialize.case_json(service(), fresh, case, user)), 201, {"Location": url_for_case(case.id)}
@@ -86,12 +94,11 @@ def act(case_id: int, trigger: str) -> Response:
     if not isinstance(version, int) or isinstance(version, bool):
         raise InvalidData("请提供事项的版本号（version），以免覆盖他人的处理", "version (integer) is required",
                           fields={"version": "此项为必填项，应为整数"})
-    data = body.get("data", {})
-    if not isinstance(data, dict):
-        raise InvalidData("data 应为对象", "data must be an object", fields={"data": "应为对象"})
-    service().perform(case_id, trigger, user, version, data, body.get("comment"))
+    performed = service().perform(case_id, trigger, user, version, _data(body), body.get("comment"))
     fresh = fresh_session()
-    case = service().get_case(fresh, case_id, user)
+    case = fresh.get(Case, case_id)
+    if not service().may_view(fresh, case, user):  # a public step (an objection): taken, but the file stays closed
+        return jsonify({"id": case_id, "number": case.number, "trigger": trigger, "seq": performed.seq})
     return jsonify(serialize.case_json(service(), fresh, case, user))
 
 

@@ -14,10 +14,11 @@ from workflow.audit import verify
 from workflow.dossier import build_dossier
 from workflow.engine import InvalidData
 from workflow.export import histories_csv
+from workflow.forms import parse_day
 from workflow.models import Case
 
 from .auth import require_role, signed_in
-from .pages import page_blueprint, page_number
+from .pages import page_blueprint, page_number, query_id, today
 from .services import service, session
 
 bp = page_blueprint("auditing", __name__, url_prefix="/audit")
@@ -34,7 +35,7 @@ def _day(name: str) -> tuple[date | None, str | None]:
     if not raw:
         return None, None
     try:
-        return date.fromisoformat(raw), None
+        return parse_day(raw), None
     except ValueError:
         return None, _("日期格式应为 YYYY-MM-DD")
 
@@ -66,7 +67,7 @@ def search() -> tuple[str, int]:
 @bp.get("/verify")
 def verify_cases() -> tuple[str, int]:
     """Verify one case (?case=ID) or every case the search matches."""
-    case_id = request.args.get("case", type=int)
+    case_id = query_id("case")
     if case_id is not None:
         ids = [service().get_case(session(), case_id, signed_in()).id]
     else:
@@ -97,6 +98,6 @@ def export_csv() -> Response:
         raise InvalidData("查询条件有误：" + "；".join(errors.values()), "Invalid search", fields=errors)
     cases = list(session().scalars(worklists.search_query(criteria).order_by(Case.id).limit(EXPORT_LIMIT)))
     text = histories_csv(session(), cases, service().workflows)
-    stamp = date.today().isoformat()
+    stamp = today().isoformat()
     return Response(text.encode("utf-8"), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=unionflow-histories-{stamp}.csv"})

@@ -20,7 +20,8 @@ from werkzeug.wrappers import Response
 
 from workflow.display import chinese_date, data_text, local
 from workflow.engine import ActionRefused, Forbidden
-from workflow.models import Case, Document, EventSheet, Signup, User, utcnow
+from workflow.forms import DATE_MIN
+from workflow.models import Case, Document, EventSheet, Signup, User
 from workflow.services import NotFound
 from workflow.signups import Registrations, check_audience, manages
 
@@ -61,11 +62,14 @@ def published(case_id: int) -> tuple[Case, EventSheet]:
 
 
 def _month(arg: str | None) -> date:
+    """The month asked for (YYYY-MM), else this one; the calendar links to the months either side, so not 9999-12."""
     try:
         year, month = (int(part) for part in (arg or "").split("-"))
-        return date(year, month, 1)
+        if DATE_MIN.year <= year < date.max.year:
+            return date(year, month, 1)
     except ValueError:
-        return today().replace(day=1)
+        pass
+    return today().replace(day=1)
 
 
 @bp.get("")

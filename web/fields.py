@@ -30,12 +30,13 @@ def posted_values(form: MultiDict[str, str], files: MultiDict[str, FileStorage] 
     values: dict[str, Any] = {}
     for name in form:
         if name.endswith(KEPT):
-            kept = _kept(form.getlist(name))
-            if kept:
-                values.setdefault(name.removesuffix(KEPT), []).extend(kept)
+            _add(values, name.removesuffix(KEPT), _kept(form.getlist(name)))
         elif name not in FORM_MACHINERY:
             chosen = form.getlist(name)
-            values[name] = chosen if len(chosen) > 1 else chosen[0]
+            if name in values:  # kept references came first under this name
+                _add(values, name, chosen)
+            else:
+                values[name] = chosen if len(chosen) > 1 else chosen[0]
     refused: dict[str, str] = {}
     for name in files or {}:
         for upload in (files or MultiDict()).getlist(name):
@@ -46,10 +47,17 @@ def posted_values(form: MultiDict[str, str], files: MultiDict[str, FileStorage] 
             except attachments.AttachmentRefused as exc:
                 refused[name] = str(exc)
                 continue
-            values.setdefault(name, []).append(reference)
+            _add(values, name, [reference])
     if refused:
         raise InvalidData("附件未被接受，请按提示修改", "An attachment was refused", fields=refused)
     return values
+
+
+def _add(values: dict[str, Any], name: str, items: list[Any]) -> None:
+    """Items joined to what the name already holds: a text posted under a files field's name stays beside them,
+    for the validator to refuse (it was a 500 when a text came first)."""
+    if items:
+        values[name] = [*attachments.listed(values.get(name)), *items]
 
 
 def uploader(user: Any) -> Accept:

@@ -11,6 +11,7 @@ from workflow.display import chinese_date, local, local_date
 from workflow.models import Case, OrgUnit, User
 from workflow.services import NotFound
 
+from . import MAX_ID
 from .i18n import lang
 from .services import service, session
 
@@ -35,9 +36,9 @@ def page_number() -> int:
 
 
 def query_id(name: str) -> int | None:
-    """An id in the query string (None without one); more than a database integer holds is no such thing."""
+    """An id in the query string (None without one); more than an id column holds is no such thing."""
     value = request.args.get(name, type=int)
-    if value is not None and not 0 <= value < 2**63:
+    if value is not None and not 0 <= value <= MAX_ID:
         raise NotFound("请求的内容不存在", "No such thing")
     return value
 
