@@ -61,6 +61,27 @@ def test_the_notice_page_masks_and_the_objection_opens_nothing(app, noticed):
     assert wang.get(f"/notices/{noticed}/notice.pdf").status_code == 404  # no longer on notice
 
 
+def test_an_objection_through_the_api_tells_an_outsider_nothing_of_the_file(app, noticed):
+    """The public step is open to every member, but its answers are not: a refusal does not name the state of a
+    case the objector may not read, and a successful objection answers 200 without the file."""
+    from workflow.accounts import issue_token
+    service = app.extensions["unionflow"]
+    with service.db.transaction() as session:
+        headers = {"Authorization": f"Bearer {issue_token(session, session.query(User).filter_by(username='wangf').one())}"}
+        version = session.get(Case, noticed).version
+    client = app.test_client()
+    objection = {"version": version, "data": {"objection": "据了解其家庭另有门面出租收入，请核实"}}
+    done = client.post(f"/api/v1/cases/{noticed}/actions/object", headers=headers, json=objection)
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json() == {"id": noticed, "number": done.get_json()["number"], "trigger": "object",
+                               "seq": version + 1}  # no state, no data, no history
+    again = client.post(f"/api/v1/cases/{noticed}/actions/object", headers=headers,
+                        json={**objection, "version": version + 1})
+    error = again.get_json()["error"]
+    assert again.status_code == 409 and error["message"] == "该事项当前不在公示期，不能提出异议"
+    assert "入户" not in str(again.get_json())  # the state it went back to (入户调查) stays unnamed
+
+
 def test_every_reading_of_a_hardship_file_by_staff_is_logged(app, noticed):
     from workflow.models import FileView
     service = app.extensions["unionflow"]
