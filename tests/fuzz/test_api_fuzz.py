@@ -70,9 +70,10 @@ def test_no_server_error_and_nothing_stored_by_a_refusal(app, world, caller):
                   phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
         def probe(case) -> None:
             nonlocal requests
-            real = (case.path_parameters or {}).get("case_id") in world.cases.values()
-            if real and "trigger" in case.path_parameters and type(getattr(case.body, "get", dict().get)("version")) is int:
-                case.body["version"] = world.version(service.db, case.path_parameters["case_id"])  # forms get checked
+            body, path = case.body, case.path_parameters or {}
+            if path.get("case_id") in world.cases.values() and "trigger" in path and isinstance(body, dict) \
+                    and type(body.get("version")) is int:  # the version a caller just read: the form gets checked
+                body["version"] = world.version(service.db, path["case_id"])
             before = world.stored(service.db)
             response = case.call(app=app, headers=headers)
             requests += 1

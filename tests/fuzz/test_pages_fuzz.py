@@ -16,7 +16,8 @@ from workflow.registry import Workflows
 EXAMPLES = 150  # per caller, over every form and filter below
 NASTY = ["", "0", "-1", "1e999999", "1e30", "9" * 40, "NaN", "20261130", "9999-12-31", "9999-12", "0-0",
          "2026-02-30", "CJ1", "XX", "yes", "no", "abstain", "on", "draft", "submit", "S", "M", "v03", "zhang",
-         "\x00", "a\x07b", "[" * 3000, '{"sha256": "' + "0" * 64 + '", "name": "a", "type": "application/pdf", "size": 1}',
+         "\x00", "a\x07b", "[" * 3000,
+         '{"sha256": "' + "0" * 64 + '", "name": "a", "type": "application/pdf", "size": 1}',
          "字" * 3000]
 VALUES = st.one_of(st.sampled_from(NASTY).map(lambda s: s.encode("utf-8", "surrogatepass")),
                    st.text(max_size=20).map(lambda s: s.encode("utf-8", "surrogatepass")), st.binary(max_size=12))

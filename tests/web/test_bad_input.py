@@ -175,7 +175,8 @@ def test_a_text_posted_under_a_files_fields_name_beside_kept_files_is_refused_no
     before = counts(service)
     reference = '{"sha256": "' + "0" * 64 + '", "name": "a.pdf", "type": "application/pdf", "size": 1}'
     li = web("li")
-    for form in ({"attachments": "x", "attachments__kept": reference}, {"attachments__kept": reference, "attachments": "x"}):
+    for form in ({"attachments": "x", "attachments__kept": reference},
+                 {"attachments__kept": reference, "attachments": "x"}):
         response = li.post("/start/hardship_aid", {**form, "intent": "draft"})
         assert response.status_code == 422, response.status_code
     assert counts(service) == before
