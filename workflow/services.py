@@ -174,6 +174,8 @@ class CaseService:
             raise NotFound(f"未知的流程：{workflow}", f"Unknown workflow: {workflow}")
         if not user.roles & definition.start_roles:
             raise Forbidden(f"您的角色不能发起「{definition.label.zh}」", f"You may not start '{definition.label.en}'")
+        if data is not None and not isinstance(data, Mapping):  # e.g. [] would have made an empty draft
+            raise InvalidData("数据格式错误，应为对象", "data must be an object", fields={"data": "应为对象"})
         now = self.clock()
         draft_fields = self.workflows.engine(definition.version).draft_fields()
         with self.db.read() as session:

@@ -8,6 +8,7 @@ import json
 import pytest
 from people import PROPOSAL, pdf_bytes
 
+from workflow.engine import InvalidData
 from workflow.models import Case, CaseEvent
 
 HUGE = 2**64
@@ -97,11 +98,15 @@ def test_a_list_for_a_unit_and_odd_dates_leave_the_case_unchanged(api):
     assert (now["state"], now["version"]) == ("committee_review", case["version"])
 
 
-def test_data_that_is_not_an_object_creates_nothing(api, service):
+def test_data_that_is_not_an_object_creates_nothing(api, service, people):
     before = counts(service)
     for data in ([], [1], "x", 5):
         error = refused(api.post("zhang", "/cases", {"workflow": "proposal", "data": data}), 422, "invalid")
         assert error["fields"] == {"data": "应为对象"}
+    zhang = people[0]["zhang"]
+    for data in ([], "x"):  # the service holds the same line for any other caller
+        with pytest.raises(InvalidData):
+            service.create_case(zhang, "proposal", data)
     assert counts(service) == before
 
 
