@@ -17,9 +17,9 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from . import attachments, forms, notifications, recipients
+from . import attachments, forms, notifications, recipients, uploads
 from .accounts import actor_of
-from .db import Database, insert_new, upsert
+from .db import Database, insert_new
 from .deadlines import timer_row
 from .display import local_date
 from .definition import Definition
@@ -27,7 +27,7 @@ from .documents import CaseSnapshot, DocumentIssuer, Issued, Opinion
 from .engine import Action, ActionRefused, CaseView, Forbidden, InvalidData, NotOpen, TransitionRecord
 from .history import GENESIS, content_hash, event_content
 from .clock import Clock, system_now
-from .models import Case, CaseCounter, CaseEvent, Document, FileView, OrgUnit, Timer, Upload, User
+from .models import Case, CaseCounter, CaseEvent, Document, FileView, OrgUnit, Timer, User
 from .registry import Workflows
 from .storage import BlobStore
 
@@ -179,7 +179,7 @@ class CaseService:
         now = self.clock()
         draft_fields = self.workflows.engine(definition.version).draft_fields()
         with self.db.read() as session:
-            data = self._own_uploads(session, user, draft_fields, data)
+            data = uploads.own(session, user, draft_fields, data)
             try:
                 clean = forms.validate(draft_fields, data or {}, today=local_date(now), units=self.lazy_units(session))
             except forms.FormErrors as exc:
@@ -217,7 +217,7 @@ class CaseService:
                 raise Conflict(*STALE)
             definition = self.definition_of(case, session)
             engine = self.workflows.engine(case.definition_version, session)
-            data = self._own_uploads(session, user, engine.form_fields(case.state, trigger), data)
+            data = uploads.own(session, user, engine.form_fields(case.state, trigger), data)
             units = self.lazy_units(session)
             domain = self.domains.get(definition.key)
             prepared = domain.prepare(session, case, trigger, user, data or {}, local_date(now),
@@ -267,30 +267,10 @@ class CaseService:
         to put in a `files` field. AttachmentRefused (in Chinese) when the bytes are not an accepted file."""
         reference = attachments.accept(self.store, name, content)
         with self.db.transaction() as session:
-            row = {"user_id": user.id, **reference, "at": self.clock()}
-            session.execute(upsert(session, Upload, ("user_id", "sha256"), row, ("name", "at")))
+            uploads.record(session, user, reference, self.clock())
         return reference
 
     # -- internals ------------------------------------------------------------------------------
-
-    @staticmethod
-    def _own_uploads(session: Session, user: User, fields: Any, data: Mapping[str, Any] | None) -> Any:
-        """The form's data with every attachment reference as this user's upload recorded it. A reference is only
-        a claim of the client: a known hash is no licence to attach someone else's file, and the name, type and
-        size are the ones the upload was checked with, not whatever the client sends along."""
-        if not isinstance(data, Mapping):
-            return data
-        claimed = attachments.references(fields, data)
-        if not claimed:
-            return data
-        recorded = {row.sha256: {"sha256": row.sha256, "name": row.name, "type": row.type, "size": row.size}
-                    for row in session.execute(select(Upload.sha256, Upload.name, Upload.type, Upload.size).where(
-                        Upload.user_id == user.id, Upload.sha256.in_({r["sha256"] for r in claimed})))}
-        if any(r["sha256"] not in recorded for r in claimed):
-            names = [f.name for f in fields if f.type == "files"]
-            raise InvalidData("附件须由您本人上传后再提交", "Attach only files you uploaded yourself",
-                              fields={name: "附件须由您本人上传后再提交" for name in names})
-        return attachments.replace_references(fields, data, recorded)
 
     def _issue(self, session: Session, definition: Definition, case: Case, user: User, record: TransitionRecord,
                now: datetime, units: Mapping[str, str]) -> list[Issued]:
