@@ -1,4 +1,4 @@
 """The WSGI entry point: gunicorn wsgi:app, flask --app wsgi ..."""
-from web import create_app
+from bootstrap import create_app
 
 app = create_app()

@@ -1,6 +1,6 @@
 """Elections: web ballots cast over HTTP under gunicorn, and the count of 5,000 ballots x 15 candidates.
 
-The election is the tests' (tests/election_desk.py: 3 seats, 4 candidates, contested, 第一车间), taken through the
+The election is the tests' (tests/support/election_desk.py: 3 seats, 4 candidates, contested, 第一车间), taken through the
 service to `voting` with VOTERS more members in the unit, so the frozen roll holds them all. Every voter signs in
 through the real login form and opens the ballot page (not timed); then CLIENTS threads cast the ballots, each of
 its share of voters: POST /elections/<id>/ballot with the page's CSRF token and a mark per candidate, answered by
@@ -28,12 +28,12 @@ from bench_web import PASSWORD, ROOT, Client, concurrently, serve, sign_in_all
 
 sys.path.insert(0, str(ROOT / "tests"))
 
+from support.election_desk import CANDIDATES, MONDAY, ElectionOffice  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
 
-from election_desk import CANDIDATES, MONDAY, Office  # noqa: E402
-from workflow import tally  # noqa: E402
-from workflow.elections import count_round, current_round  # noqa: E402
-from workflow.models import Ballot, ElectionRound, Participation, RollEntry  # noqa: E402
+from processes.election import tally
+from processes.election.domain import count_round, current_round  # noqa: E402
+from processes.election.models import Ballot, ElectionRound, Participation, RollEntry  # noqa: E402
 
 VOTERS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_200
 CLIENTS = int(sys.argv[2]) if len(sys.argv) > 2 else 8
@@ -52,7 +52,7 @@ def marks_of(rng: random.Random, candidates: list[str], seats: int) -> dict[str,
     return form
 
 
-def cast_ballots(office: Office, folder: Path, case_id: int, voters: list[str]) -> dict[str, object]:
+def cast_ballots(office: ElectionOffice, folder: Path, case_id: int, voters: list[str]) -> dict[str, object]:
     office.db.dispose()
     ballot_page = f"/elections/{case_id}/ballot"
     rng = random.Random(2026)
@@ -93,7 +93,7 @@ class ApiVoter:
         return response.status, response.read().decode()
 
 
-def api_cast_ballots(office: Office, folder: Path, voters: list[str]) -> dict[str, object]:
+def api_cast_ballots(office: ElectionOffice, folder: Path, voters: list[str]) -> dict[str, object]:
     """The same voters in a second election, through the API (POST /api/v1/elections/<id>/ballot, Bearer token):
     no sign-in, no page to render."""
     office.now = MONDAY  # the second election's plan is filed the same Monday as the first
@@ -123,7 +123,7 @@ def api_cast_ballots(office: Office, folder: Path, voters: list[str]) -> dict[st
     return {"clients": CLIENTS, **result, "cast": len(voters) - result["errors"], "stored": stored}
 
 
-def counting(office: Office) -> dict[str, object]:
+def counting(office: ElectionOffice) -> dict[str, object]:
     """5,000 ballots x 15 candidates for 10 seats: counted pure, then stored in a round of its own and counted
     from the database as the `count` step does."""
     rng = random.Random(15)
@@ -172,7 +172,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="unionflow-bench-ballots-") as tmp:
         folder = Path(tmp)
         t = time.perf_counter()
-        office = Office(f"sqlite:///{folder / 'bench.db'}", folder)
+        office = ElectionOffice(f"sqlite:///{folder / 'bench.db'}", folder)
         voters = office.add_members(VOTERS, "m", PASSWORD)
         case_id = office.to_candidates(CANDIDATES)
         office.act("xuan", case_id, "open_voting")

@@ -16,8 +16,8 @@ def main() -> None:
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     tracemalloc.start()
     start = time.perf_counter()
-    from workflow.definition_load import load_dir
-    from workflow.engine import Engine
+    from workflow.core.definition_load import load_dir
+    from workflow.core.engine import Engine
     imported = time.perf_counter()
     definitions = load_dir(ROOT / "definitions", ROOT / "templates" / "pdf")
     loaded = time.perf_counter()

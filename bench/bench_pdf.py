@@ -15,8 +15,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from workflow.pdf import PdfRenderer  # noqa: E402  (sets FONTCONFIG_FILE before WeasyPrint loads)
 from weasyprint import HTML  # noqa: E402
+
+from workflow.documents.pdf import PdfRenderer  # noqa: E402  (sets FONTCONFIG_FILE before WeasyPrint loads)
 
 NOW = datetime(2026, 11, 23, 14, 5)
 CONTEXT = {

@@ -1,6 +1,6 @@
 """Events: a rush of sign-ups over HTTP under gunicorn — more members than places, so the waitlist fills too.
 
-The event is the tests' (tests/event_desk.py: 第一车间's sports day), published with PLACES places and MEMBERS more
+The event is the tests' (tests/support/event_desk.py: 第一车间's sports day), published with PLACES places and MEMBERS more
 members in the unit. Every member signs in through the real login form and opens the event page (not timed); then
 CLIENTS threads sign them up: POST /events/<id>/signup with the page's CSRF token and the event's two questions
 answered, answered by the redirect back to the event page (not followed). The sheet is then checked in the
@@ -20,11 +20,11 @@ from bench_web import PASSWORD, ROOT, Client, concurrently, serve, sign_in_all
 
 sys.path.insert(0, str(ROOT / "tests"))
 
+from support.clocks import server_today  # noqa: E402
+from support.event_desk import EventOffice  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from clocks import server_today  # noqa: E402
-from event_desk import EventOffice  # noqa: E402
-from workflow.models import EventSheet, Signup  # noqa: E402
+from processes.event.models import EventSheet, Signup  # noqa: E402
 
 MEMBERS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_200
 CLIENTS = int(sys.argv[2]) if len(sys.argv) > 2 else 8

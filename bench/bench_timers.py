@@ -19,14 +19,15 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select  # noqa: E402
 
-from workflow.accounts import create_user, ensure_unit  # noqa: E402
-from workflow.db import Database  # noqa: E402
-from workflow.models import Case, Timer, User  # noqa: E402
-from workflow.registry import Workflows  # noqa: E402
-from workflow.services import CaseService  # noqa: E402
-from workflow.storage import BlobStore  # noqa: E402
-from workflow.timers import run_due  # noqa: E402
-from workflow.workdays import CALENDAR_DIR  # noqa: E402
+from bootstrap import domains  # noqa: E402
+from workflow.accounts.users import create_user, ensure_unit  # noqa: E402
+from workflow.cases.registry import Workflows  # noqa: E402
+from workflow.cases.service import CaseService  # noqa: E402
+from workflow.cases.timers import run_due  # noqa: E402
+from workflow.core.workdays import CALENDAR_DIR  # noqa: E402
+from workflow.store.db import Database  # noqa: E402
+from workflow.store.models import Case, Timer, User  # noqa: E402
+from workflow.store.storage import BlobStore  # noqa: E402
 
 NOTICE = ROOT / "tests" / "integration" / "definitions" / "notice.yaml"
 OPENED = datetime(2026, 11, 23, 2, 0)
@@ -42,7 +43,7 @@ def main() -> None:
         (definitions / "calendar").symlink_to(CALENDAR_DIR)
         db = Database(f"sqlite:///{folder / 'timers.db'}")
         db.create_all()
-        service = CaseService(db, Workflows(definitions, None), BlobStore(folder / "storage"), clock=lambda: OPENED)
+        service = CaseService(db, Workflows(definitions, None), BlobStore(folder / "storage"), clock=lambda: OPENED, domains=domains())
         with db.transaction() as session:
             ensure_unit(session, "GH", "工会办公室")
             create_user(session, "li", "password-123", ["member"], "GH", "李娜")

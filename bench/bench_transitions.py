@@ -16,12 +16,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from workflow.accounts import create_user, ensure_unit  # noqa: E402
-from workflow.db import Database  # noqa: E402
-from workflow.models import User  # noqa: E402
-from workflow.registry import Workflows  # noqa: E402
-from workflow.services import _INSERT_EVENT, _MOVE_CASE, CaseService  # noqa: E402
-from workflow.storage import BlobStore  # noqa: E402
+from bootstrap import domains  # noqa: E402
+from workflow.accounts.users import create_user, ensure_unit  # noqa: E402
+from workflow.cases.registry import Workflows  # noqa: E402
+from workflow.cases.service import _INSERT_EVENT, _MOVE_CASE, CaseService  # noqa: E402
+from workflow.store.db import Database  # noqa: E402
+from workflow.store.models import User  # noqa: E402
+from workflow.store.storage import BlobStore  # noqa: E402
 
 PROPOSAL = {"title": "关于改善职工食堂就餐环境的提案", "category": "welfare", "reason": "就餐高峰排队时间长。",
             "suggestion": "增加就餐座位并错峰开饭。"}
@@ -94,7 +95,7 @@ def write_floor_rate(folder: Path, seconds: float = 2.0) -> float:
 def service_rate(folder: Path, cases: int) -> tuple[float, int]:
     db = Database(f"sqlite:///{folder / 'app.db'}")
     db.create_all()
-    service = CaseService(db, Workflows(ROOT / "definitions", None), BlobStore(folder / "storage"), issuer=None)
+    service = CaseService(db, Workflows(ROOT / "definitions", None), BlobStore(folder / "storage"), issuer=None, domains=domains())
     with db.transaction() as session:
         for code in ("GH", "CJ1", "HQ"):
             ensure_unit(session, code)

@@ -18,9 +18,9 @@ import subprocess
 import sys
 import tempfile
 import threading
-from concurrent.futures import ThreadPoolExecutor
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -31,11 +31,11 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert  # noqa: E402
 
-from workflow.accounts import create_user, ensure_unit  # noqa: E402
-from workflow.clock import system_now  # noqa: E402
-from workflow.db import Database  # noqa: E402
-from workflow.models import Case, CaseEvent, User  # noqa: E402
-from workflow.registry import Workflows  # noqa: E402
+from workflow.accounts.users import create_user, ensure_unit  # noqa: E402
+from workflow.cases.registry import Workflows  # noqa: E402
+from workflow.core.clock import system_now  # noqa: E402
+from workflow.store.db import Database  # noqa: E402
+from workflow.store.models import Case, CaseEvent, User  # noqa: E402
 
 CASES = 100_000
 CLIENTS = 8

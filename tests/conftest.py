@@ -10,11 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.clocks import TEST_NOW
 from sqlalchemy import create_engine, text
 
-from clocks import TEST_NOW
-
-from workflow.clock import ManualClock
+from workflow.core.clock import ManualClock
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKENDS = ["sqlite", "postgresql"]
@@ -95,7 +94,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def app(database_url: str, tmp_path: Path):
-    from web import create_app
+    from bootstrap import create_app
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url,
                       "UNIONFLOW_STORAGE": str(tmp_path / "storage")})
     app.extensions["unionflow"].clock = ManualClock(TEST_NOW)
@@ -111,28 +110,28 @@ def service(app):
 
 @pytest.fixture
 def people(service):
-    """The cast of tests/people.py, with their API tokens."""
-    from people import seed
+    """The cast of tests/support/people.py, with their API tokens."""
+    from support.people import seed
     return seed(service)
 
 
 @pytest.fixture
 def api(app, people):
-    from people import Api
+    from support.people import Api
     return Api(app.test_client(), people[1])
 
 
 @pytest.fixture
 def web(app, people):
     """web("zhang") → a test client signed in as that member of the cast; web(None) → signed out."""
-    from people import Browser
+    from support.people import Browser
     return lambda username: Browser(app, username)
 
 
 @pytest.fixture
 def mailbox():
-    """A real SMTP server on localhost that keeps what it receives (tests/mail_server.py)."""
-    from mail_server import Mailbox
+    """A real SMTP server on localhost that keeps what it receives (tests/support/mail_server.py)."""
+    from support.mail_server import Mailbox
     box = Mailbox().start()
     yield box
     box.stop()

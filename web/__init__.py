@@ -1,4 +1,5 @@
-"""The Flask application: configuration from the environment, the REST API, the CLI."""
+"""The Flask application: configuration from the environment, the generic pages, the REST API, the CLI. The
+processes it serves are given to it (web/plugins.py); bootstrap.py names them."""
 from __future__ import annotations
 
 import logging
@@ -13,14 +14,14 @@ from flask_migrate import Migrate
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, ValidationError
 
-from workflow.db import Database
-from workflow.documents import DocumentIssuer
-from workflow.pdf import PdfRenderer
-from workflow.registry import Workflows
-from workflow.services import CaseService
-from workflow.storage import BlobStore
-
-from . import security
+from web import plugins, security
+from web.plugins import Installed
+from workflow.cases.registry import Workflows
+from workflow.cases.service import CaseService
+from workflow.documents.issuer import DocumentIssuer
+from workflow.documents.pdf import PdfRenderer
+from workflow.store.db import Database
+from workflow.store.storage import BlobStore
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ class BoundedInt(IntegerConverter):
         return super().to_python(value)
 
 
-def create_app(config: dict[str, Any] | None = None) -> Flask:
+def create_app(config: dict[str, Any] | None = None, processes: Installed = Installed()) -> Flask:
     app = Flask(__name__, instance_path=str(ROOT / "instance"), template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"))
     app.url_map.converters["int"] = BoundedInt
@@ -89,11 +90,28 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db = Database(app.config["DATABASE_URL"])
     store = BlobStore(Path(app.config["UNIONFLOW_STORAGE"]))
     issuer = DocumentIssuer(PdfRenderer(templates), store, app.config["UNIONFLOW_ORG_NAME"])
-    app.extensions["unionflow"] = CaseService(db, workflows, store, issuer)
+    app.extensions["unionflow"] = CaseService(db, workflows, store, issuer, domains=processes.domains())
     Migrate(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
 
-    from . import (admin, api, auditing, auth, ballots, cases, cli, errors, events, home, i18n, inbox, inputs, login,
-                   mine, notices, pages, reports, services, tasks, tellers)
+    from web import (
+        admin,
+        api,
+        auditing,
+        auth,
+        cases,
+        cli,
+        errors,
+        home,
+        i18n,
+        inbox,
+        inputs,
+        login,
+        mine,
+        notices,
+        pages,
+        services,
+        tasks,
+    )
     services.init_app(app)
     inputs.init_app(app)
     security.init_app(app)
@@ -104,8 +122,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     Bootstrap5(app)
     errors.register(app)
     security.csrf.exempt(api.bp)  # API callers send a Bearer token; a browser session there is checked in auth
-    for blueprint in (api.bp, login.bp, home.bp, tasks.bp, mine.bp, cases.bp, notices.bp, events.bp, ballots.bp,
-                      tellers.bp, reports.bp, auditing.bp, admin.bp, inbox.bp):
+    for blueprint in (api.bp, login.bp, home.bp, tasks.bp, mine.bp, cases.bp, notices.bp, auditing.bp, admin.bp,
+                      inbox.bp):
         app.register_blueprint(blueprint)
+    plugins.install(app, processes, security.csrf.exempt)
     cli.register(app)
     return app

@@ -13,24 +13,35 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import case as when, func, select
+from sqlalchemy import case as when
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from workflow.accounts import (AccountError, create_unit, create_user, deactivate_user, new_token, normal_username,
-                               reactivate_user, rename_unit, reset_password, revoke_token, update_user)
-from workflow.definition import DefinitionError, Problem
-from workflow.definition_load import load_dir
-from workflow.models import ApiToken, Case, DefinitionVersion, OrgUnit, User
-from workflow.registry import UnknownVersion
-from workflow.roles import ROLES, role_label
-from workflow.worklists import Page
-
-from .auth import require_role, signed_in
-from .i18n import lang, message
-from .pages import page_blueprint, page_number, today
-from .services import fresh_session, service, session
+from web.auth import require_role, signed_in
+from web.i18n import lang, message
+from web.pages import page_blueprint, page_number, today
+from web.services import fresh_session, service, session
+from workflow.accounts.users import (
+    AccountError,
+    create_unit,
+    create_user,
+    deactivate_user,
+    new_token,
+    normal_username,
+    reactivate_user,
+    rename_unit,
+    reset_password,
+    revoke_token,
+    update_user,
+)
+from workflow.cases.registry import UnknownVersion
+from workflow.cases.worklists import Page
+from workflow.core.definition import DefinitionError, Problem
+from workflow.core.definition_load import load_dir
+from workflow.core.roles import ROLES, role_label
+from workflow.store.models import ApiToken, Case, DefinitionVersion, OrgUnit, User
 
 bp = page_blueprint("admin", __name__, url_prefix="/admin")
 PER_PAGE = 30

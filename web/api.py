@@ -1,31 +1,30 @@
-"""REST API under /api/v1 (DESIGN §5). JSON in, JSON out; errors as {"error": {...}}."""
+"""REST API under /api/v1 (README § REST API). JSON in, JSON out; errors as {"error": {...}}. A process adds its
+own endpoints beside these (web/plugins.py), with `json_body` for theirs."""
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from workflow import attachments, worklists
-from workflow.audit import verify
-from workflow.ballots import Marks
-from workflow.engine import InvalidData
-from workflow.models import Case
-from workflow.services import NotFound
-
-from . import serialize
-from .auth import current_user, require_role
-from .ballots import ballot_box, counted_box, election
-from .cases import send_attachment, send_document
-from .events import mailed, registrations
-from .inputs import BadRequest, parse
-from .openapi import OPENAPI
-from .services import fresh_session, service, session
+from web import serialize
+from web.auth import current_user, require_role
+from web.cases import send_attachment, send_document
+from web.inputs import BadRequest, parse
+from web.openapi import described
+from web.plugins import installed
+from web.services import fresh_session, service, session
+from workflow.audit.verify import verify
+from workflow.cases import worklists
+from workflow.cases.service import NotFound
+from workflow.core import attachments
+from workflow.core.engine import InvalidData
+from workflow.store.models import Case
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-def _body() -> dict[str, Any]:
+def json_body() -> dict[str, Any]:
     payload = parse(request.get_data(cache=True), request.content_length) if request.is_json else None
     if not isinstance(payload, dict):
         raise BadRequest("请求体应为 JSON 对象", "The request body must be a JSON object")
@@ -48,7 +47,7 @@ def url_for_case(case_id: int) -> str:
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    return jsonify(OPENAPI)
+    return jsonify(described(installed(current_app)))
 
 
 @bp.get("/workflows")
@@ -69,7 +68,7 @@ def workflow(key: str) -> Response:
 @bp.post("/cases")
 def create_case() -> tuple[Response, int, dict[str, str]]:
     user = current_user(session())
-    body = _body()
+    body = json_body()
     if not isinstance(body.get("workflow"), str):
         raise InvalidData("请指定流程", "workflow is required", fields={"workflow": "此项为必填项"})
     created = service().create_case(user, body["workflow"], _data(body))
@@ -89,7 +88,7 @@ def get_case(case_id: int) -> Response:
 @bp.post("/cases/<int:case_id>/actions/<trigger>")
 def act(case_id: int, trigger: str) -> Response:
     user = current_user(session())
-    body = _body()
+    body = json_body()
     version = body.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise InvalidData("请提供事项的版本号（version），以免覆盖他人的处理", "version (integer) is required",
@@ -133,64 +132,6 @@ def queue() -> Response:
 @bp.get("/documents/<int:document_id>")
 def document(document_id: int) -> BaseResponse:
     return send_document(document_id)
-
-
-@bp.post("/elections/<int:case_id>/ballot")
-def cast(case_id: int) -> tuple[Response, int]:
-    """The caller's ballot in the open round (as the web ballot): 201 with the receipt code, shown this once."""
-    user = current_user(session())
-    case = election(case_id, user)
-    body = _body()
-    marks, write_ins = body.get("marks", {}), body.get("write_ins", [])
-    if not isinstance(marks, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in marks.items()):
-        raise InvalidData("marks 应为对象：候选人用户名 → yes/no/abstain", "marks must map candidates to yes/no/abstain",
-                          fields={"marks": "应为对象"})
-    if not isinstance(write_ins, list) or not all(isinstance(w, str) for w in write_ins):
-        raise InvalidData("write_ins 应为用户名列表", "write_ins must be a list of user names",
-                          fields={"write_ins": "应为列表"})
-    code = ballot_box().cast(case.id, user, Marks(marks, tuple(w.strip() for w in write_ins if w.strip())))
-    return jsonify({"receipt": code}), 201
-
-
-@bp.post("/elections/<int:case_id>/receipt")
-def receipt(case_id: int) -> Response:
-    """Whether a ballot with this receipt is in the election's box, and in which round."""
-    case = election(case_id, current_user(session()))
-    code = _body().get("code")
-    found = ballot_box().check_receipt(session(), case.id, code) if isinstance(code, str) and code.strip() else None
-    if found is None:
-        raise NotFound("没有找到与该回执码对应的选票", "No ballot with this receipt code")
-    return jsonify({"round": found})
-
-
-@bp.get("/elections/<int:case_id>/rounds/<int:number>/ballots")
-def ballots(case_id: int, number: int) -> Response:
-    """A counted round's public box: the rules and every ballot, marks only — recount it with anything."""
-    return jsonify(counted_box(election(case_id, current_user(session())), number)[1])
-
-
-@bp.post("/events/<int:case_id>/signup")
-def sign_up(case_id: int) -> tuple[Response, int]:
-    """The caller signs up for a published event: 201 with "confirmed" (a place) or "waitlisted" (and where)."""
-    user = current_user(session())
-    answers = _body().get("answers", {})
-    if not isinstance(answers, dict):
-        raise InvalidData("answers 应为对象：q0、q1… → 回答", "answers must map q0, q1 ... to answers",
-                          fields={"answers": "应为对象"})
-    status = registrations().sign_up(case_id, user, answers)
-    return jsonify(_signup(case_id, user.id) | {"status": status}), 201
-
-
-@bp.post("/events/<int:case_id>/cancel")
-def cancel_signup(case_id: int) -> Response:
-    """The caller gives up their place (or their place in the queue) before the deadline."""
-    mailed(registrations().cancel(case_id, current_user(session())))
-    return jsonify({"status": "cancelled"})
-
-
-def _signup(case_id: int, user_id: int) -> dict[str, Any]:
-    found = registrations().mine(fresh_session(), case_id, user_id)
-    return {"status": found[0].status, "position": found[1]} if found else {"status": None}
 
 
 @bp.get("/audit/verify")

@@ -9,17 +9,16 @@ from datetime import date
 from flask import Response, render_template, request
 from flask_babel import gettext as _
 
-from workflow import worklists
-from workflow.audit import verify
-from workflow.dossier import build_dossier
-from workflow.engine import InvalidData
-from workflow.export import histories_csv
-from workflow.forms import parse_day
-from workflow.models import Case
-
-from .auth import require_role, signed_in
-from .pages import page_blueprint, page_number, query_id, today
-from .services import service, session
+from web.auth import require_role, signed_in
+from web.pages import page_blueprint, page_number, query_id, today
+from web.services import service, session
+from workflow.audit.dossier import build_dossier
+from workflow.audit.export import histories_csv
+from workflow.audit.verify import verify
+from workflow.cases import worklists
+from workflow.core.engine import InvalidData
+from workflow.core.forms import parse_day
+from workflow.store.models import Case
 
 bp = page_blueprint("auditing", __name__, url_prefix="/audit")
 EXPORT_LIMIT = 10_000  # cases per CSV: a whole year of a large union

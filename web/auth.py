@@ -7,17 +7,17 @@ from typing import Any
 
 from flask import Flask, g, request
 from flask_babel import gettext
-from flask_login import LoginManager, UserMixin, current_user as web_user
+from flask_login import LoginManager, UserMixin
+from flask_login import current_user as web_user
 from sqlalchemy.orm import Session
 
-from workflow.accounts import user_for_token
-from workflow.engine import ActionRefused, Forbidden
-from workflow.models import User
-from workflow.signin import user_for_session
-
-from .i18n import N_
-from .security import csrf
-from .services import service, session
+from web.i18n import N_
+from web.security import csrf
+from web.services import service, session
+from workflow.accounts.signin import user_for_session
+from workflow.accounts.users import user_for_token
+from workflow.core.engine import ActionRefused, Forbidden
+from workflow.store.models import User
 
 login_manager = LoginManager()
 

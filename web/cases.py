@@ -5,21 +5,30 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from flask import Response, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
-from workflow import attachments, diagram
-from workflow.display import data_text
-from workflow.engine import SAVE_DRAFT, InvalidData, NotOpen
-from workflow.models import Case, Document
-from workflow.services import Conflict, NotFound
-
-from .auth import current_user as signed_in_or_api, signed_in
-from .fields import posted_values, uploader
-from .i18n import acting_role, label, lang, message, step_label
-from .pages import page_blueprint
-from .services import service, session
+from web.auth import current_user as signed_in_or_api
+from web.auth import signed_in
+from web.fields import posted_values, uploader
+from web.i18n import acting_role, label, lang, message, step_label
+from web.pages import page_blueprint
+from web.services import service, session
+from workflow.cases.service import Conflict, NotFound
+from workflow.core import attachments
+from workflow.core.display import data_text
+from workflow.core.engine import SAVE_DRAFT, InvalidData, NotOpen
+from workflow.documents import diagram
+from workflow.store.models import Case, Document
 
 bp = page_blueprint("cases", __name__)
 

@@ -9,13 +9,19 @@ from flask.cli import AppGroup
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from workflow.accounts import AccountError, create_user, ensure_unit, issue_token, normal_username
-from workflow.audit import verify
-from workflow.notifications import deliver_pending
-from workflow.timers import run_due
-from workflow.models import User
-
-from .services import service
+from web.plugins import installed
+from web.services import service
+from workflow.accounts.users import (
+    AccountError,
+    create_user,
+    ensure_unit,
+    issue_token,
+    normal_username,
+)
+from workflow.audit.verify import verify
+from workflow.cases.notifications import deliver_pending
+from workflow.cases.timers import run_due
+from workflow.store.models import User
 
 MAIL_PER_RUN = 500  # e-mails per `timers run`; more wait for the next run
 
@@ -31,9 +37,9 @@ def register(app: Flask) -> None:
 
     @app.cli.command("demo")
     def demo() -> None:
-        """Create demo units, a user for every role, and proposals in several states."""
-        from .demo import load_demo
-        load_demo(service(), click.echo)
+        """Create demo units, a user for every role, proposals in several states, and the processes' own demo data."""
+        from web.demo import load_demo
+        load_demo(service(), installed(current_app).processes, click.echo)
 
     units = AppGroup("units", help="Org units (基层工会/部门).")
     app.cli.add_command(units)

@@ -1,21 +1,19 @@
-"""Demo data: org units, a user for every role, proposals in several states, an election taking nominations,
-events: one taking sign-ups, a women workers' talk published, a recuperation trip before the 经审委.
+"""Demo data: org units, a user for every role, proposals in several states; then each installed process's own
+(processes/<key>/demo.py: an election taking nominations, events taking sign-ups).
 
 Everything goes through the real service, so the demo cases have true histories and
 stage PDFs. Running it twice changes nothing.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import func, select
 
-from workflow.accounts import create_user, ensure_unit
-from workflow.display import local_date
-from workflow.models import Case, User
-from workflow.services import CaseService
-from workflow.signups import Registrations
+from web.plugins import Process
+from workflow.accounts.users import create_user, ensure_unit
+from workflow.cases.service import CaseService
+from workflow.store.models import Case, User
 
 PASSWORD = "demo-2026"
 
@@ -54,7 +52,7 @@ WOMEN = {"rep_wang", "member_li", "member_chen", "committee_zhao", "grassroots_c
          "election_guo", "finance_xu", "auditor_song"}
 
 
-def load_demo(service: CaseService, say: Callable[[str], None]) -> None:
+def load_demo(service: CaseService, processes: Sequence[Process], say: Callable[[str], None]) -> None:
     with service.db.transaction() as session:
         if session.scalar(select(func.count()).select_from(User)):
             say("演示数据已存在 demo data already present; nothing changed")
@@ -66,8 +64,9 @@ def load_demo(service: CaseService, say: Callable[[str], None]) -> None:
                         gender="female" if username in WOMEN else "male")
     users = _users(service)
     _proposals(service, users)
-    _election(service, users)
-    _events(service, users)
+    for process in processes:
+        if process.demo is not None:
+            process.demo(service, users)
     say(f"演示账户 demo accounts (password for all: {PASSWORD}):")
     for username, display, unit, roles in USERS:
         say(f"  {username:<16} {display:<6} {unit:<4} {', '.join(roles)}")
@@ -80,7 +79,7 @@ def _users(service: CaseService) -> dict[str, User]:
 
 def _proposals(service: CaseService, u: dict[str, User]) -> None:
     def step(case: Case, trigger: str, who: str, data: dict | None = None, comment: str = "") -> Case:
-        service.perform(case.id, trigger, u[who], _version(service, case), data or {}, comment)
+        service.perform(case.id, trigger, u[who], version_of(service, case), data or {}, comment)
         return case
 
     def new(title: str) -> Case:
@@ -104,59 +103,6 @@ def _proposals(service: CaseService, u: dict[str, User]) -> None:
                                                 "forward_unit": "GH"}, "转工会办公室作为意见建议")
 
 
-def _election(service: CaseService, u: dict[str, User]) -> None:
-    """第一车间's committee election, nominations open: 张伟 stands, 王芳 has nominated 李娜, who has yet to answer."""
-    today = local_date(service.clock())
-    case = service.create_case(u["election_guo"], "election", {})
-    for trigger, who, data in [
-        ("submit_plan", "election_guo", {
-            "title": "第一车间工会委员会换届选举", "body": "union_committee", "seats": 3, "mode": "contested",
-            "margin_percent": "20", "scope_units": ["CJ1"], "roll_source": "units", "ballot_order": "strokes",
-            "nomination_until": (today + timedelta(days=7)).isoformat(),
-            "vote_on": (today + timedelta(days=21)).isoformat(),
-            "plan_text": "按照《工会基层组织选举工作条例》，差额选举产生第一车间工会委员会委员三名，全体会员无记名投票。"}),
-        ("approve_plan", "chair_huang", {"party_consent": "同意", "upper_union_consent": "同意按方案进行换届选举"}),
-        ("open_nominations", "election_guo", {}),
-        ("nominate", "rep_zhang", {"nominee": "rep_zhang", "nomination_reason": "本人自荐"}),
-        ("nominate", "rep_wang", {"nominee": "member_li", "nomination_reason": "工作认真，热心为职工服务"}),
-    ]:
-        service.perform(case.id, trigger, u[who], _version(service, case), data, None)
-
-
-def _events(service: CaseService, u: dict[str, User]) -> None:
-    """第一车间's sports day taking sign-ups (王芳 and 李娜 are in), the women workers' health talk published, a
-    recuperation trip above the chair's limit waiting for the 经审委."""
-    today = local_date(service.clock())
-    day = today + timedelta(days=18)
-
-    def plan(who: str, **data: object) -> Case:
-        case = service.create_case(u[who], "event", {})
-        service.perform(case.id, "submit_plan", u[who], 1, {
-            "event_date": day.isoformat(), "signup_deadline": (day - timedelta(days=5)).isoformat(), **data}, None)
-        return case
-
-    sports = plan("grassroots_cj1", title="第一车间职工趣味运动会", event_type="sports_culture", organiser="grassroots",
-                  event_time="14:00—17:00", place="公司体育馆", audience_units=["CJ1"], capacity=30,
-                  signup_questions="T恤尺码：S/M/L/XL/XXL",
-                  budget_lines="场地费, 800\n奖品, 1500\n饮用水及水果, 300\n文化衫, 900",
-                  description="拔河、跳绳、趣味接力三个项目，以班组为单位组队参加，欢迎第一车间全体会员报名。")
-    talk = plan("grassroots_hq", title="三八节女职工健康讲座", event_type="training", organiser="women_committee",
-                event_time="09:30—11:30", place="综合楼三楼报告厅", women_only=True, capacity=80,
-                budget_lines="专家讲课费, 1200\n资料印制, 300",
-                description="邀请市妇幼保健院专家讲解女职工常见病预防与健康管理，现场答疑。")
-    trip = plan("ucom_he", title="劳动模范和先进职工疗休养", event_type="recuperation", organiser="union_office",
-                event_time="三天两晚", place="千岛湖职工疗休养基地", capacity=40,
-                budget_lines="住宿, 19200\n餐饮, 14400\n交通, 6000\n保险, 800",
-                description="组织本年度劳动模范和先进职工赴职工疗休养基地疗休养三天，费用由工会经费列支。")
-    for case, organiser in ((sports, "grassroots_cj1"), (talk, "grassroots_hq")):
-        service.perform(case.id, "approve", u["chair_huang"], 2, {}, "同意")
-        service.perform(case.id, "publish", u[organiser], 3, {}, None)
-    service.perform(trip.id, "approve", u["chair_huang"], 2, {}, "同意，报经审委审核")
-    sheet = Registrations(service.db, service.clock)
-    sheet.sign_up(sports.id, u["rep_wang"], {"q0": "M"})
-    sheet.sign_up(sports.id, u["member_li"], {"q0": "S"})
-
-
-def _version(service: CaseService, case: Case) -> int:
+def version_of(service: CaseService, case: Case) -> int:
     with service.db.read() as session:
         return session.get(Case, case.id).version

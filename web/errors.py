@@ -8,9 +8,8 @@ from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from workflow.engine import ActionRefused
-
-from .i18n import N_
+from web.i18n import N_
+from workflow.core.engine import ActionRefused
 
 log = logging.getLogger(__name__)
 

@@ -6,11 +6,10 @@ from typing import Any
 
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from workflow import attachments
-from workflow.engine import InvalidData
-
-from .inputs import loads
-from .services import service
+from web.inputs import loads
+from web.services import service
+from workflow.core import attachments
+from workflow.core.engine import InvalidData
 
 # What the pages' forms post besides the step's own fields.
 FORM_MACHINERY = frozenset({"csrf_token", "version", "comment", "intent"})

@@ -1,16 +1,14 @@
-"""工作台: what waits on me (a ballot to cast too), what I have open, what is overdue, what happened lately on my
-cases."""
+"""工作台: what waits on me, what I have open, what is overdue, what happened lately on my cases, and the panels
+the installed processes add (a ballot to cast)."""
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, render_template
 
-from workflow import worklists
-from workflow.ballots import BallotBox
-from workflow.models import Case
-
-from .auth import signed_in
-from .pages import page_blueprint, today
-from .services import service, session
+from web.auth import signed_in
+from web.pages import page_blueprint, today
+from web.plugins import installed
+from web.services import service, session
+from workflow.cases import worklists
 
 bp = page_blueprint("home", __name__)
 
@@ -19,6 +17,6 @@ bp = page_blueprint("home", __name__)
 def index() -> str:
     user = signed_in()
     waiting = worklists.queue(service(), session(), user, per_page=5, today=today())
-    ballots = [(session().get(Case, case_id), number) for case_id, number in BallotBox.awaiting(session(), user.username)]
     return render_template("home.html", waiting=waiting, open_count=worklists.open_requests(service(), session(), user),
-                           activity=worklists.recent_activity(session(), user), ballots=ballots)
+                           activity=worklists.recent_activity(session(), user),
+                           panels=installed(current_app).home_panels(session(), user))

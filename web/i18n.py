@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, session
 from babel import Locale
+from flask import Flask, g, session
 from flask_babel import Babel, get_locale, get_translations, gettext
 
-from workflow import display
-from workflow.roles import role_label
+from workflow.core import display
+from workflow.core.roles import role_label
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 babel = Babel()

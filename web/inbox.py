@@ -5,16 +5,32 @@ from __future__ import annotations
 import logging
 import os
 
-from flask import Flask, current_app, flash, g, has_request_context, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    current_app,
+    flash,
+    g,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from workflow.notifications import Mailer, deliver_pending, inbox, mark_all_read, mark_read, unread_count
-from workflow.services import NotFound
-
-from .auth import signed_in
-from .pages import page_blueprint, page_number
-from .services import service, session
+from web.auth import signed_in
+from web.pages import page_blueprint, page_number
+from web.services import service, session
+from workflow.cases.notifications import (
+    Mailer,
+    deliver_pending,
+    inbox,
+    mark_all_read,
+    mark_read,
+    unread_count,
+)
+from workflow.cases.service import NotFound
 
 bp = page_blueprint("inbox", __name__, url_prefix="/inbox")
 log = logging.getLogger(__name__)

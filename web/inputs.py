@@ -15,14 +15,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from itertools import accumulate
-from itertools import chain
+from itertools import accumulate, chain
 from typing import Any
 
 from flask import Flask, request
 
-from workflow.engine import ActionRefused, InvalidData
-from workflow.forms import INVALID_CHARACTERS, clean_text, shown_name
+from workflow.core.engine import ActionRefused, InvalidData
+from workflow.core.forms import INVALID_CHARACTERS, clean_text, shown_name
 
 MAX_BYTES = 1024 * 1024  # a case's data with its longest texts is a few dozen kB; uploads go to /uploads instead
 MAX_DEPTH = 32

@@ -3,18 +3,18 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session as cookie, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import session as cookie
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from workflow.accounts import MAX_USERNAME
-from workflow.models import User
-from workflow.signin import SignInRefused, change_password, sign_in, sign_out
-
-from .auth import WebUser, signed_in
-from .i18n import LANGUAGES, message
-from .services import service
+from web.auth import WebUser, signed_in
+from web.i18n import LANGUAGES, message
+from web.services import service
+from workflow.accounts.signin import SignInRefused, change_password, sign_in, sign_out
+from workflow.accounts.users import MAX_USERNAME
+from workflow.store.models import User
 
 bp = Blueprint("login", __name__)
 

@@ -5,15 +5,15 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from workflow import forms, worklists
-from workflow.definition import Definition, Transition
-from workflow.engine import ActionRefused, Forbidden, InvalidData
-
-from .auth import signed_in
-from .fields import posted_values, uploader
-from .i18n import label, message
-from .pages import page_blueprint, page_number, today
-from .services import service, session
+from web.auth import signed_in
+from web.fields import posted_values, uploader
+from web.i18n import label, message
+from web.pages import page_blueprint, page_number, today
+from web.services import service, session
+from workflow.cases import worklists
+from workflow.core import forms
+from workflow.core.definition import Definition, Transition
+from workflow.core.engine import ActionRefused, Forbidden, InvalidData
 
 bp = page_blueprint("mine", __name__)
 

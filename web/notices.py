@@ -7,17 +7,16 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 from werkzeug.wrappers import Response
 
-from workflow.definition import Definition, Transition
-from workflow.display import mask_name
-from workflow.engine import ActionRefused, InvalidData
-from workflow.models import Case, Document
-from workflow.services import NotFound
-
-from .auth import signed_in
-from .fields import posted_values
-from .i18n import label, message
-from .pages import page_blueprint
-from .services import service, session
+from web.auth import signed_in
+from web.fields import posted_values
+from web.i18n import label, message
+from web.pages import page_blueprint
+from web.services import service, session
+from workflow.cases.service import NotFound
+from workflow.core.definition import Definition, Transition
+from workflow.core.display import mask_name
+from workflow.core.engine import ActionRefused, InvalidData
+from workflow.store.models import Case, Document
 
 bp = page_blueprint("notices", __name__, url_prefix="/notices")
 

@@ -7,13 +7,12 @@ from flask import Blueprint, Flask, current_app, g, request
 from flask_login import login_required
 from sqlalchemy import select
 
-from workflow.display import chinese_date, local, local_date
-from workflow.models import Case, OrgUnit, User
-from workflow.services import NotFound
-
-from . import MAX_ID
-from .i18n import lang
-from .services import service, session
+from web import MAX_ID
+from web.i18n import lang
+from web.services import service, session
+from workflow.cases.service import NotFound
+from workflow.core.display import chinese_date, local, local_date
+from workflow.store.models import Case, OrgUnit, User
 
 
 def page_blueprint(name: str, import_name: str, **kwargs: object) -> Blueprint:

@@ -6,11 +6,11 @@ from typing import Any
 from flask import url_for
 from sqlalchemy.orm import Session
 
-from workflow.definition import Definition, Field
-from workflow.display import acting_role, action_label
-from workflow.engine import Action
-from workflow.models import Case, CaseEvent, Document, User
-from workflow.services import CaseService
+from workflow.cases.service import CaseService
+from workflow.core.definition import Definition, Field
+from workflow.core.display import acting_role, action_label
+from workflow.core.engine import Action
+from workflow.store.models import Case, CaseEvent, Document, User
 
 
 def field_json(f: Field) -> dict[str, Any]:

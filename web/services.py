@@ -7,7 +7,7 @@ from collections.abc import Callable
 from flask import Flask, Response, current_app, g, has_request_context
 from sqlalchemy.orm import Session
 
-from workflow.services import CaseService
+from workflow.cases.service import CaseService
 
 log = logging.getLogger(__name__)
 

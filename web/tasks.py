@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from workflow import worklists
-
-from .auth import signed_in
-from .pages import page_blueprint, page_number, today
-from .services import service, session
+from web.auth import signed_in
+from web.pages import page_blueprint, page_number, today
+from web.services import service, session
+from workflow.cases import worklists
 
 bp = page_blueprint("tasks", __name__, url_prefix="/tasks")
 

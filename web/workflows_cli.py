@@ -9,11 +9,11 @@ from pathlib import Path
 
 import click
 
-from workflow.clock import system_now
-from workflow.definition import DefinitionError
-from workflow.definition_load import load_dir
-from workflow.display import local_date
-from workflow.registry import working_calendar
+from workflow.cases.registry import working_calendar
+from workflow.core.clock import system_now
+from workflow.core.definition import DefinitionError
+from workflow.core.definition_load import load_dir
+from workflow.core.display import local_date
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,7 +54,7 @@ def check() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="write the SVG here instead of stdout")
 def graph(key: str, output: str | None) -> None:
     """Draw the process KEY as SVG."""
-    from workflow.diagram import svg
+    from workflow.documents.diagram import svg
     definitions_dir, templates = _dirs()
     definition = load_dir(definitions_dir, templates).get(key)
     if definition is None:

@@ -5,9 +5,8 @@ Revises: 0009
 Create Date: 2026-11-28 10:00:00.000000
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0010'

@@ -6,7 +6,6 @@ import uuid
 
 import pytest
 from playwright.sync_api import expect
-
 from ui import action, api, api_response, file_proposal, second, state, take, user_page
 
 pytestmark = pytest.mark.browser

@@ -19,9 +19,8 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
+from support.clocks import server_today
 from playwright.sync_api import Browser, BrowserContext, Page, expect
-
-from clocks import server_today
 from ui import CASE_URL, TIMEOUT_MS, file_new, open_from_todo, state, take, user_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.long]

@@ -6,9 +6,8 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from support.people import pdf_bytes
 from playwright.sync_api import Page, expect
-
-from people import pdf_bytes
 from ui import file_new, open_from_todo, state, take, user_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.long]

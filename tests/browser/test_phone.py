@@ -6,7 +6,6 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
-
 from ui import CASE_URL, action, state
 
 WIDTH = 375

@@ -8,7 +8,6 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
-
 from ui import CASE_URL, file_new, open_from_todo, state, take, timeline, user_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.long]  # long: started first under xdist

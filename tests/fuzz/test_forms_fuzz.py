@@ -9,10 +9,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from workflow import forms
-from workflow.registry import Workflows
+from workflow.cases.registry import Workflows
+from workflow.core import forms
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = Workflows(ROOT / "definitions", None)

@@ -7,11 +7,12 @@ from __future__ import annotations
 from urllib.parse import quote_from_bytes
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-from people import Browser
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from support.people import Browser
 from world import COMMITTEE, MEMBER, TRIGGERS, World
 
-from workflow.registry import Workflows
+from workflow.cases.registry import Workflows
 
 EXAMPLES = 150  # per caller, over every form and filter below
 NASTY = ["", "0", "-1", "1e999999", "1e30", "9" * 40, "NaN", "20261130", "9999-12-31", "9999-12", "0-0",

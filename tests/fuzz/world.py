@@ -1,4 +1,4 @@
-"""The world the fuzzers probe: the cast of tests/people.py, an election open for voting, a published event, a
+"""The world the fuzzers probe: the cast of tests/support/people.py, an election open for voting, a published event, a
 hardship draft of an ordinary member, proposals as a draft, being seconded and under committee review — so that
 generated requests reach real cases, not only 404s. And `stored`, what a refused request must leave as it was."""
 from __future__ import annotations
@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from election_desk import CANDIDATES, Office
-from event_desk import PLAN as EVENT_PLAN
-from people import Api, seed
+from support.election_desk import CANDIDATES, ElectionOffice
+from support.event_desk import PLAN as EVENT_PLAN
+from support.people import Api, seed
 from sqlalchemy import func, select
 
-from workflow.accounts import create_user
-from workflow.models import Base, Case
+from workflow.accounts.users import create_user
+from workflow.store.models import Base, Case
 
 MEMBER, COMMITTEE = "v05", "zhao"  # a member of 第一车间 on the election's roll and in the event's audience; 提案工作委员会
 TRIGGERS = {"hardship_draft": ["save_draft", "submit", "withdraw"], "proposal_draft": ["save_draft", "submit"],
@@ -47,7 +47,7 @@ class World:
 def build(app, database_url: str, tmp_path: Path) -> World:
     service = app.extensions["unionflow"]
     users, tokens = seed(service)
-    office = Office(database_url, tmp_path)
+    office = ElectionOffice(database_url, tmp_path)
     try:
         election = office.to_candidates(CANDIDATES)
         office.act("xuan", election, "open_voting")

@@ -2,13 +2,12 @@
 reordered event, and a history whose hashes were recomputed but whose steps the process never allowed."""
 from __future__ import annotations
 
-
 import pytest
 from sqlalchemy import delete, select, update
 
-from workflow.audit import verify
-from workflow.history import hash_of_event
-from workflow.models import Case, CaseEvent, Document
+from workflow.audit.verify import verify
+from workflow.core.history import hash_of_event
+from workflow.store.models import Case, CaseEvent, Document
 
 
 @pytest.fixture

@@ -8,18 +8,20 @@ import threading
 import time
 from pathlib import Path
 
+from support import ballot_files
 import pytest
-from election_desk import CANDIDATES, Office
+from support.election_desk import CANDIDATES, ElectionOffice
 from sqlalchemy import Connection, select, text
 
-import ballot_files
-from workflow import ballots, elections
-from workflow import scrub as scrub_module
-from workflow.accounts import issue_token
-from workflow.ballots import receipt_key
-from workflow.db import Database
-from workflow.elections import public_box, recount, round_numbered
-from workflow.models import RollEntry, User
+from processes.election import ballots
+from processes.election import domain as elections
+from processes.election.ballots import receipt_key
+from processes.election.domain import public_box, recount, round_numbered
+from processes.election.models import RollEntry
+from workflow.accounts.users import issue_token
+from workflow.store import scrub as scrub_module
+from workflow.store.db import Database
+from workflow.store.models import User
 
 # Six voters, six different ballots: any ballot rebuilt for a voter is rebuilt for that voter alone.
 VOTES = {"v01": (["v01", "v02", "v03"], ["v04"]), "v02": (["v02"], ["v01", "v03"]), "v05": (["v03", "v04"], []),
@@ -28,7 +30,7 @@ VOTES = {"v01": (["v01", "v02", "v03"], ["v04"]), "v02": (["v02"], ["v01", "v03"
 
 @pytest.fixture
 def office(database_url, tmp_path):
-    office = Office(database_url, tmp_path)
+    office = ElectionOffice(database_url, tmp_path)
     yield office
     office.db.dispose()
 
@@ -78,7 +80,7 @@ def test_a_scrub_held_up_past_the_busy_timeout_says_so_and_a_later_one_scrubs(da
     db.dispose()
 
 
-def _voted(office: Office) -> int:
+def _voted(office: ElectionOffice) -> int:
     """An election whose voters of VOTES have cast their ballots, voting still open."""
     case_id = office.to_candidates(CANDIDATES)
     office.act("xuan", case_id, "open_voting")
@@ -97,7 +99,7 @@ def _snapshot(db: Database) -> Connection:
     return reader
 
 
-def _files(office: Office) -> tuple[dict, list[str]]:
+def _files(office: ElectionOffice) -> tuple[dict, list[str]]:
     """Participation → marks rebuilt from the files, and what is left in them to start a guess from."""
     with office.db.read() as session:
         stored = list(session.scalars(text("SELECT CAST(marks AS TEXT) FROM election_ballots")))
@@ -105,7 +107,7 @@ def _files(office: Office) -> tuple[dict, list[str]]:
     return (_sqlite_files if office.db.is_sqlite else _postgresql_files)(office, stored)
 
 
-def _sqlite_files(office: Office, stored: list[str]) -> tuple[dict, list[str]]:
+def _sqlite_files(office: ElectionOffice, stored: list[str]) -> tuple[dict, list[str]]:
     """What the main file and the WAL give: pairs rebuilt from the WAL's commits, and what is left to guess from
     (copies of a ballot beside its row, rows laid out in the order they were cast)."""
     main = Path(office.db.engine.url.database)
@@ -115,7 +117,7 @@ def _sqlite_files(office: Office, stored: list[str]) -> tuple[dict, list[str]]:
     return ballot_files.rebuild_from_wal(wal), left + ballot_files.written_in_cast_order(main)
 
 
-def _postgresql_files(office: Office, stored: list[str]) -> tuple[dict, list[str]]:
+def _postgresql_files(office: ElectionOffice, stored: list[str]) -> tuple[dict, list[str]]:
     """What the table and index files give: pairs rebuilt from the tuples' xmin, and what is left to guess from
     (old row versions, index entries pointing where a row once was, copies of a ballot, rows in cast order)."""
     left, tuples = [], []

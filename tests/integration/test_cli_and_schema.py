@@ -13,9 +13,9 @@ import yaml
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from web import create_app
-from workflow.definition import DefinitionError
-from workflow.models import Base
+from bootstrap import create_app
+from workflow.core.definition import DefinitionError
+from workflow.store.models import Base
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,8 +63,8 @@ def test_demo_creates_every_role_and_cases_in_several_states(fresh_app):
     assert result.exit_code == 0, result.output
     assert "demo-2026" in result.output
     service = fresh_app.extensions["unionflow"]
-    from workflow.models import Case, User
-    from workflow.roles import ROLES
+    from workflow.core.roles import ROLES
+    from workflow.store.models import Case, User
     with service.db.read() as session:
         roles = set().union(*(u.roles for u in session.query(User)))
         states = {c.state for c in session.query(Case)}

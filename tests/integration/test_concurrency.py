@@ -5,13 +5,14 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 
-from people import PROPOSAL, seed
+from support.people import PROPOSAL, seed
 from sqlalchemy import delete, func, select
 
-from workflow.clock import ManualClock
-from workflow.engine import ActionRefused
-from workflow.models import Case, CaseEvent, DefinitionVersion
-from workflow.services import CaseService
+from bootstrap import domains
+from workflow.cases.service import CaseService
+from workflow.core.clock import ManualClock
+from workflow.core.engine import ActionRefused
+from workflow.store.models import Case, CaseEvent, DefinitionVersion
 
 
 def test_twenty_threads_one_success_one_event(service):
@@ -82,7 +83,7 @@ def test_two_first_creates_of_a_year_both_succeed(service):
 def test_two_hosts_registering_a_new_definition_version_both_succeed(service):
     """After a definition changes, two hosts may both be first to store the new version with their first case."""
     users, _ = seed(service)
-    hosts = [CaseService(service.db, service.workflows, service.store, clock=service.clock) for _ in range(2)]
+    hosts = [CaseService(service.db, service.workflows, service.store, clock=service.clock, domains=domains()) for _ in range(2)]
     for _ in range(PAIRS):
         with service.db.transaction() as session:  # the version is new again: neither host has registered it
             session.execute(delete(DefinitionVersion))

@@ -6,14 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from workflow.accounts import create_user, deactivate_user, ensure_unit
-from workflow.audit import verify
-from workflow.db import Database
-from workflow.engine import ActionRefused
-from workflow.models import Case, CaseEvent, User
-from workflow.registry import Workflows
-from workflow.services import CaseService
-from workflow.storage import BlobStore
+from bootstrap import domains
+from workflow.accounts.users import create_user, deactivate_user, ensure_unit
+from workflow.audit.verify import verify
+from workflow.cases.registry import Workflows
+from workflow.cases.service import CaseService
+from workflow.core.engine import ActionRefused
+from workflow.store.db import Database
+from workflow.store.models import Case, CaseEvent, User
+from workflow.store.storage import BlobStore
 
 DEFINITIONS = Path(__file__).parent / "definitions"
 
@@ -25,7 +26,7 @@ def grant(database_url, tmp_path):
     shutil.copy(DEFINITIONS / "grant.yaml", folder)
     db = Database(database_url)
     db.create_all()
-    service = CaseService(db, Workflows(folder, None), BlobStore(tmp_path / "storage"))
+    service = CaseService(db, Workflows(folder, None), BlobStore(tmp_path / "storage"), domains=domains())
     with db.transaction() as session:
         ensure_unit(session, "GH", "工会办公室")
         create_user(session, "li", "password-123", ["member"], "GH", "李娜")
@@ -66,7 +67,7 @@ def test_a_majority_countersign_through_the_service(grant):
 
 
 def test_the_vote_waits_in_each_voters_queue_until_they_vote(grant):
-    from workflow import worklists
+    from workflow.cases import worklists
     service, users = grant
     waiting = [service.create_case(users["li"], "grant", {}).id for _ in range(3)]
     for case_id in waiting:

@@ -10,9 +10,9 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from workflow.dossier import build_dossier
-from workflow.export import BOM, HEADERS, histories_csv, neutralise
-from workflow.models import Case, CaseEvent
+from workflow.audit.dossier import build_dossier
+from workflow.audit.export import BOM, HEADERS, histories_csv, neutralise
+from workflow.store.models import Case, CaseEvent
 
 DOCUMENTS = ["提案表", "立案通知书", "提案交办单", "提案答复函", "提案人评价表", "提案办理结果"]
 

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
-from election_desk import CANDIDATES, PLAN, VOTERS, Office
+from support.election_desk import CANDIDATES, PLAN, VOTERS, ElectionOffice
 
-from workflow.models import Document
-from workflow.timers import run_due
+from workflow.cases.timers import run_due
+from workflow.store.models import Document
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class IssuingOffice(Office):
+class IssuingOffice(ElectionOffice):
     """test_elections' office, with the stage documents rendered."""
 
     def __init__(self, database_url: str, tmp_path: Path):

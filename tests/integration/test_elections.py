@@ -7,21 +7,22 @@ import threading
 from datetime import datetime
 
 import pytest
-from election_desk import AFTER_NOTICE, CANDIDATES, PLAN, VOTERS, Office
+from support.election_desk import AFTER_NOTICE, CANDIDATES, PLAN, VOTERS, ElectionOffice
 from sqlalchemy import inspect, select, text
 
-from workflow.accounts import deactivate_user, reactivate_user
-from workflow.audit import verify
-from workflow.ballots import Marks
-from workflow.elections import public_box, recount, round_numbered
-from workflow.engine import ActionRefused
-from workflow.models import Ballot, ElectionRound, Participation, RollEntry, User
-from workflow.timers import run_due
+from processes.election.ballots import Marks
+from processes.election.domain import public_box, recount, round_numbered
+from processes.election.models import Ballot, ElectionRound, Participation, RollEntry
+from workflow.accounts.users import deactivate_user, reactivate_user
+from workflow.audit.verify import verify
+from workflow.cases.timers import run_due
+from workflow.core.engine import ActionRefused
+from workflow.store.models import User
 
 
 @pytest.fixture
 def office(database_url, tmp_path):
-    office = Office(database_url, tmp_path)
+    office = ElectionOffice(database_url, tmp_path)
     yield office
     office.db.dispose()
 

@@ -6,16 +6,17 @@ import io
 import threading
 
 import pytest
-from event_desk import AFTER_DEADLINE, EventOffice
+from support.event_desk import AFTER_DEADLINE, EventOffice
 from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select, update
 
-from workflow.audit import verify
-from workflow.engine import ActionRefused
-from workflow.models import Document, EventSheet, Notification, Signup, User
-from workflow.notifications import Mailer, deliver_pending
-from workflow.timers import run_due
+from processes.event.models import EventSheet, Signup
+from workflow.audit.verify import verify
+from workflow.cases.notifications import Mailer, deliver_pending
+from workflow.cases.timers import run_due
+from workflow.core.engine import ActionRefused
+from workflow.store.models import Document, Notification, User
 
 
 @pytest.fixture
@@ -53,7 +54,7 @@ def test_above_the_limit_the_audit_committee_reviews_after_the_chair(office):
 
 def test_a_budget_with_bad_lines_is_refused_line_by_line(office):
     case_id = office.service.create_case(office.users["zuzhi"], "event", {}).id
-    from event_desk import PLAN
+    from support.event_desk import PLAN
     refusal = office.refusal("zuzhi", case_id, "submit_plan",
                              {**PLAN, "budget_lines": "场地费, 800\n奖品\n场地费, 100\n水, 三百"})
     assert refusal.status == 422
@@ -107,7 +108,7 @@ def test_the_audience_and_the_deadline(office):
 
 
 def test_never_more_places_than_the_capacity_under_concurrency(office):
-    from workflow.accounts import create_user
+    from workflow.accounts.users import create_user
     with office.db.transaction() as session:
         for i in range(60):
             create_user(session, f"r{i:03d}", "password-123", ["member"], "CJ1", f"报名{i}")

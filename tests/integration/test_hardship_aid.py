@@ -9,18 +9,19 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
-from desk import Desk
+from support.desk import Desk
 
-from workflow.accounts import create_user, deactivate_user, ensure_unit
-from workflow.audit import verify
-from workflow.db import Database
-from workflow.documents import DocumentIssuer
-from workflow.models import Case, Document, Timer, User
-from workflow.pdf import PdfRenderer
-from workflow.registry import Workflows
-from workflow.services import CaseService
-from workflow.storage import BlobStore
-from workflow.timers import run_due
+from bootstrap import domains
+from workflow.accounts.users import create_user, deactivate_user, ensure_unit
+from workflow.audit.verify import verify
+from workflow.cases.registry import Workflows
+from workflow.cases.service import CaseService
+from workflow.cases.timers import run_due
+from workflow.documents.issuer import DocumentIssuer
+from workflow.documents.pdf import PdfRenderer
+from workflow.store.db import Database
+from workflow.store.models import Case, Document, Timer, User
+from workflow.store.storage import BlobStore
 
 ROOT = Path(__file__).resolve().parents[2]
 MONDAY = datetime(2026, 11, 23, 2, 0)        # Monday 23 November 2026, 10:00 in Beijing
@@ -45,7 +46,7 @@ APPLICATION = {
 VISIT = {"visit_date": "2026-11-20", "visitors": "刘建华、赵敏", "findings": "入户核实：家庭四口人，妻子透析治疗，家庭收入主要靠申请人工资，情况属实。"}
 
 
-class Office(Desk):
+class HardshipOffice(Desk):
     """The service on the real definitions folder, with a clock the test moves, and the cast."""
 
     def __init__(self, database_url: str, tmp_path: Path):
@@ -55,7 +56,7 @@ class Office(Desk):
         self.db = Database(database_url)
         self.db.create_all()
         self.service = CaseService(self.db, Workflows(ROOT / "definitions", ROOT / "templates" / "pdf"), store, issuer,
-                                   clock=lambda: self.now)
+                                   clock=lambda: self.now, domains=domains())
         with self.db.transaction() as session:
             for code, name in {"GH": "工会办公室", "CJ1": "第一车间", "HQ": "后勤保障部"}.items():
                 ensure_unit(session, code, name)
@@ -97,12 +98,12 @@ class Office(Desk):
 
 @pytest.fixture
 def office(database_url, tmp_path):
-    office = Office(database_url, tmp_path)
+    office = HardshipOffice(database_url, tmp_path)
     yield office
     office.db.dispose()
 
 
-def _text(office: Office, case_id: int, stage: str, nth: int = -1) -> str:
+def _text(office: HardshipOffice, case_id: int, stage: str, nth: int = -1) -> str:
     texts = [text for s, text in office.pdfs(case_id) if s == stage]
     assert texts, f"no {stage} issued"
     return texts[nth]
@@ -318,7 +319,7 @@ def test_the_chair_may_reject(office):
     assert "不予批准" in text and "不符合本年度帮扶资金使用范围" in text
 
 
-def _to_committee(office: Office, recommended: str = "3000") -> int:
+def _to_committee(office: HardshipOffice, recommended: str = "3000") -> int:
     case_id = office.to_publicity(recommended)
     office.close_publicity(case_id)
     assert office.case(case_id).state == "committee_vote"
@@ -379,7 +380,7 @@ def test_the_committee_fails_on_a_tie(office):
 # -- the report -------------------------------------------------------------------------------------------------
 
 def test_the_report_counts_outcomes_and_money_per_unit_and_category(office):
-    from workflow import reports
+    from processes.hardship_aid import report as reports
     paid = office.to_publicity()
     voted = office.to_publicity(recommended="3000")
     assert len(run_due(office.service, now=CLOSES_AT).fired) == 2

@@ -7,16 +7,24 @@ import logging
 from datetime import datetime, timedelta
 
 import pytest
-from desk import Desk
-from mail_server import Mailbox, free_port
-from people import PROPOSAL
+from support.desk import Desk
+from support.mail_server import Mailbox, free_port
+from support.people import PROPOSAL
 from sqlalchemy import select, update
 
-from workflow.accounts import create_user
-from workflow.models import CaseEvent, Notification, User
-from workflow.notifications import MAX_ATTEMPTS, Mailer, deliver_pending, mark_all_read, mark_read, unread_count
-from workflow.services import CaseService, Conflict
-from workflow.timers import run_due
+from bootstrap import domains
+from workflow.accounts.users import create_user
+from workflow.cases.notifications import (
+    MAX_ATTEMPTS,
+    Mailer,
+    deliver_pending,
+    mark_all_read,
+    mark_read,
+    unread_count,
+)
+from workflow.cases.service import CaseService, Conflict
+from workflow.cases.timers import run_due
+from workflow.store.models import CaseEvent, Notification, User
 
 MONDAY = datetime(2026, 11, 23, 2, 0)        # 10:00 in Beijing
 CLOSES_AT = datetime(2026, 11, 30, 16, 0)    # the 公示 of 5 working days is over (see test_hardship_aid.py)
@@ -46,13 +54,13 @@ def told(db, performed) -> dict[str, str]:
                                     .where(Notification.id.in_(performed.notified))).all())
 
 
-class Office(Desk):
-    """The app's service without stage PDFs, a clock the test moves, and the cast of tests/people.py."""
+class ClockedOffice(Desk):
+    """The app's service without stage PDFs, a clock the test moves, and the cast of tests/support/people.py."""
 
     def __init__(self, service, now: datetime = MONDAY):
         self.now = now
         self.db = service.db
-        self.service = CaseService(service.db, service.workflows, service.store, clock=lambda: self.now)
+        self.service = CaseService(service.db, service.workflows, service.store, clock=lambda: self.now, domains=domains())
 
     def hire(self, cast: dict) -> None:
         with self.db.transaction() as session:
@@ -76,7 +84,7 @@ class Office(Desk):
 
 @pytest.fixture
 def office(service, people):
-    office = Office(service)
+    office = ClockedOffice(service)
     office.users = office.load_users()
     return office
 
@@ -165,7 +173,8 @@ def test_hardship_aid_tells_those_who_handle_it_and_nothing_of_the_file(office):
 
 
 def test_an_election_calls_every_member_to_nominate_and_the_nominee_to_answer(database_url, tmp_path):
-    from election_desk import PLAN, VOTERS, Office as ElectionOffice
+    from support.election_desk import PLAN, VOTERS
+    from support.election_desk import ElectionOffice
     office = ElectionOffice(database_url, tmp_path)
     try:
         case_id = office.service.create_case(office.users["xuan"], "election", {}).id

@@ -1,13 +1,12 @@
 """The queue in SQL is exactly what the engine offers: compared with a brute-force check of every case."""
 from __future__ import annotations
 
+from support.people import PROPOSAL
 
-from people import PROPOSAL
-
-from workflow import worklists
-from workflow.accounts import create_user
-from workflow.display import local_date
-from workflow.models import Case, User
+from workflow.accounts.users import create_user
+from workflow.cases import worklists
+from workflow.core.display import local_date
+from workflow.store.models import Case, User
 
 
 def _walk(service, users, steps):

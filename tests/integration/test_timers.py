@@ -8,18 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from workflow.accounts import create_user, ensure_unit
-from workflow.audit import verify
-from workflow.db import Database
-from workflow.deadlines import due_moment
-from workflow.definition import DefinitionError
-from workflow.definition_load import parse
-from workflow.models import Case, CaseEvent, Timer, User
-from workflow.registry import Workflows
-from workflow.services import CaseService
-from workflow.storage import BlobStore
-from workflow.timers import run_due
-from workflow.workdays import CALENDAR_DIR
+from bootstrap import domains
+from workflow.accounts.users import create_user, ensure_unit
+from workflow.audit.verify import verify
+from workflow.cases.registry import Workflows
+from workflow.cases.service import CaseService
+from workflow.cases.timers import run_due
+from workflow.core.deadlines import due_moment
+from workflow.core.definition import DefinitionError
+from workflow.core.definition_load import parse
+from workflow.core.workdays import CALENDAR_DIR
+from workflow.store.db import Database
+from workflow.store.models import Case, CaseEvent, Timer, User
+from workflow.store.storage import BlobStore
 
 DEFINITIONS = Path(__file__).parent / "definitions"
 TODAY = datetime(2026, 11, 23, 2, 0)  # 10:00 in Beijing
@@ -33,7 +34,7 @@ def _service(database_url: str, tmp_path: Path, now: datetime) -> CaseService:
     (folder / "calendar").symlink_to(CALENDAR_DIR)
     db = Database(database_url)
     db.create_all()
-    return CaseService(db, Workflows(folder, None), BlobStore(tmp_path / "storage"), clock=lambda: now)
+    return CaseService(db, Workflows(folder, None), BlobStore(tmp_path / "storage"), clock=lambda: now, domains=domains())
 
 
 @pytest.fixture

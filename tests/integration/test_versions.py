@@ -5,9 +5,9 @@ import shutil
 from pathlib import Path
 
 import yaml
+from support.people import PROPOSAL
 
-from people import PROPOSAL
-from web import create_app
+from bootstrap import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,13 +35,13 @@ def test_editing_a_definition_keeps_running_cases_on_their_version(app, service,
         new_service.perform(case.id, "second", users["wang"], 2, {})
         new_service.perform(case.id, "second", users["liu"], 3, {})
     with new_service.db.read() as session:
-        from workflow.models import Case
+        from workflow.store.models import Case
         assert session.get(Case, old.id).state == "committee_review"  # two seconders, as when it started
         assert session.get(Case, new.id).state == "seconding"         # the new text wants three
         versions = {v.version for v in new_service.workflows.versions(session)}
     assert {old.definition_version, new.definition_version} <= versions
 
-    from workflow.audit import verify
+    from workflow.audit.verify import verify
     with new_service.db.read() as session:
         report = verify(session, new_service.store, new_service.workflows)
     assert report.ok, report.as_dict()  # the old case replays on its own version

@@ -4,10 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support.people import image_bytes, pdf_bytes
 
-from people import image_bytes, pdf_bytes
-from workflow.attachments import AttachmentRefused, accept, is_reference, sniff
-from workflow.storage import BlobStore
+from workflow.core.attachments import AttachmentRefused, accept, is_reference, sniff
+from workflow.store.storage import BlobStore
 
 
 def test_real_files_are_accepted_and_stored_once(tmp_path):

@@ -5,10 +5,10 @@ from datetime import date
 
 import pytest
 
-from workflow.actor import Actor
-from workflow.definition import DefinitionError
-from workflow.definition_load import parse
-from workflow.engine import ActionRefused, CaseView, Engine
+from workflow.core.actor import Actor
+from workflow.core.definition import DefinitionError
+from workflow.core.definition_load import parse
+from workflow.core.engine import ActionRefused, CaseView, Engine
 
 TODAY = date(2026, 11, 23)
 COMMITTEE = [f"c{i}" for i in range(1, 6)]  # five committee members

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from workflow.definition import DefinitionError
-from workflow.definition_load import load_dir, parse
+from workflow.core.definition import DefinitionError
+from workflow.core.definition_load import load_dir, parse
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFINITIONS = ROOT / "definitions"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from workflow.actor import Actor
-from workflow.definition_load import load_file
-from workflow.engine import ActionRefused, CaseView, Engine
+from workflow.core.actor import Actor
+from workflow.core.definition_load import load_file
+from workflow.core.engine import ActionRefused, CaseView, Engine
 
 DEFINITION = load_file(Path(__file__).resolve().parents[2] / "definitions" / "proposal.yaml", None)
 TODAY = date(2026, 11, 23)

@@ -5,8 +5,9 @@ import time
 from datetime import date
 
 import pytest
-from workflow import forms
-from workflow.definition import Field, Label
+
+from workflow.core import forms
+from workflow.core.definition import Field, Label
 
 TODAY = date(2026, 11, 23)
 UNITS = {"GH": "工会办公室", "HQ": "后勤保障部"}

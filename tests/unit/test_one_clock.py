@@ -1,13 +1,13 @@
-"""DESIGN invariant 8: the time comes from one clock. No module reads the system's time but workflow/clock.py (the
-production clock) and tests/clocks.py (what a test tells a server in another process); durations use monotonic
-time, which is no date. A new `date.today()` anywhere fails here before it fails on some later date."""
+"""Invariant 8 (docs/architecture.md): the time comes from one clock. No module reads the system's time but
+workflow/core/clock.py (the production clock) and tests/support/clocks.py (what a test tells a server in another
+process); durations use monotonic time, which is no date. A new `date.today()` anywhere fails here before it fails on some later date."""
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-ALLOWED = {ROOT / "workflow" / "clock.py", ROOT / "tests" / "clocks.py"}
+ALLOWED = {ROOT / "workflow" / "core" / "clock.py", ROOT / "tests" / "support" / "clocks.py"}
 READINGS = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today"),
             ("time", "time"), ("time", "time_ns"), ("time", "localtime"), ("time", "gmtime")}
 
@@ -24,6 +24,6 @@ def _readings(path: Path) -> list[str]:
 
 
 def test_only_the_clock_reads_the_system_time():
-    sources = [p for folder in ("workflow", "web", "tests", "bench") for p in (ROOT / folder).rglob("*.py")]
+    sources = [p for folder in ("workflow", "web", "processes", "tests", "bench") for p in (ROOT / folder).rglob("*.py")]
     assert len(sources) > 50
     assert [hit for path in sources if path not in ALLOWED for hit in _readings(path)] == []

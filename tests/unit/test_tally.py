@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from workflow.tally import Ballot, RoundRules, Tally, count
+from processes.election.tally import Ballot, RoundRules, Tally, count
 
 
 def yes(*keys: str, paper: bool = False, write_ins: tuple[str, ...] = ()) -> Ballot:

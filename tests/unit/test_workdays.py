@@ -6,8 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from workflow.definition import DefinitionError
-from workflow.workdays import CALENDAR_DIR, CalendarError, WorkCalendar, load_dir, parse
+from workflow.core.definition import DefinitionError
+from workflow.core.workdays import (
+    CALENDAR_DIR,
+    CalendarError,
+    WorkCalendar,
+    load_dir,
+    parse,
+)
 
 D = date.fromisoformat
 

@@ -5,18 +5,18 @@ import re
 from datetime import timedelta
 
 import pytest
+from support.people import PROPOSAL, Browser
 from sqlalchemy import select
 
-from people import PROPOSAL, Browser
-from workflow.accounts import create_user
-from workflow.models import ApiToken, OrgUnit, User
+from workflow.accounts.users import create_user
+from workflow.store.models import ApiToken, OrgUnit, User
 
 ADMIN_PASSWORD = "admin-pass-123"
 
 
 @pytest.fixture
 def admin(service, people, app):
-    """A signed-in administrator (the cast of tests/people.py has none)."""
+    """A signed-in administrator (the cast of tests/support/people.py has none)."""
     with service.db.transaction() as session:
         create_user(session, "boss", ADMIN_PASSWORD, ["admin", "member"], "GH", "管理员老周")
     return Browser(app, "boss", ADMIN_PASSWORD)
@@ -287,10 +287,11 @@ def test_a_post_without_csrf_is_refused(service, people, admin):
 
 def test_gender_is_set_by_the_administrator_and_the_cli(app, service, people):
     """Optional; what a women workers' event (女职工活动) checks at sign-up."""
-    from people import Browser
+    from support.people import Browser
     from sqlalchemy import select
-    from workflow.accounts import create_user
-    from workflow.models import User
+
+    from workflow.accounts.users import create_user
+    from workflow.store.models import User
 
     def gender_of(username: str) -> str | None:
         with service.db.read() as session:

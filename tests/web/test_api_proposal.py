@@ -1,7 +1,7 @@
 """A whole congress proposal through the REST API, each step as its own user, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-from people import PROPOSAL
+from support.people import PROPOSAL
 
 
 def test_a_proposal_from_filing_to_archive(api):

@@ -9,18 +9,19 @@ import shutil
 from pathlib import Path
 
 import pytest
-from people import Browser, image_bytes, pdf_bytes
-from workflow.accounts import create_user, ensure_unit
-from workflow.engine import ActionRefused
-from workflow.models import Case, Upload, User
-from workflow.workdays import CALENDAR_DIR
+from support.people import Browser, image_bytes, pdf_bytes
+
+from workflow.accounts.users import create_user, ensure_unit
+from workflow.core.engine import ActionRefused
+from workflow.core.workdays import CALENDAR_DIR
+from workflow.store.models import Case, Upload, User
 
 DEFINITIONS = Path(__file__).resolve().parents[1] / "integration" / "definitions"
 
 
 @pytest.fixture
 def grant_app(database_url, tmp_path):
-    from web import create_app
+    from bootstrap import create_app
     folder = tmp_path / "definitions"
     folder.mkdir()
     shutil.copy(DEFINITIONS / "grant.yaml", folder)
@@ -119,7 +120,7 @@ def test_a_references_name_and_type_are_the_uploads_not_the_clients(grant_app):
 
 
 def _token(app, username: str) -> dict[str, str]:
-    from workflow.accounts import issue_token
+    from workflow.accounts.users import issue_token
     service = app.extensions["unionflow"]
     with service.db.transaction() as session:
         user = session.query(User).filter_by(username=username).one()
@@ -154,5 +155,5 @@ def test_the_api_refuses_a_renamed_executable_and_a_missing_file(grant_app):
     big = client.post("/api/v1/uploads", headers=li, data={"file": _file(b"%PDF-" + b"0" * (26 * 1024 * 1024), "big.pdf")})
     assert big.status_code == 413 and big.get_json()["error"]["code"] == "too_large"
     with grant_app.extensions["unionflow"].db.read() as session:
-        from workflow.models import Upload
+        from workflow.store.models import Upload
         assert session.query(Upload).count() == 0

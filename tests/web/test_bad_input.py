@@ -6,10 +6,10 @@ import io
 import json
 
 import pytest
-from people import PROPOSAL, pdf_bytes
+from support.people import PROPOSAL, pdf_bytes
 
-from workflow.engine import InvalidData
-from workflow.models import Case, CaseEvent
+from workflow.core.engine import InvalidData
+from workflow.store.models import Case, CaseEvent
 
 HUGE = 2**64
 

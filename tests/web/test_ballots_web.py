@@ -9,18 +9,19 @@ import json
 import re
 
 import pytest
+from support.election_desk import CANDIDATES, ElectionOffice
+from support.people import Browser
 
-from people import Browser
-from election_desk import CANDIDATES, Office
-from workflow.elections import recount
-from workflow.accounts import issue_token
-from workflow.models import Ballot, ElectionRound, Participation, User
+from processes.election.domain import recount
+from processes.election.models import Ballot, ElectionRound, Participation
+from workflow.accounts.users import issue_token
+from workflow.store.models import User
 
 
 @pytest.fixture
 def office(app, database_url, tmp_path):
     """The election office on the app's database."""
-    office = Office(database_url, tmp_path)
+    office = ElectionOffice(database_url, tmp_path)
     yield office
     office.db.dispose()
 

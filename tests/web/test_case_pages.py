@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import re
 
-from people import PROPOSAL
+from support.people import PROPOSAL
 
-from workflow.models import Case, CaseEvent
+from workflow.store.models import Case, CaseEvent
 
 
 def _case_id(response) -> int:
@@ -109,7 +109,7 @@ def test_error_pages_are_chinese_in_the_layout(web):
 
 
 def test_a_draft_is_edited_and_saved_again_before_it_is_submitted(web, service):
-    from workflow.audit import verify
+    from workflow.audit.verify import verify
     zhang, wang = web("zhang"), web("wang")
     case_id = _case_id(zhang.post("/start/proposal", {"title": "初稿标题", "intent": "draft"}))
     page = zhang.get(f"/cases/{case_id}").get_data(as_text=True)
@@ -130,7 +130,7 @@ def test_a_draft_is_edited_and_saved_again_before_it_is_submitted(web, service):
 
 
 def test_an_unexpected_failure_is_a_chinese_500_page_in_the_layout(app, people):
-    from people import Browser
+    from support.people import Browser
 
     def broken():
         raise RuntimeError("boom")

@@ -7,9 +7,9 @@ import re
 from datetime import timedelta
 
 import pytest
-from clocks import TEST_NOW
-from event_desk import EventOffice
-from people import Browser
+from support.clocks import TEST_NOW
+from support.event_desk import EventOffice
+from support.people import Browser
 from pypdf import PdfReader
 
 SOON = TEST_NOW.date() + timedelta(days=20)  # the event lies ahead of the app's clock

@@ -2,8 +2,6 @@
 is kept by a cache; a document id means nothing to someone not signed in."""
 from __future__ import annotations
 
-from people import Browser
-
 
 def _document_id(api) -> int:
     case = api.create()

@@ -15,7 +15,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from sqlalchemy import select
 
-from workflow.models import Case, CaseEvent, Document, OrgUnit, User
+from workflow.store.models import Case, CaseEvent, Document, OrgUnit, User
 
 ROOT = Path(__file__).resolve().parents[2]
 PO = ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"

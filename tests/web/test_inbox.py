@@ -7,12 +7,12 @@ import re
 from contextlib import contextmanager
 
 import pytest
-from people import PROPOSAL, Browser, seed
+from support.people import PROPOSAL, Browser, seed
 from sqlalchemy import select, update
 
-from workflow.accounts import create_user
-from workflow.models import Case, Notification, User
-from workflow.notifications import notify
+from workflow.accounts.users import create_user
+from workflow.cases.notifications import notify
+from workflow.store.models import Case, Notification, User
 
 BADGE = re.compile(r'data-testid="unread-badge">(\d+)<')
 SUBJECT = re.compile(r'<button class="btn btn-link p-0 text-start text-break ([\w-]+)" type="submit">([^<]+)</button>')
@@ -91,8 +91,8 @@ def test_the_inbox_in_english(app, api, web):
 
 @pytest.fixture
 def mail_app(database_url, tmp_path, mailbox):
-    """The app configured to send through the test's SMTP server, with the cast of tests/people.py."""
-    from web import create_app
+    """The app configured to send through the test's SMTP server, with the cast of tests/support/people.py."""
+    from bootstrap import create_app
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url,
                       "UNIONFLOW_STORAGE": str(tmp_path / "storage"), **mailbox.settings})
     service = app.extensions["unionflow"]

@@ -6,14 +6,14 @@ import io
 import re
 
 import pytest
+from support.clocks import TEST_NOW
+from support.election_desk import AFTER_NOTICE, CANDIDATES, PLAN, ElectionOffice
+from support.people import Browser
 from pypdf import PdfReader
 
-from clocks import TEST_NOW
-from election_desk import AFTER_NOTICE, CANDIDATES, PLAN, Office
-from people import Browser
-from workflow.accounts import create_user, ensure_unit
-from workflow.models import Case, User
-from workflow.timers import run_due
+from workflow.accounts.users import create_user, ensure_unit
+from workflow.cases.timers import run_due
+from workflow.store.models import Case, User
 
 APPLICATION = {"category": "serious_illness", "family_size": "3", "monthly_income": "4800",
                "description": "妻子患尿毒症，每周透析三次，家庭负担沉重。", "amount_requested": "3000",
@@ -64,7 +64,7 @@ def test_the_notice_page_masks_and_the_objection_opens_nothing(app, noticed):
 def test_an_objection_through_the_api_tells_an_outsider_nothing_of_the_file(app, noticed):
     """The public step is open to every member, but its answers are not: a refusal does not name the state of a
     case the objector may not read, and a successful objection answers 200 without the file."""
-    from workflow.accounts import issue_token
+    from workflow.accounts.users import issue_token
     service = app.extensions["unionflow"]
     with service.db.transaction() as session:
         headers = {"Authorization": f"Bearer {issue_token(session, session.query(User).filter_by(username='wangf').one())}"}
@@ -83,7 +83,7 @@ def test_an_objection_through_the_api_tells_an_outsider_nothing_of_the_file(app,
 
 
 def test_every_reading_of_a_hardship_file_by_staff_is_logged(app, noticed):
-    from workflow.models import FileView
+    from workflow.store.models import FileView
     service = app.extensions["unionflow"]
     with service.db.transaction() as session:
         create_user(session, "song", "password-123", ["auditor"], "CJ1", "宋洁")
@@ -120,7 +120,7 @@ def test_the_report_page_and_its_csv(app, noticed):
 def test_an_elections_candidates_and_result_on_notice(app, database_url, tmp_path):
     """An election's 公示 shows its title and its list — candidates, then the elected — by name: they stand for
     office in public. An objection to the result takes it back to the committee, which publishes it again."""
-    office = Office(database_url, tmp_path, issuing=True)
+    office = ElectionOffice(database_url, tmp_path, issuing=True)
     case_id = office.to_notice(CANDIDATES)
     member = Browser(app, "v09")
     page = member.get("/notices/").get_data(as_text=True)

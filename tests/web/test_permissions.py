@@ -6,7 +6,7 @@ test_the_table_covers_every_endpoint. PROBES are the requests that exercise each
 ids: a proposal filed by a representative and submitted (征集附议), one already assigned to 后勤保障部 (办理中),
 a draft, their PDFs, a user, a unit, an API token.
 
-The personas are one user per role (the cast of tests/people.py, and the roles it lacks made here), the
+The personas are one user per role (the cast of tests/support/people.py, and the roles it lacks made here), the
 representative who filed the cases (`submitter`) and `anonymous` (signed out). Expected answers:
 
 - pages: the allowed status (200, or the redirect the route makes) for an allowed persona; 403 with a Chinese
@@ -32,14 +32,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.people import PROPOSAL, Browser, pdf_bytes, seed
 from sqlalchemy import select
 
-from people import PROPOSAL, Browser, pdf_bytes, seed
-from workflow.accounts import create_unit, create_user, deactivate_user, issue_token, new_token
-from workflow.models import ApiToken, Base, Document, OrgUnit, User
-from workflow.notifications import notify
-from workflow.roles import ROLES
-from workflow.services import CaseService
+from bootstrap import domains
+from workflow.accounts.users import (
+    create_unit,
+    create_user,
+    deactivate_user,
+    issue_token,
+    new_token,
+)
+from workflow.cases.notifications import notify
+from workflow.cases.service import CaseService
+from workflow.core.roles import ROLES
+from workflow.store.models import ApiToken, Base, Document, OrgUnit, User
 
 # -- who is who ----------------------------------------------------------------------------------------------
 
@@ -52,7 +59,7 @@ USERNAMES = {
     "department_head": "zhou", "grassroots_union": "gao", "union_chair": "huang", "union_committee": "lin",
     "audit_committee": "he", "election_committee": "ma", "finance": "luo", "auditor": "song", "admin": "boss",
 }
-# The roles the cast of tests/people.py lacks; units from tests/people.py.
+# The roles the cast of tests/support/people.py lacks; units from tests/support/people.py.
 EXTRA_USERS = {
     "gao": ("高静", "CJ1", ["grassroots_union"]), "huang": ("黄海", "GH", ["union_chair"]),
     "lin": ("林涛", "GH", ["union_committee"]), "he": ("何平", "GH", ["audit_committee"]),
@@ -103,7 +110,7 @@ PERMISSIONS: dict[str, Access] = {
     "tellers.desk": DESK_READER, "tellers.issue": TELLER, "tellers.enter": TELLER, "tellers.discard": TELLER,
     "notices.index": SIGNED_IN, "notices.notice_pdf": SIGNED_IN, "notices.object_": SIGNED_IN,
     "reports.hardship": REPORT_READER, "reports.hardship_csv": REPORT_READER,
-    "api.cast": CASE_READER, "api.receipt": CASE_READER, "api.ballots": CASE_READER,
+    "election_api.cast": CASE_READER, "election_api.receipt": CASE_READER, "election_api.ballots": CASE_READER,
     "api.get_case": CASE_READER, "api.document": CASE_READER, "api.attachment": CASE_READER,
     "cases.act": CASE_ACTOR, "api.act": CASE_ACTOR,
     "auditing.search": AUDITOR, "auditing.verify_cases": AUDITOR, "auditing.dossier": AUDITOR,
@@ -116,7 +123,7 @@ PERMISSIONS: dict[str, Access] = {
     "inbox.index": SIGNED_IN, "inbox.read_all": SIGNED_IN, "inbox.read": OWNER,
     "events.index": SIGNED_IN, "events.show": EVENT, "events.sign_up": EVENT, "events.cancel": EVENT,
     "events.check_in": EVENT, "events.roster": EVENT, "events.mark": EVENT,
-    "api.sign_up": EVENT, "api.cancel_signup": EVENT, "events.roster_pdf": EVENT, "events.annual_plan": REPORT_READER,
+    "event_api.sign_up": EVENT, "event_api.cancel_signup": EVENT, "events.roster_pdf": EVENT, "events.annual_plan": REPORT_READER,
     "events.notice_pdf": EVENT,
 }
 NOT_OURS = {"static", "bootstrap.static"}  # files, no permission of their own
@@ -219,8 +226,8 @@ PROBES = [
     P("events.roster_pdf", "GET", "/events/{case}/sheet.pdf", ok=404),
     P("events.annual_plan", "GET", "/events/plan?year=2026"),
     P("events.mark", "POST", "/events/{case}/list/li", {"present": "1"}, ok=404),
-    P("api.sign_up", "POST", "/api/v1/events/{case}/signup", {"answers": {}}, ok=404),
-    P("api.cancel_signup", "POST", "/api/v1/events/{case}/cancel", ok=404),
+    P("event_api.sign_up", "POST", "/api/v1/events/{case}/signup", {"answers": {}}, ok=404),
+    P("event_api.cancel_signup", "POST", "/api/v1/events/{case}/cancel", ok=404),
     P("tellers.desk", "GET", "/elections/{case}/desk", ok=404),
     P("tellers.issue", "POST", "/elections/{case}/paper/issue", {"voter": "li"}, ok=404),
     P("tellers.enter", "POST", "/elections/{case}/paper/enter", {"mark_x": "yes"}, ok=404),
@@ -265,9 +272,9 @@ PROBES = [
     P("api.act", "POST", "/api/v1/cases/{case}/actions/second", {"version": 2, "data": {}, "comment": "附议"},
       changes=True, fresh="case"),
     P("api.queue", "GET", "/api/v1/queue"),
-    P("api.cast", "POST", "/api/v1/elections/{case}/ballot", {"marks": {"x": "yes"}}, ok=404),
-    P("api.receipt", "POST", "/api/v1/elections/{case}/receipt", {"code": "AAAA-BBBB-CCCC"}, ok=404),
-    P("api.ballots", "GET", "/api/v1/elections/{case}/rounds/1/ballots", ok=404),
+    P("election_api.cast", "POST", "/api/v1/elections/{case}/ballot", {"marks": {"x": "yes"}}, ok=404),
+    P("election_api.receipt", "POST", "/api/v1/elections/{case}/receipt", {"code": "AAAA-BBBB-CCCC"}, ok=404),
+    P("election_api.ballots", "GET", "/api/v1/elections/{case}/rounds/1/ballots", ok=404),
     P("api.upload", "POST", "/api/v1/uploads", ok=201, changes=True, upload=True),
     P("api.document", "GET", "/api/v1/documents/{document}"),
     P("api.document", "GET", "/api/v1/documents/{document}", case="handling"),
@@ -342,7 +349,7 @@ class World:
     @property
     def quiet(self) -> CaseService:
         """The case service without stage PDFs (WeasyPrint takes ~1 s a PDF): for cases no probe reads a PDF of."""
-        return CaseService(self.service.db, self.service.workflows, self.service.store)
+        return CaseService(self.service.db, self.service.workflows, self.service.store, domains=domains())
 
     def new_case(self, pdf: bool = False) -> dict[str, int]:
         """A proposal filed by the submitter and submitted: 征集附议, version 2 (with its 提案表 if `pdf`)."""
@@ -408,7 +415,7 @@ def changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory):
     """One SQLite world for the big matrix of this module."""
-    from web import create_app
+    from bootstrap import create_app
     root = tmp_path_factory.mktemp("permissions")
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": f"sqlite:///{root / 'uf.db'}",
                       "UNIONFLOW_STORAGE": str(root / "storage")})

@@ -6,11 +6,11 @@ import re
 from datetime import datetime, timedelta
 
 from flask_migrate import upgrade
-from people import Browser
+from support.people import Browser
 from sqlalchemy import select, text
 
-from web import create_app
-from workflow.models import LoginFailure, WebSession
+from bootstrap import create_app
+from workflow.store.models import LoginFailure, WebSession
 
 FIXED = datetime(2026, 11, 23, 2, 0)
 

@@ -3,12 +3,12 @@ characters. The same rule holds for the administrator's form, the CLI and the de
 from __future__ import annotations
 
 import pytest
-from people import CAST, Browser
+from support.people import CAST, Browser
 from sqlalchemy import select
 
 from web.demo import USERS
-from workflow.accounts import create_user, normal_username, username_problem
-from workflow.models import User
+from workflow.accounts.users import create_user, normal_username, username_problem
+from workflow.store.models import User
 
 FORM = {"display_name": "新同事", "unit": "CJ1", "roles": ["member"], "password": "first-pass-1"}
 LOOK_ALIKES = {

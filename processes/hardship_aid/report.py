@@ -1,0 +1,75 @@
+"""The hardship-aid report: per year and unit, cases by category and outcome, amounts approved and paid.
+
+Amounts: approved is the chair's `amount_approved`, or on the committee path (会签) the `recommended_amount` it
+passed; paid is `amount_paid`. Outcomes group the states a union office reports on.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow.store.models import Case, OrgUnit, User
+
+READERS = frozenset({"union_chair", "union_committee", "audit_committee", "auditor"})
+
+
+def may_read(user: User) -> bool:
+    """The chair, the committees and auditors read the report."""
+    return bool(user.roles & READERS)
+
+OUTCOMES = {  # state → reported outcome
+    "draft": None, "withdrawn": "withdrawn", "submitted": "in_progress", "returned": "in_progress",
+    "visiting": "in_progress", "publicity": "in_progress", "chair_review": "in_progress",
+    "committee_vote": "in_progress", "not_eligible": "not_eligible", "rejected": "rejected", "approved": "approved",
+    "paid": "approved", "filed": "approved", "closed": "approved",
+}
+OUTCOME_LABELS = {"in_progress": "办理中", "approved": "已批准", "not_eligible": "不符合条件", "rejected": "未批准",
+                  "withdrawn": "已撤回"}
+
+
+@dataclass
+class Row:
+    unit: str
+    category: str
+    cases: int = 0
+    outcomes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    approved: float = 0.0
+    paid: float = 0.0
+
+
+def hardship(session: Session, year: int) -> list[Row]:
+    units = dict(session.execute(select(OrgUnit.id, OrgUnit.name)).all())
+    rows: dict[tuple[str, str], Row] = {}
+    query = select(Case).where(Case.workflow == "hardship_aid", Case.created_at >= datetime(year, 1, 1),
+                               Case.created_at < datetime(year + 1, 1, 1))
+    for case in session.scalars(query):
+        outcome = OUTCOMES.get(case.state)
+        if outcome is None:
+            continue  # drafts were never filed
+        unit = units.get(case.unit_id, "—")
+        category = case.data.get("category", "other")
+        row = rows.setdefault((unit, category), Row(unit, category))
+        row.cases += 1
+        row.outcomes[outcome] += 1
+        if outcome == "approved":
+            row.approved += float(case.data.get("amount_approved") or case.data.get("recommended_amount") or 0)
+        row.paid += float(case.data.get("amount_paid") or 0)
+    return sorted(rows.values(), key=lambda r: (r.unit, r.category))
+
+
+def hardship_csv(rows: list[Row], category_label) -> str:  # noqa: ANN001 (a callable: category key → label)
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["单位", "困难类别", "件数", *OUTCOME_LABELS.values(), "批准金额（元）", "发放金额（元）"])
+    for row in rows:
+        writer.writerow([row.unit, category_label(row.category), row.cases,
+                         *(row.outcomes.get(key, 0) for key in OUTCOME_LABELS), f"{row.approved:.2f}",
+                         f"{row.paid:.2f}"])
+    return out.getvalue()

@@ -1,0 +1,1 @@
+"""Accounts: passwords, users and units, API tokens, sign-in and sessions."""

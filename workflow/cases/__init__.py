@@ -1,0 +1,2 @@
+"""Case services: one step from snapshot to commit, the definition registry, queues, recipients,
+notifications, timers, uploads."""

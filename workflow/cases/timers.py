@@ -1,0 +1,119 @@
+"""Durable timers: deadlines that act when they pass, fired by `flask --app wsgi timers run`.
+
+A timer row is written in the same transaction that moves a case into a state whose deadline says what to do when
+it passes (DESIGN invariant 1), so it survives restarts. A run takes every timer that is due: it claims the row
+(a conditional UPDATE, so of several runners on several hosts exactly one takes each timer; a claim older than
+CLAIM_TIMEOUT is taken again, in case a runner died), then fires the step through the service as the `system`
+actor on the case version the timer was set for — a case that has moved on meanwhile makes the timer obsolete, and
+the version check means a step is never taken twice even if two runners got that far.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from workflow.accounts.passwords import hash_password
+from workflow.cases.service import CaseService, Conflict
+from workflow.core.deadlines import due_moment
+from workflow.core.engine import ActionRefused, NotOpen
+from workflow.core.roles import SYSTEM
+from workflow.store.models import Case, Timer, User
+
+CLAIM_TIMEOUT = timedelta(minutes=10)
+SYSTEM_USERNAME = "system"
+FIRED_COMMENT = "期限届满，系统自动处理"
+OBSOLETE = "obsolete: the case had moved on"
+
+
+def system_user_id(service: CaseService) -> int:
+    """The account the timers act as: it holds only the `system` role and cannot sign in (inactive)."""
+    query = select(User.id).where(User.username == SYSTEM_USERNAME)
+    with service.db.read() as session:
+        found = session.scalar(query)
+    if found is not None:
+        return found
+    try:
+        with service.db.transaction() as session:
+            user = User(username=SYSTEM_USERNAME, display_name="系统", active=False, role_list=[SYSTEM],
+                        password_hash=hash_password(secrets.token_hex(16)))
+            session.add(user)
+            session.flush()
+            return user.id
+    except IntegrityError:  # another runner made it at the same moment
+        with service.db.read() as session:
+            return session.scalar(query)
+
+
+@dataclass
+class RunReport:
+    due: int = 0
+    fired: list[str] = field(default_factory=list)      # "TA-2026-0001 close_publicity"
+    reminded: list[str] = field(default_factory=list)   # overdue, nothing to fire
+    obsolete: int = 0       # the case had moved on
+    refused: list[str] = field(default_factory=list)    # the step was not allowed: a definition problem
+    taken_elsewhere: int = 0  # another runner claimed it first
+
+
+def run_due(service: CaseService, now: datetime | None = None) -> RunReport:
+    """Fire every timer due at `now` (the service's clock unless a caller says otherwise)."""
+    now = now or service.clock()
+    report = RunReport()
+    actor_id = system_user_id(service)
+    with service.db.read() as session:
+        actor = session.get(User, actor_id)
+        due = list(session.scalars(select(Timer).where(Timer.done_at.is_(None), Timer.due_at <= now)
+                                   .order_by(Timer.due_at, Timer.id)))
+    report.due = len(due)
+    for timer in due:
+        if not _claim(service, timer.id, now):
+            report.taken_elsewhere += 1
+            continue
+        outcome = _fire(service, timer, actor, report)
+        with service.db.transaction() as session:
+            session.execute(update(Timer).where(Timer.id == timer.id).values(done_at=now, outcome=outcome))
+    return report
+
+
+def _claim(service: CaseService, timer_id: int, now: datetime) -> bool:
+    with service.db.transaction() as session:
+        claimed = session.execute(
+            update(Timer).where(Timer.id == timer_id, Timer.done_at.is_(None),
+                                or_(Timer.claimed_at.is_(None), Timer.claimed_at < now - CLAIM_TIMEOUT))
+            .values(claimed_at=now).execution_options(synchronize_session=False))
+        return claimed.rowcount == 1
+
+
+def _fire(service: CaseService, timer: Timer, actor: User, report: RunReport) -> str:
+    number, version, state, due = _case(service, timer.case_id)
+    if timer.action == "remind":
+        # still meant only while the case waits in that state on that deadline (a yearly review done in time
+        # moved the deadline on and wrote the next year's timer)
+        if state != timer.state or due is None or due_moment(due) != timer.due_at:
+            report.obsolete += 1
+            return OBSOLETE
+        report.reminded.append(f"{number} {timer.state}")
+        return "overdue"
+    if version != timer.case_version:
+        report.obsolete += 1
+        return OBSOLETE
+    try:
+        service.perform(timer.case_id, timer.trigger or "", actor, timer.case_version, {}, FIRED_COMMENT)
+    except ActionRefused as refused:
+        if isinstance(refused, (Conflict, NotOpen)) or _case(service, timer.case_id)[1] != timer.case_version:
+            report.obsolete += 1  # someone acted in between
+            return OBSOLETE
+        report.refused.append(f"{number} {timer.trigger}: {refused.message}")
+        return f"refused: {refused.message}"[:200]
+    report.fired.append(f"{number} {timer.trigger}")
+    return "fired"
+
+
+def _case(service: CaseService, case_id: int) -> tuple[str, int, str, date | None]:
+    with service.db.read() as session:
+        row = session.execute(select(Case.number, Case.version, Case.state, Case.due_date)
+                              .where(Case.id == case_id)).one()
+    return row.number, row.version, row.state, row.due_date

@@ -1,0 +1,1 @@
+"""Documents: the PDF renderer, the issuer of stage documents, the process diagram."""
