@@ -25,7 +25,9 @@ TEST_DEBS := $(RUN_DEBS) poppler-utils postgresql-15 chromium faketime
 run: debs-run venv $(CATALOGUE).mo db
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# The layers first (import-linter's contracts in pyproject.toml, docs/architecture.md), then every test.
 test: debs-test venv $(CATALOGUE).mo
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n auto -p no:cacheprovider
 
 # The whole suite again with the system clock a year ahead (Debian's libfaketime, preloaded into every process the
