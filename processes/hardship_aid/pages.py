@@ -37,7 +37,7 @@ def _category_label(key: str) -> str:
 @bp.get("/hardship")
 def hardship() -> str:
     year = _year()
-    rows = reports.hardship(session(), year)
+    rows = reports.hardship(session(), service().workflows, year)
     by_unit: dict[str, float] = defaultdict(float)
     for row in rows:
         by_unit[row.unit] += row.paid
@@ -52,6 +52,6 @@ def hardship() -> str:
 @bp.get("/hardship.csv")
 def hardship_csv() -> Response:
     year = _year()
-    text = reports.hardship_csv(reports.hardship(session(), year), _category_label)
+    text = reports.hardship_csv(reports.hardship(session(), service().workflows, year), _category_label)
     return Response(text.encode("utf-8"), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=hardship-aid-{year}.csv"})

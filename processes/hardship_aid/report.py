@@ -1,7 +1,8 @@
 """The hardship-aid report: per year and unit, cases by category and outcome, amounts approved and paid.
 
 Amounts: approved is the chair's `amount_approved`, or on the committee path (会签) the `recommended_amount` it
-passed; paid is `amount_paid`. Outcomes group the states a union office reports on.
+passed; paid is `amount_paid`. The outcome of a state is its `report:` tag in definitions/hardship_aid.yaml; a state
+without one (a draft) is not reported.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflow.cases.registry import Workflows
 from workflow.store.models import Case, OrgUnit, User
 
 READERS = frozenset({"union_chair", "union_committee", "audit_committee", "auditor"})
@@ -23,12 +25,7 @@ def may_read(user: User) -> bool:
     """The chair, the committees and auditors read the report."""
     return bool(user.roles & READERS)
 
-OUTCOMES = {  # state → reported outcome
-    "draft": None, "withdrawn": "withdrawn", "submitted": "in_progress", "returned": "in_progress",
-    "visiting": "in_progress", "publicity": "in_progress", "chair_review": "in_progress",
-    "committee_vote": "in_progress", "not_eligible": "not_eligible", "rejected": "rejected", "approved": "approved",
-    "paid": "approved", "filed": "approved", "closed": "approved",
-}
+
 OUTCOME_LABELS = {"in_progress": "办理中", "approved": "已批准", "not_eligible": "不符合条件", "rejected": "未批准",
                   "withdrawn": "已撤回"}
 
@@ -43,21 +40,32 @@ class Row:
     paid: float = 0.0
 
 
-def hardship(session: Session, year: int) -> list[Row]:
+def outcome(session: Session, workflows: Workflows, case: Case) -> str | None:
+    """The state's `report:` tag in the case's own version of the YAML, else in the one in force (a case begun
+    before the tags were written is reported as today's text reports that state)."""
+    own = workflows.definition(case.definition_version, session).states.get(case.state)
+    if own is not None and own.report:
+        return own.report
+    current = workflows.get(case.workflow)
+    now = current.states.get(case.state) if current else None
+    return now.report if now else None
+
+
+def hardship(session: Session, workflows: Workflows, year: int) -> list[Row]:
     units = dict(session.execute(select(OrgUnit.id, OrgUnit.name)).all())
     rows: dict[tuple[str, str], Row] = {}
     query = select(Case).where(Case.workflow == "hardship_aid", Case.created_at >= datetime(year, 1, 1),
                                Case.created_at < datetime(year + 1, 1, 1))
     for case in session.scalars(query):
-        outcome = OUTCOMES.get(case.state)
-        if outcome is None:
+        outcome_ = outcome(session, workflows, case)
+        if outcome_ is None:
             continue  # drafts were never filed
         unit = units.get(case.unit_id, "—")
         category = case.data.get("category", "other")
         row = rows.setdefault((unit, category), Row(unit, category))
         row.cases += 1
-        row.outcomes[outcome] += 1
-        if outcome == "approved":
+        row.outcomes[outcome_] += 1
+        if outcome_ == "approved":
             row.approved += float(case.data.get("amount_approved") or case.data.get("recommended_amount") or 0)
         row.paid += float(case.data.get("amount_paid") or 0)
     return sorted(rows.values(), key=lambda r: (r.unit, r.category))

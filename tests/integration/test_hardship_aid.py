@@ -20,7 +20,8 @@ from workflow.cases.timers import run_due
 from workflow.documents.issuer import DocumentIssuer
 from workflow.documents.pdf import PdfRenderer
 from workflow.store.db import Database
-from workflow.store.models import Case, Document, Timer, User
+from workflow.core.definition_load import parse
+from workflow.store.models import Case, DefinitionVersion, Document, Timer, User
 from workflow.store.storage import BlobStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -379,6 +380,32 @@ def test_the_committee_fails_on_a_tie(office):
 
 # -- the report -------------------------------------------------------------------------------------------------
 
+def test_every_state_but_the_draft_is_reported_under_an_outcome_the_report_has_a_column_for(office):
+    """The outcomes come from the YAML's `report:` tags: a state left untagged would drop its cases from the
+    figures, a tag the report does not know would count them in no column."""
+    from processes.hardship_aid.report import OUTCOME_LABELS
+    definition = office.service.workflows.get("hardship_aid")
+    tags = {name: state.report for name, state in definition.states.items()}
+    assert tags.pop(definition.initial) is None
+    assert set(tags.values()) <= set(OUTCOME_LABELS) and None not in tags.values()
+
+
+def test_a_case_begun_on_a_version_without_tags_is_reported_as_todays_text_reports_its_state(office):
+    from processes.hardship_aid import report as reports
+    source = (ROOT / "definitions" / "hardship_aid.yaml").read_text(encoding="utf-8")
+    untagged = "".join(line for line in source.splitlines(keepends=True) if not line.strip().startswith("report:"))
+    old = parse(untagged, "hardship_aid.yaml (before the tags)", ROOT / "templates" / "pdf")
+    case_id = office.apply()
+    with office.db.transaction() as session:
+        session.add(DefinitionVersion(key=old.key, version=old.version, source=old.source,
+                                      registered_at=datetime(2026, 1, 5)))
+        session.get(Case, case_id).definition_version = old.version
+    with office.db.read() as session:
+        assert old.states["submitted"].report is None
+        [row] = reports.hardship(session, office.service.workflows, 2026)
+    assert dict(row.outcomes) == {"in_progress": 1}
+
+
 def test_the_report_counts_outcomes_and_money_per_unit_and_category(office):
     from processes.hardship_aid import report as reports
     paid = office.to_publicity()
@@ -393,8 +420,8 @@ def test_the_report_counts_outcomes_and_money_per_unit_and_category(office):
         office.act(member, voted, "vote", {"decision": "approve"}, "同意")
     office.apply(category="disability")  # still in the first review
     with office.db.read() as session:
-        rows = reports.hardship(session, 2026)
-        assert reports.hardship(session, 2025) == []
+        rows = reports.hardship(session, office.service.workflows, 2026)
+        assert reports.hardship(session, office.service.workflows, 2025) == []
     illness = next(r for r in rows if r.category == "serious_illness")
     assert (illness.cases, dict(illness.outcomes)) == (3, {"approved": 2, "not_eligible": 1})
     assert (illness.approved, illness.paid) == (1800 + 3000, 1600)  # the committee passed the recommended 3,000

@@ -103,6 +103,7 @@ class State:
     deadline: Deadline | None = None
     final: bool = False
     countersign: Countersign | None = None
+    report: str | None = None  # the outcome a process's report counts a case here under; None: not reported (a draft)
 
 
 @dataclass(frozen=True)

@@ -162,6 +162,7 @@ def _build(raw: dict[str, Any], source: str, file: str) -> Definition:
             name=s["name"], label=_label(s["label"]), document=s.get("document"), final=s.get("final", False),
             deadline=None if deadline is None else _deadline(deadline, params),
             countersign=_countersign(s["countersign"], params) if "countersign" in s else None,
+            report=s.get("report"),
         )
     transitions = []
     for i, t in enumerate(raw["transitions"]):

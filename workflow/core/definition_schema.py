@@ -67,6 +67,7 @@ STATE = {
         "label": LABEL,
         "document": NAME,
         "final": {"type": "boolean"},
+        "report": NAME,
         "countersign": {
             "type": "object",
             "required": ["voters", "rule", "pass", "fail"],
