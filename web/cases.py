@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import (
     Response,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -22,6 +23,7 @@ from web.auth import signed_in
 from web.fields import posted_values, uploader
 from web.i18n import acting_role, label, lang, message, step_label
 from web.pages import page_blueprint
+from web.plugins import installed
 from web.services import service, session
 from workflow.cases.service import Conflict, NotFound
 from workflow.core import attachments
@@ -60,7 +62,8 @@ def case_page(case: Case, errors: dict[str, dict[str, str]] | None = None,
     return render_template("cases/show.html", case=case, definition=definition, drafting=drafting, views=views,
                            data=data_text(definition, case.data, service().units(session()), lang()), forms=forms,
                            timeline=timeline, documents=documents, units=service().units(session()),
-                           read_only="auditor" in user.roles and not actions), status
+                           read_only="auditor" in user.roles and not actions,
+                           panels=installed(current_app).case_panels(session(), user, case)), status
 
 
 @bp.get("/cases/<int:case_id>")

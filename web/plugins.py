@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from workflow.cases.domain import Domain
 from workflow.cases.service import CaseService
-from workflow.store.models import User
+from workflow.store.models import Case, User
 
 
 @dataclass(frozen=True)
@@ -33,10 +33,14 @@ class NavEntry:
 
 @dataclass(frozen=True)
 class Panel:
-    """A template the home page or a case page includes; `context` adds its variables (home: session, user)."""
+    """A template the home page or a case page includes, as `panel`: the variables `context` gives it (called with
+    the session and the user; on a case page, with the case too)."""
 
     template: str
     context: Callable[..., Mapping[str, Any]] | None = None
+
+    def resolved(self, *args: Any) -> tuple[str, Mapping[str, Any]]:
+        return self.template, self.context(*args) if self.context else {}
 
 
 @dataclass(frozen=True)
@@ -48,8 +52,8 @@ class Process:
     openapi: Mapping[str, Any] = field(default_factory=dict)  # their OpenAPI paths (web/openapi.py's helpers)
     nav: Sequence[NavEntry] = ()
     home: Sequence[Panel] = ()                 # on the 工作台, for every signed-in user
-    case_top: str | None = None                # templates included on its case pages, above the actions
-    case_body: str | None = None               # and below the case's data
+    case_top: Panel | None = None              # on its case pages, above the actions
+    case_body: Panel | None = None             # and below the case's data
     demo: Callable[[CaseService, Mapping[str, User]], None] | None = None  # `flask demo`, after the base demo
 
 
@@ -69,8 +73,13 @@ class Installed:
         return [entry for p in self.processes for entry in p.nav if entry.shown_to(user)]
 
     def home_panels(self, session: Session, user: User) -> list[tuple[str, Mapping[str, Any]]]:
-        return [(panel.template, panel.context(session, user) if panel.context else {})
-                for p in self.processes for panel in p.home]
+        return [panel.resolved(session, user) for p in self.processes for panel in p.home]
+
+    def case_panels(self, session: Session, user: User, case: Case) -> dict[str, tuple[str, Mapping[str, Any]]]:
+        """The case's process's panels on its page, by place ("top", "body")."""
+        process = self.of(case.workflow)
+        places = {"top": process.case_top, "body": process.case_body} if process else {}
+        return {place: panel.resolved(session, user, case) for place, panel in places.items() if panel}
 
 
 def installed(app: Flask) -> Installed:
@@ -86,4 +95,4 @@ def install(app: Flask, processes: Installed, csrf_exempt: Callable[[Blueprint],
         for blueprint in process.api:
             csrf_exempt(blueprint)  # API callers send a Bearer token; a browser session there is checked in auth
             app.register_blueprint(blueprint)
-    app.jinja_env.globals.update(process_of=processes.of, process_nav=processes.nav_for)
+    app.jinja_env.globals.update(process_nav=processes.nav_for)

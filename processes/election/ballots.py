@@ -36,6 +36,7 @@ from workflow.store.db import Database
 from workflow.store.models import User
 
 TELLERS = "election_committee"  # the role of the 监票人 and 计票人, who hand out and enter paper ballots
+DESK_WATCHERS = frozenset({TELLERS, "auditor"})  # who may look at the tellers' desk (turnout, entries pending)
 RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed back without doubt
 
 
@@ -191,8 +192,17 @@ def validate(session: Session, current: ElectionRound, marks: Marks, *, web: boo
     return Marks(full, write_ins)
 
 
+def is_teller(user: User) -> bool:
+    return TELLERS in user.roles
+
+
+def may_watch_desk(user: User) -> bool:
+    """The tellers work at the desk; auditors may look (never at who cast which ballot)."""
+    return bool(user.roles & DESK_WATCHERS)
+
+
 def _check_teller(user: User) -> None:
-    if TELLERS not in user.roles:
+    if not is_teller(user):
         raise Forbidden("只有选举委员会成员（监票人、计票人）可以发放和录入纸质选票",
                         "Only the election committee's tellers handle paper ballots")
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from processes.election import api, ballot_pages, demo, guards, models, tellers  # noqa: F401 (guards, models register)
-from processes.election.ballots import BallotBox
+from processes.election.ballots import BallotBox, may_watch_desk
 from processes.election.domain import ElectionDomain
 from web.plugins import Panel, Process
 from workflow.store.models import Case
@@ -20,7 +20,7 @@ PROCESS = Process(
     api=(api.bp,),
     openapi=api.OPENAPI,
     home=(Panel("ballots/_home.html", _awaiting),),
-    case_top="ballots/_case_top.html",
-    case_body="cases/_election.html",
+    case_top=Panel("ballots/_case_top.html"),
+    case_body=Panel("cases/_election.html", lambda session, user, case: {"desk": may_watch_desk(user)}),
     demo=demo.load,
 )

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from processes.election.ballot_pages import ballot_box, election, marks_from, roll_of
-from processes.election.ballots import TELLERS
+from processes.election.ballots import is_teller, may_watch_desk
 from processes.election.models import ElectionRound
 from web.auth import signed_in
 from web.i18n import message
@@ -26,7 +26,7 @@ bp = page_blueprint("tellers", __name__, url_prefix="/elections")
 
 def _desk(case_id: int, *, teller: bool) -> tuple[Case, User]:
     user = signed_in()
-    if TELLERS not in user.roles and (teller or "auditor" not in user.roles):
+    if not (is_teller(user) if teller else may_watch_desk(user)):
         raise Forbidden("只有选举委员会成员（监票人、计票人）可以使用计票台", "Only the election committee's tellers may")
     return election(case_id, user), user
 
@@ -37,7 +37,7 @@ def _page(case: Case, user: User, status: int = 200, **extra: object) -> tuple[s
                                     .order_by(ElectionRound.number)))
     current = rounds[-1] if rounds else None
     return render_template("tellers/desk.html", case=case, rounds=[(r, box.counts(session(), r.id)) for r in rounds],
-                           current=current, roll=roll_of(case), teller=TELLERS in user.roles, me=user.id,
+                           current=current, roll=roll_of(case), teller=is_teller(user), me=user.id,
                            names=(case.data.get("round") or {}).get("names", {}),
                            pending=box.pending(session(), current.id) if current else [], **extra), status
 

@@ -18,8 +18,8 @@ from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from processes.event.models import EventSheet, Signup
-from workflow.cases.notifications import Letter
 from workflow.cases.domain import CaseRef, Prepared
+from workflow.cases.notifications import Letter
 from workflow.core.engine import InvalidData, TransitionRecord
 from workflow.store.models import User
 

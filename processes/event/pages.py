@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -23,50 +22,26 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from processes.event.models import EventSheet, Signup
-from processes.event.signups import Registrations, check_audience, manages
+from processes.event import listing
+from processes.event.models import EventSheet
+from processes.event.signups import Registrations, check_audience
 from web.auth import signed_in
 from web.i18n import lang, message
 from web.pages import definition_of, page_blueprint, today
 from web.services import service, session
 from workflow.cases.service import NotFound
 from workflow.core.display import chinese_date, data_text, local
-from workflow.core.engine import ActionRefused, Forbidden
+from workflow.core.engine import ActionRefused
 from workflow.core.forms import DATE_MIN
-from workflow.store.models import Case, Document, User
+from workflow.store.models import Case
 
 bp = page_blueprint("events", __name__, url_prefix="/events")
-STAFF = frozenset({"union_chair", "union_committee", "audit_committee", "grassroots_union", "auditor"})
-LIST_READERS = frozenset({"audit_committee", "auditor"})  # who may read an event's sign-up list besides its organisers
-PLAN_READERS = frozenset({"union_chair", "union_committee", "audit_committee", "auditor"})
-
-
-@dataclass(frozen=True)
-class Listed:
-    """An event on the calendar: the case, its sheet, and the viewer's own sign-up status (or None)."""
-
-    case: Case
-    sheet: EventSheet
-    mine: str | None
-
-    @property
-    def day(self) -> date:
-        return date.fromisoformat(self.case.data["event_date"])
 
 
 def registrations() -> Registrations:
     return Registrations(service().db, service().clock)
-
-
-def published(case_id: int) -> tuple[Case, EventSheet]:
-    found = session().execute(select(Case, EventSheet).join(EventSheet, EventSheet.case_id == Case.id)
-                              .where(Case.id == case_id)).first()
-    if found is None:
-        raise NotFound("没有这项活动，或活动尚未发布", "No such published event")
-    return found[0], found[1]
 
 
 def _month(arg: str | None) -> date:
@@ -84,71 +59,45 @@ def _month(arg: str | None) -> date:
 def index() -> str:
     """The month's events (or the list of what is coming), the viewer's own sign-ups marked."""
     user, first = signed_in(), _month(request.args.get("month"))
-    listing = request.args.get("view") == "list"
+    as_list = request.args.get("view") == "list"
     days = calendar.monthrange(first.year, first.month)[1]
     last = first.replace(day=days)
-    span = (today().isoformat(), "9999-12-31") if listing else (first.isoformat(), last.isoformat())
-    when = Case.data["event_date"].as_string()
-    rows = session().execute(
-        select(Case, EventSheet, Signup.status).join(EventSheet, EventSheet.case_id == Case.id)
-        .outerjoin(Signup, (Signup.case_id == Case.id) & (Signup.user_id == user.id) & (Signup.status != "cancelled"))
-        .where(when >= span[0], when <= span[1]).order_by(when, Case.id))
-    events = [Listed(case, sheet, mine) for case, sheet, mine in rows if _shown(sheet, user)]
+    span = (today().isoformat(), "9999-12-31") if as_list else (first.isoformat(), last.isoformat())
+    events = listing.between(session(), user, *span)
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
-    by_day: dict[date, list[Listed]] = {}
+    by_day: dict[date, list[listing.Listed]] = {}
     for event in events:
         by_day.setdefault(event.day, []).append(event)
     return render_template("events/index.html", events=events, weeks=weeks, by_day=by_day, first=first,
-                           listing=listing, previous=(first - timedelta(days=1)).strftime("%Y-%m"),
+                           listing=as_list, previous=(first - timedelta(days=1)).strftime("%Y-%m"),
                            following=(last + timedelta(days=1)).strftime("%Y-%m"),
-                           plan=bool(user.roles & PLAN_READERS))
+                           plan=listing.may_read_plan(user))
 
 
 @bp.get("/plan")
 def annual_plan() -> str:
     """全年活动计划: every event of a year past its draft, with its budget, what was spent and who came (staff)."""
-    user = signed_in()
-    if not user.roles & PLAN_READERS:
-        raise Forbidden("全年活动计划供工会主席、委员、经审委和审计查看", "The year's plan is for the union's officers")
+    listing.check_plan_reader(signed_in())
     year = request.args.get("year", type=int) or today().year
-    when = Case.data["event_date"].as_string()
-    rows = session().execute(
-        select(Case, EventSheet.confirmed).outerjoin(EventSheet, EventSheet.case_id == Case.id)
-        .where(Case.workflow == "event", Case.state.notin_(("draft", "withdrawn")),
-               when >= f"{year}-01-01", when <= f"{year}-12-31").order_by(when, Case.id)).all()
+    rows, totals = listing.annual_plan(session(), service().workflows, year)
     events = [(case, confirmed, definition_of(case).states[case.state].label) for case, confirmed in rows]
-    counted = [case for case, _, _ in events if case.state not in ("rejected", "cancelled")]
-    totals = {"budget": sum(c.data.get("budget_total") or 0 for c in counted),
-              "spent": sum(c.data.get("spent_total") or 0 for c in counted if "spent_total" in c.data)}
     return render_template("events/plan.html", events=events, year=year, totals=totals)
-
-
-def _shown(sheet: EventSheet, user: User) -> bool:
-    """Members see the events open to them; the staff see every one."""
-    if user.roles & STAFF:
-        return True
-    try:
-        check_audience(sheet, user)
-    except ActionRefused:
-        return False
-    return True
 
 
 def _page(case_id: int, status: int = 200, **extra: Any) -> tuple[str, int]:
     user = signed_in()
-    case, sheet = published(case_id)
+    case, sheet = listing.published(session(), case_id)
     definition = definition_of(case)
     shown = {f["key"]: f["value"] for f in data_text(definition, case.data, service().units(session()), lang())}
-    waiting = session().scalar(select(func.count()).select_from(Signup).where(
-        Signup.case_id == case.id, Signup.status == "waitlisted")) or 0
     try:
         check_audience(sheet, user)
         eligible = None
     except ActionRefused as refused:
         eligible = message(refused)
-    return render_template("events/show.html", case=case, sheet=sheet, shown=shown, waiting=waiting,
+    return render_template("events/show.html", case=case, sheet=sheet, shown=shown,
+                           waiting=listing.waiting(session(), case.id),
                            mine=registrations().mine(session(), case.id, user.id), not_eligible=eligible,
-                           manage=manages(case.submitter_id, user) or bool(user.roles & LIST_READERS), **extra), status
+                           manage=listing.reads_list(case, user), **extra), status
 
 
 @bp.get("/<int:case_id>")
@@ -159,13 +108,11 @@ def show(case_id: int) -> tuple[str, int]:
 @bp.get("/<int:case_id>/notice.pdf")
 def notice_pdf(case_id: int) -> Response:
     """The published 活动通知, for every member (the plan and its budget stay on the case page)."""
-    case, _sheet = published(case_id)
-    sha256 = session().scalar(select(Document.sha256).where(Document.case_id == case.id,
-                                                            Document.stage == "event_notice")
-                              .order_by(Document.id.desc()).limit(1))
-    if sha256 is None or not service().store.exists(sha256):
+    case, _sheet = listing.published(session(), case_id)
+    notice = service().latest_document(session(), case.id, "event_notice")
+    if notice is None:
         raise NotFound("活动通知不存在", "No event notice")
-    return send_file(service().store.path(sha256), mimetype="application/pdf", etag=sha256, max_age=0,
+    return send_file(service().store.path(notice.sha256), mimetype="application/pdf", etag=notice.sha256, max_age=0,
                      download_name=f"活动通知-{case.number}.pdf")
 
 
@@ -213,12 +160,8 @@ def check_in(case_id: int) -> Response | tuple[str, int]:
 
 def _list_reader(case_id: int) -> tuple[Case, EventSheet, bool]:
     """The organiser and the chair manage an event's list; the 经审委 and auditors may read it. (…, manages?)"""
-    case, sheet = published(case_id)
-    user = signed_in()
-    manage = manages(case.submitter_id, user)
-    if not manage and not user.roles & LIST_READERS:
-        raise Forbidden("只有活动组织者可以查看报名名单", "Only the organiser sees the sign-up list")
-    return case, sheet, manage
+    case, sheet = listing.published(session(), case_id)
+    return case, sheet, listing.list_access(case, signed_in())
 
 
 @bp.get("/<int:case_id>/list")
@@ -250,7 +193,7 @@ def roster_pdf(case_id: int, kind: str) -> Response:
 
 @bp.post("/<int:case_id>/list/<username>")
 def mark(case_id: int, username: str) -> Response:
-    case, _sheet = published(case_id)  # (Registrations.mark checks the organiser)
+    case, _sheet = listing.published(session(), case_id)  # (Registrations.mark checks the organiser)
     present = request.form.get("present") == "1"
     try:
         registrations().mark(case.id, signed_in(), username, present)

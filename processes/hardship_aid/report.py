@@ -40,32 +40,21 @@ class Row:
     paid: float = 0.0
 
 
-def outcome(session: Session, workflows: Workflows, case: Case) -> str | None:
-    """The state's `report:` tag in the case's own version of the YAML, else in the one in force (a case begun
-    before the tags were written is reported as today's text reports that state)."""
-    own = workflows.definition(case.definition_version, session).states.get(case.state)
-    if own is not None and own.report:
-        return own.report
-    current = workflows.get(case.workflow)
-    now = current.states.get(case.state) if current else None
-    return now.report if now else None
-
-
 def hardship(session: Session, workflows: Workflows, year: int) -> list[Row]:
     units = dict(session.execute(select(OrgUnit.id, OrgUnit.name)).all())
     rows: dict[tuple[str, str], Row] = {}
     query = select(Case).where(Case.workflow == "hardship_aid", Case.created_at >= datetime(year, 1, 1),
                                Case.created_at < datetime(year + 1, 1, 1))
     for case in session.scalars(query):
-        outcome_ = outcome(session, workflows, case)
-        if outcome_ is None:
+        outcome = workflows.reported(session, case)
+        if outcome is None:
             continue  # drafts were never filed
         unit = units.get(case.unit_id, "—")
         category = case.data.get("category", "other")
         row = rows.setdefault((unit, category), Row(unit, category))
         row.cases += 1
-        row.outcomes[outcome_] += 1
-        if outcome_ == "approved":
+        row.outcomes[outcome] += 1
+        if outcome == "approved":
             row.approved += float(case.data.get("amount_approved") or case.data.get("recommended_amount") or 0)
         row.paid += float(case.data.get("amount_paid") or 0)
     return sorted(rows.values(), key=lambda r: (r.unit, r.category))

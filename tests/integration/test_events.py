@@ -31,6 +31,17 @@ def sheet(office: EventOffice, case_id: int) -> EventSheet:
         return session.get(EventSheet, case_id)
 
 
+def test_the_years_plan_reads_from_the_yaml_which_events_it_lists_and_which_money_counts(office):
+    """`report:` tags (definitions/event.yaml): drafts and withdrawn plans are off the plan (untagged); a plan not
+    approved or an event cancelled is on it, its money not counted (processes/event/listing.py)."""
+    from processes.event.listing import NOT_HELD
+    definition = office.service.workflows.get("event")
+    tags = {name: state.report for name, state in definition.states.items()}
+    assert {name for name, tag in tags.items() if tag is None} == {definition.initial, "withdrawn"}
+    assert {name for name, tag in tags.items() if tag == NOT_HELD} == {"rejected", "cancelled"}
+    assert set(tags.values()) == {None, "planned", "held", NOT_HELD}
+
+
 def test_the_chair_alone_approves_up_to_the_limit(office):
     case_id = office.plan()
     case = office.case(case_id)

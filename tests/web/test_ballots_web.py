@@ -14,7 +14,7 @@ from support.people import Browser
 
 from processes.election.domain import recount
 from processes.election.models import Ballot, ElectionRound, Participation
-from workflow.accounts.users import issue_token
+from workflow.accounts.users import create_user, issue_token
 from workflow.store.models import User
 
 
@@ -66,6 +66,16 @@ def test_a_voter_casts_once_and_checks_the_receipt(app, voting):
     found = voter.post(f"/elections/{voting}/receipt", {"code": code.lower()})
     assert found.status_code == 200 and 'data-testid="found"' in found.get_data(as_text=True)
     assert voter.post(f"/elections/{voting}/receipt", {"code": "AAAA-BBBB-CCCC"}).status_code == 404
+
+
+def test_the_case_page_links_the_tellers_desk_for_tellers_and_auditors_only(app, voting):
+    """The desk's policy (processes/election/ballots.py may_watch_desk) decides the link, as it decides the desk."""
+    with app.extensions["unionflow"].db.transaction() as session:
+        create_user(session, "song", "password-123", ["auditor"], "GH", "宋洁")
+    for username, shown in (("jipiao", True), ("song", True), ("chair", False)):
+        page = Browser(app, username).get(f"/cases/{voting}").get_data(as_text=True)
+        assert ('data-testid="desk-link"' in page) is shown, username
+        assert Browser(app, username).get(f"/elections/{voting}/desk").status_code == (200 if shown else 403), username
 
 
 def test_only_voters_on_the_roll_cast(app, voting):

@@ -19,7 +19,7 @@ from workflow.core.definition_load import load_dir, parse
 from workflow.core.engine import Engine
 from workflow.core.workdays import WorkCalendar
 from workflow.store.db import insert_new
-from workflow.store.models import DefinitionVersion
+from workflow.store.models import Case, DefinitionVersion
 
 
 class UnknownVersion(LookupError):
@@ -66,6 +66,17 @@ class Workflows:
             with self._lock:  # one shared machine per version, built once
                 engine = self._engines.setdefault(version, Engine(definition, self.calendar))
         return engine
+
+    def reported(self, session: Session, case: Case) -> str | None:
+        """The outcome a report counts the case under: its state's `report:` tag in the case's own version of the
+        definition, else in the one in force (a case begun before the tags were written is reported as today's
+        text reports that state); None: not reported (a draft)."""
+        own = self.definition(case.definition_version, session).states.get(case.state)
+        if own is not None and own.report:
+            return own.report
+        current = self.get(case.workflow)
+        now = current.states.get(case.state) if current else None
+        return now.report if now else None
 
     def versions(self, session: Session) -> list[DefinitionVersion]:
         return list(session.scalars(select(DefinitionVersion).order_by(DefinitionVersion.key,

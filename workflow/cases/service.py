@@ -155,6 +155,12 @@ class CaseService:
     def documents(self, session: Session, case: Case) -> list[Document]:
         return list(session.scalars(select(Document).where(Document.case_id == case.id).order_by(Document.id)))
 
+    def latest_document(self, session: Session, case_id: int, stage: str) -> Document | None:
+        """The last PDF issued at a stage (a notice issued again replaces the earlier), if its file is stored."""
+        found = session.scalar(select(Document).where(Document.case_id == case_id, Document.stage == stage)
+                               .order_by(Document.id.desc()).limit(1))
+        return found if found is not None and self.store.exists(found.sha256) else None
+
     # -- writing --------------------------------------------------------------------------------
 
     def create_case(self, user: User, workflow: str, data: Mapping[str, Any] | None) -> Case:
