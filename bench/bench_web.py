@@ -35,7 +35,7 @@ from workflow.accounts.users import create_user, ensure_unit  # noqa: E402
 from workflow.cases.registry import Workflows  # noqa: E402
 from workflow.core.clock import system_now  # noqa: E402
 from workflow.store.db import Database  # noqa: E402
-from workflow.store.models import Case, CaseEvent, User  # noqa: E402
+from workflow.store.models import Case, HistoryEntry, User  # noqa: E402
 
 CASES = 100_000
 CLIENTS = 8
@@ -124,7 +124,7 @@ def build_database(folder: Path) -> dict[str, object]:
         for chunk in range(0, len(case_rows), 5000):
             connection.execute(insert(Case), case_rows[chunk:chunk + 5000])
         for chunk in range(0, len(event_rows), 20000):
-            connection.execute(insert(CaseEvent), event_rows[chunk:chunk + 20000])
+            connection.execute(insert(HistoryEntry), event_rows[chunk:chunk + 20000])
     db.dispose()
     return {"url": url, "seconding": seconding, "events": len(event_rows)}
 

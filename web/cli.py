@@ -118,7 +118,7 @@ def register(app: Flask) -> None:
             report = verify(session, service().store, service().workflows)
         for case in report.cases:
             click.echo(f"{'正常 OK  ' if case.ok else '异常 BROKEN'} {case.number} "
-                       f"({case.events} 条记录, {case.documents} 份文件)")
+                       f"({case.entries} 条记录, {case.documents} 份文件)")
             for problem in case.problems:
                 click.echo(f"    - {problem}")
         click.echo(f"共检查 {len(report.cases)} 件，异常 {len(report.broken)} 件 "

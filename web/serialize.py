@@ -10,7 +10,7 @@ from workflow.cases.service import CaseService
 from workflow.core.definition import Definition, Field
 from workflow.core.display import acting_role, action_label
 from workflow.core.engine import Action
-from workflow.store.models import Case, CaseEvent, Document, User
+from workflow.store.models import Case, Document, HistoryEntry, User
 
 
 def field_json(f: Field) -> dict[str, Any]:
@@ -35,14 +35,14 @@ def document_json(doc: Document) -> dict[str, Any]:
             "url": url_for("api.document", document_id=doc.id)}
 
 
-def history_json(definition: Definition, event: CaseEvent, docs: dict[str, Document]) -> dict[str, Any]:
-    linked = [document_json(docs[h]) for h in event.documents if h in docs]
-    return {"seq": event.seq, "trigger": event.trigger, "label": action_label(definition, event.trigger),
-            "actor": event.actor_username, "actor_name": event.actor.display_name,
-            "role": acting_role(definition, event.trigger, event.actor_roles),
-            "from": event.from_state, "to": event.to_state, "at": event.at.isoformat() + "Z",
-            "comment": event.comment, "changes": event.changes,
-            "document": linked[0] if linked else None, "documents": linked, "hash": event.hash}
+def history_json(definition: Definition, entry: HistoryEntry, docs: dict[str, Document]) -> dict[str, Any]:
+    linked = [document_json(docs[h]) for h in entry.documents if h in docs]
+    return {"seq": entry.seq, "trigger": entry.trigger, "label": action_label(definition, entry.trigger),
+            "actor": entry.actor_username, "actor_name": entry.actor.display_name,
+            "role": acting_role(definition, entry.trigger, entry.actor_roles),
+            "from": entry.from_state, "to": entry.to_state, "at": entry.at.isoformat() + "Z",
+            "comment": entry.comment, "changes": entry.changes,
+            "document": linked[0] if linked else None, "documents": linked, "hash": entry.hash}
 
 
 def case_summary(service: CaseService, session: Session, case: Case) -> dict[str, Any]:

@@ -1,13 +1,13 @@
-"""The audit names each kind of tampering: an edited event, an edited or missing PDF, a deleted last event, a
-reordered event, and a history whose hashes were recomputed but whose steps the process never allowed."""
+"""The audit names each kind of tampering: an edited entry, an edited or missing PDF, a deleted last entry, a
+reordered entry, and a history whose hashes were recomputed but whose steps the process never allowed."""
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import delete, select, update
 
 from workflow.audit.verify import verify
-from workflow.core.history import hash_of_event
-from workflow.store.models import Case, CaseEvent, Document
+from workflow.core.history import hash_of_entry
+from workflow.store.models import Case, Document, HistoryEntry
 
 
 @pytest.fixture
@@ -23,13 +23,13 @@ def problems(service, case_id):
 
 def test_an_untouched_history_verifies(service, archived):
     _, report = problems(service, archived["id"])
-    assert report.ok and report.events == 8 and report.documents == 6
+    assert report.ok and report.entries == 8 and report.documents == 6
 
 
 def test_edited_event_is_named(service, archived):
     with service.db.transaction() as session:
-        event = session.scalar(select(CaseEvent).where(CaseEvent.case_id == archived["id"], CaseEvent.seq == 5))
-        event.changes = {**event.changes, "lead_unit": "CJ1"}
+        entry = session.scalar(select(HistoryEntry).where(HistoryEntry.case_id == archived["id"], HistoryEntry.seq == 5))
+        entry.changes = {**entry.changes, "lead_unit": "CJ1"}
     _, report = problems(service, archived["id"])
     assert "第 5 条记录（accept）的内容被改动：哈希不符" in report.problems
 
@@ -47,18 +47,18 @@ def test_edited_and_missing_pdfs_are_named(service, archived):
 def test_deleted_last_event_is_named(service, archived):
     with service.db.transaction() as session:
         session.execute(delete(Document).where(Document.case_id == archived["id"], Document.event_seq == 8))
-        session.execute(delete(CaseEvent).where(CaseEvent.case_id == archived["id"], CaseEvent.seq == 8))
+        session.execute(delete(HistoryEntry).where(HistoryEntry.case_id == archived["id"], HistoryEntry.seq == 8))
     _, report = problems(service, archived["id"])
     assert any("最后的记录被删除" in p for p in report.problems), report.problems
 
 
 def test_reordered_events_are_named(service, archived):
     with service.db.transaction() as session:
-        session.execute(update(CaseEvent).where(CaseEvent.case_id == archived["id"], CaseEvent.seq == 3)
+        session.execute(update(HistoryEntry).where(HistoryEntry.case_id == archived["id"], HistoryEntry.seq == 3)
                         .values(seq=-3))
-        session.execute(update(CaseEvent).where(CaseEvent.case_id == archived["id"], CaseEvent.seq == 4)
+        session.execute(update(HistoryEntry).where(HistoryEntry.case_id == archived["id"], HistoryEntry.seq == 4)
                         .values(seq=3))
-        session.execute(update(CaseEvent).where(CaseEvent.case_id == archived["id"], CaseEvent.seq == -3)
+        session.execute(update(HistoryEntry).where(HistoryEntry.case_id == archived["id"], HistoryEntry.seq == -3)
                         .values(seq=4))
     _, report = problems(service, archived["id"])
     assert any("调换了顺序" in p for p in report.problems), report.problems
@@ -68,13 +68,13 @@ def test_a_rehashed_forgery_fails_the_replay(service, archived):
     """Rewrite who accepted the proposal and recompute every hash: the chain holds, the replay does not."""
     with service.db.transaction() as session:
         case = session.get(Case, archived["id"])
-        events = list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)))
-        events[4].actor_username, events[4].actor_roles = "li", ["member"]
-        prev = events[0].prev_hash
-        for event in events:
-            event.prev_hash = prev
-            event.hash = hash_of_event(event, case.number)
-            prev = event.hash
+        entries = list(session.scalars(select(HistoryEntry).where(HistoryEntry.case_id == case.id).order_by(HistoryEntry.seq)))
+        entries[4].actor_username, entries[4].actor_roles = "li", ["member"]
+        prev = entries[0].prev_hash
+        for entry in entries:
+            entry.prev_hash = prev
+            entry.hash = hash_of_entry(entry, case.number)
+            prev = entry.hash
         case.head_hash = prev
     _, report = problems(service, archived["id"])
     assert len(report.problems) == 1 and "第 5 步「accept」按流程定义不被允许" in report.problems[0]

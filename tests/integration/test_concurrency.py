@@ -12,7 +12,7 @@ from bootstrap import domains
 from workflow.cases.service import CaseService
 from workflow.core.clock import ManualClock
 from workflow.core.engine import ActionRefused
-from workflow.store.models import Case, CaseEvent, DefinitionVersion
+from workflow.store.models import Case, HistoryEntry, DefinitionVersion
 
 
 def test_twenty_threads_one_success_one_event(service):
@@ -39,9 +39,9 @@ def test_twenty_threads_one_success_one_event(service):
     assert sorted(o for o in outcomes if o == 409) == [409] * 19
     assert [o for o in outcomes if o != 409] == [3]
     with service.db.read() as session:
-        events = session.query(CaseEvent).filter_by(case_id=case.id, trigger="second").all()
+        entries = session.query(HistoryEntry).filter_by(case_id=case.id, trigger="second").all()
         stored = session.get(Case, case.id)
-    assert len(events) == 1 and stored.version == 3 and len(stored.data["seconders"]) == 1
+    assert len(entries) == 1 and stored.version == 3 and len(stored.data["seconders"]) == 1
 
 
 PAIRS = 50

@@ -13,7 +13,7 @@ from workflow.cases.registry import Workflows
 from workflow.cases.service import CaseService
 from workflow.core.engine import ActionRefused
 from workflow.store.db import Database
-from workflow.store.models import Case, CaseEvent, User
+from workflow.store.models import Case, HistoryEntry, User
 from workflow.store.storage import BlobStore
 
 DEFINITIONS = Path(__file__).parent / "definitions"
@@ -60,7 +60,7 @@ def test_a_majority_countersign_through_the_service(grant):
     done = service.perform(case.id, "vote", users["c4"], version, {"decision": "approve"}, "同意")
     assert done.record.dest == "approved"
     with service.db.read() as session:
-        votes = session.query(CaseEvent).filter_by(case_id=case.id, trigger="vote").order_by(CaseEvent.seq).all()
+        votes = session.query(HistoryEntry).filter_by(case_id=case.id, trigger="vote").order_by(HistoryEntry.seq).all()
         assert [(v.actor_username, v.comment) for v in votes] == [("c1", "c1 的意见"), ("c2", "c2 的意见"),
                                                                   ("c3", "c3 的意见"), ("c4", "同意")]
         assert verify(session, service.store, service.workflows, [case.id]).ok

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from workflow.audit.dossier import build_dossier
 from workflow.audit.export import BOM, HEADERS, histories_csv, neutralise
-from workflow.store.models import Case, CaseEvent
+from workflow.store.models import Case, HistoryEntry
 
 DOCUMENTS = ["提案表", "立案通知书", "提案交办单", "提案答复函", "提案人评价表", "提案办理结果"]
 
@@ -84,22 +84,22 @@ def test_dossier_holds_cover_history_and_every_stored_document(service, archived
 
     history = text(reader, pages["办理记录"], front)
     with service.db.read() as session:
-        events = list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == archived["id"])
-                                      .order_by(CaseEvent.seq)))
+        entries = list(session.scalars(select(HistoryEntry).where(HistoryEntry.case_id == archived["id"])
+                                      .order_by(HistoryEntry.seq)))
     for value in ["序号", "办理人", "角色", "操作", "状态变化", "意见", "文书", "事件哈希",
                   "创建草稿", "提交提案", "附议", "立案", "答复", "评价", "归档",
                   "提案审查→办理中", "待归档→已归档", "提案工作委员会", "承办部门负责人", "赵敏", "周磊",
                   "同意立案", "改造方案切实可行，表示满意", "办理完毕"]:
         assert value in history, value
-    for event in events:
-        assert event.hash[:12] in history
-        for digest in event.documents:
+    for entry in entries:
+        assert entry.hash[:12] in history
+        for digest in entry.documents:
             assert digest[:12] in history
-    first = events[0].at + timedelta(hours=8)  # stored in UTC, shown in Beijing time
+    first = entries[0].at + timedelta(hours=8)  # stored in UTC, shown in Beijing time
     assert f"{first.year}年{first.month}月{first.day}日{first:%H:%M}" in history
 
     notes_text = text(reader, pages["卷内备考表"], None)
-    assert "办理记录哈希链完整" in notes_text and events[-1].hash in notes_text
+    assert "办理记录哈希链完整" in notes_text and entries[-1].hash in notes_text
     assert reader.metadata.title.startswith(f"案卷 {archived['number']}")
 
 
@@ -162,17 +162,17 @@ def test_csv_has_one_row_per_event_with_chinese_labels(service, archived, api):
     with service.db.read() as session:
         cases = [session.get(Case, archived["id"]), session.get(Case, draft["id"])]
         content = histories_csv(session, cases, service.workflows)
-        events = list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == archived["id"])
-                                      .order_by(CaseEvent.seq)))
+        entries = list(session.scalars(select(HistoryEntry).where(HistoryEntry.case_id == archived["id"])
+                                      .order_by(HistoryEntry.seq)))
     rows = read_csv(content)
     header, body = rows[0], rows[1:]
     assert header == list(HEADERS)
     assert header[:14] == ["案件编号", "流程", "序号", "时间", "办理人账号", "办理人", "角色", "单位", "操作", "原状态",
                            "新状态", "意见", "文书哈希", "事件哈希"]
-    assert len(body) == len(events) + 1
+    assert len(body) == len(entries) + 1
     col = {name: i for i, name in enumerate(header)}
     ours = [r for r in body if r[col["案件编号"]] == archived["number"]]
-    assert [r[col["序号"]] for r in ours] == [str(e.seq) for e in events]
+    assert [r[col["序号"]] for r in ours] == [str(e.seq) for e in entries]
     assert [r[col["操作"]] for r in ours] == ["创建草稿", "提交提案", "附议", "附议", "立案", "答复", "评价", "归档"]
     assert [r[col["办理人"]] for r in ours] == ["张伟", "张伟", "王芳", "刘洋", "赵敏", "周磊", "张伟", "赵敏"]
     assert {r[col["流程"]] for r in body} == {"职代会提案"}
@@ -182,11 +182,11 @@ def test_csv_has_one_row_per_event_with_chinese_labels(service, archived, api):
     assert (accept[col["操作代码"]], accept[col["原状态代码"]], accept[col["新状态代码"]]) == (
         "accept", "committee_review", "handling")
     assert ours[0][col["原状态"]] == "" and ours[0][col["新状态"]] == "草稿"
-    assert [r[col["事件哈希"]] for r in ours] == [e.hash for e in events]
-    assert [r[col["前序哈希"]] for r in ours] == [e.prev_hash for e in events]
-    assert [r[col["文书哈希"]] for r in ours] == [";".join(e.documents) for e in events]
+    assert [r[col["事件哈希"]] for r in ours] == [e.hash for e in entries]
+    assert [r[col["前序哈希"]] for r in ours] == [e.prev_hash for e in entries]
+    assert [r[col["文书哈希"]] for r in ours] == [";".join(e.documents) for e in entries]
     assert accept[col["文书哈希"]].count(";") == 1  # 立案通知书 and 交办单 in one step
-    assert ours[0][col["时间"]] == (events[0].at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
+    assert ours[0][col["时间"]] == (entries[0].at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
     assert body[-1][col["案件编号"]] == draft["number"] and body[-1][col["办理人账号"]] == "wang"
 
 
@@ -201,8 +201,8 @@ def test_csv_round_trips_tricky_comments_and_neutralises_formulas(service, api):
     case = api.act("zhang", case, "submit", None, formulas[3])
     with service.db.read() as session:
         content = histories_csv(session, [session.get(Case, case["id"])], service.workflows)
-        stored = [e.comment for e in session.scalars(select(CaseEvent).where(CaseEvent.case_id == case["id"])
-                                                     .order_by(CaseEvent.seq))]
+        stored = [e.comment for e in session.scalars(select(HistoryEntry).where(HistoryEntry.case_id == case["id"])
+                                                     .order_by(HistoryEntry.seq))]
     assert stored[2] == tricky  # what the engine kept is what the export must give back
     comments = [row[HEADERS.index("意见")] for row in read_csv(content)[1:]]
     assert comments[2] == tricky

@@ -257,5 +257,5 @@ def test_no_way_to_join_a_ballot_to_a_voter(office):
         roll = [p.roll_id for p in session.scalars(select(Participation))]
         assert roll == sorted(roll)
     with office.db.read() as session:
-        events = " ".join(str(e.changes) for e in office.service.history(session, office.case(case_id)))
-    assert not any(ballot_id[:12] in events for ballot_id in ids)
+        entries = " ".join(str(e.changes) for e in office.service.history(session, office.case(case_id)))
+    assert not any(ballot_id[:12] in entries for ballot_id in ids)

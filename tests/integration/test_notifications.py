@@ -24,7 +24,7 @@ from workflow.cases.notifications import (
 )
 from workflow.cases.service import CaseService, Conflict
 from workflow.cases.timers import run_due
-from workflow.store.models import CaseEvent, Notification, User
+from workflow.store.models import HistoryEntry, Notification, User
 
 MONDAY = datetime(2026, 11, 23, 2, 0)        # 10:00 in Beijing
 CLOSES_AT = datetime(2026, 11, 30, 16, 0)    # the 公示 of 5 working days is over (see test_hardship_aid.py)
@@ -150,8 +150,8 @@ def test_hardship_aid_tells_those_who_handle_it_and_nothing_of_the_file(office):
     office.now = CLOSES_AT
     assert len(run_due(office.service, now=CLOSES_AT).fired) == 1
     with office.db.read() as session:
-        closing = session.scalar(select(CaseEvent.seq).where(CaseEvent.case_id == case.id,
-                                                             CaseEvent.trigger == "close_publicity"))
+        closing = session.scalar(select(HistoryEntry.seq).where(HistoryEntry.case_id == case.id,
+                                                             HistoryEntry.trigger == "close_publicity"))
         told = dict(session.execute(select(User.username, Notification.subject)
                                     .join(User, User.id == Notification.user_id)
                                     .where(Notification.created_at == CLOSES_AT)).all())

@@ -19,7 +19,7 @@ from workflow.core.definition import DefinitionError
 from workflow.core.definition_load import parse
 from workflow.core.workdays import CALENDAR_DIR
 from workflow.store.db import Database
-from workflow.store.models import Case, CaseEvent, Timer, User
+from workflow.store.models import Case, HistoryEntry, Timer, User
 from workflow.store.storage import BlobStore
 
 DEFINITIONS = Path(__file__).parent / "definitions"
@@ -79,7 +79,7 @@ def test_a_due_timer_fires_once_as_the_system(notice):
     assert again.due == 0
     with service.db.read() as session:
         case = session.get(Case, case_id)
-        last = session.query(CaseEvent).filter_by(case_id=case_id).order_by(CaseEvent.seq.desc()).first()
+        last = session.query(HistoryEntry).filter_by(case_id=case_id).order_by(HistoryEntry.seq.desc()).first()
         timer = session.query(Timer).filter_by(case_id=case_id).one()
         assert case.state == "closed"
         assert (last.trigger, last.actor_username, last.actor_roles) == ("close", "system", ["system"])
@@ -105,7 +105,7 @@ def test_two_runs_at_the_same_time_fire_each_timer_once(notice):
     assert sum(len(r.fired) for r in reports) == 6
     assert all(not r.refused for r in reports)
     with service.db.read() as session:
-        closes = session.query(CaseEvent).filter(CaseEvent.case_id.in_(ids), CaseEvent.trigger == "close").count()
+        closes = session.query(HistoryEntry).filter(HistoryEntry.case_id.in_(ids), HistoryEntry.trigger == "close").count()
         assert closes == 6
         assert all(c.state == "closed" for c in session.query(Case).filter(Case.id.in_(ids)))
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+import bootstrap  # noqa: F401 (the shipped definitions name the installed processes' guards and effects)
 from workflow.core.definition import DefinitionError
 from workflow.core.definition_load import load_dir, parse
 

@@ -1,4 +1,4 @@
-"""CSV export of case histories for the auditor: one row per event, Chinese headers, opened as is by Excel.
+"""CSV export of case histories for the auditor: one row per entry, Chinese headers, opened as is by Excel.
 
 The text starts with a UTF-8 byte-order mark (Excel otherwise reads UTF-8 as GBK and
 garbles every Chinese character) and uses the csv module's quoting, so a comment with
@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from workflow.audit.journal import events_by_case, line_of, units
+from workflow.audit.journal import entries_by_case, line_of, units
 from workflow.cases.registry import Workflows
 from workflow.store.models import Case
 
@@ -35,15 +35,15 @@ def neutralise(value: Any) -> str:
 
 
 def history_rows(session: Session, cases: Iterable[Case], workflows: Workflows) -> list[list[str]]:
-    """The export's rows (without the header), cases in the order given, events in order of their seq."""
+    """The export's rows (without the header), cases in the order given, entries in order of their seq."""
     cases = list(cases)
     unit_names = units(session)
-    events = events_by_case(session, (c.id for c in cases))
+    entries = entries_by_case(session, (c.id for c in cases))
     rows = []
     for case in cases:
         definition = workflows.definition(case.definition_version, session)
-        for event in events[case.id]:
-            line = line_of(definition, event, unit_names)
+        for entry in entries[case.id]:
+            line = line_of(definition, entry, unit_names)
             rows.append([
                 case.number, definition.label.zh, str(line.seq), line.at.strftime(TIME_FORMAT), line.actor,
                 line.actor_name, line.role, line.unit, line.action, line.from_label if line.from_state else "",

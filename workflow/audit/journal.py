@@ -1,4 +1,4 @@
-"""A case's history as people read it (办理记录): one line per event, with Chinese labels and Beijing time.
+"""A case's history as people read it (办理记录): one line per entry, with Chinese labels and Beijing time.
 
 The dossier's history table and the CSV export both print these lines, so the two never
 disagree on what a step was called or in which capacity someone took it.
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from workflow.core import display
 from workflow.core.definition import Definition
-from workflow.store.models import Case, CaseEvent, OrgUnit
+from workflow.store.models import Case, HistoryEntry, OrgUnit
 
 
 @dataclass(frozen=True)
@@ -57,33 +57,33 @@ def units(session: Session) -> dict[str, str]:
     return dict(session.execute(select(OrgUnit.code, OrgUnit.name)).all())
 
 
-def line_of(definition: Definition, event: CaseEvent, unit_names: Mapping[str, str]) -> Line:
+def line_of(definition: Definition, entry: HistoryEntry, unit_names: Mapping[str, str]) -> Line:
     return Line(
-        seq=event.seq, at=display.local(event.at), actor=event.actor_username,
-        actor_name=event.actor.display_name if event.actor else event.actor_username,
-        role=display.acting_role(definition, event.trigger, list(event.actor_roles)),
-        roles=tuple(event.actor_roles),
-        unit=unit_names.get(event.actor_unit, event.actor_unit) if event.actor_unit else "",
-        trigger=event.trigger, action=transition_label(definition, event.trigger, event.from_state),
-        from_state=event.from_state, to_state=event.to_state,
-        from_label=state_label(definition, event.from_state), to_label=state_label(definition, event.to_state),
-        comment=event.comment or "", documents=tuple(event.documents), hash=event.hash, prev_hash=event.prev_hash)
+        seq=entry.seq, at=display.local(entry.at), actor=entry.actor_username,
+        actor_name=entry.actor.display_name if entry.actor else entry.actor_username,
+        role=display.acting_role(definition, entry.trigger, list(entry.actor_roles)),
+        roles=tuple(entry.actor_roles),
+        unit=unit_names.get(entry.actor_unit, entry.actor_unit) if entry.actor_unit else "",
+        trigger=entry.trigger, action=transition_label(definition, entry.trigger, entry.from_state),
+        from_state=entry.from_state, to_state=entry.to_state,
+        from_label=state_label(definition, entry.from_state), to_label=state_label(definition, entry.to_state),
+        comment=entry.comment or "", documents=tuple(entry.documents), hash=entry.hash, prev_hash=entry.prev_hash)
 
 
 def lines(session: Session, case: Case, definition: Definition,
           unit_names: Mapping[str, str] | None = None) -> list[Line]:
     names = units(session) if unit_names is None else unit_names
-    events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq))
-    return [line_of(definition, e, names) for e in events]
+    entries = session.scalars(select(HistoryEntry).where(HistoryEntry.case_id == case.id).order_by(HistoryEntry.seq))
+    return [line_of(definition, e, names) for e in entries]
 
 
-def events_by_case(session: Session, case_ids: Iterable[int], chunk: int = 500) -> dict[int, list[CaseEvent]]:
-    """Every event of these cases in a few queries, in order, keyed by case id."""
+def entries_by_case(session: Session, case_ids: Iterable[int], chunk: int = 500) -> dict[int, list[HistoryEntry]]:
+    """Every entry of these cases in a few queries, in order, keyed by case id."""
     ids = list(dict.fromkeys(case_ids))
-    found: dict[int, list[CaseEvent]] = {i: [] for i in ids}
+    found: dict[int, list[HistoryEntry]] = {i: [] for i in ids}
     for start in range(0, len(ids), chunk):
-        query = (select(CaseEvent).where(CaseEvent.case_id.in_(ids[start:start + chunk]))
-                 .order_by(CaseEvent.case_id, CaseEvent.seq))
-        for event in session.scalars(query):
-            found[event.case_id].append(event)
+        query = (select(HistoryEntry).where(HistoryEntry.case_id.in_(ids[start:start + chunk]))
+                 .order_by(HistoryEntry.case_id, HistoryEntry.seq))
+        for entry in session.scalars(query):
+            found[entry.case_id].append(entry)
     return found

@@ -18,8 +18,8 @@ from workflow.core.actor import Actor
 from workflow.core.definition import Definition
 from workflow.core.display import local_date
 from workflow.core.engine import ActionRefused, CaseView
-from workflow.core.history import GENESIS, hash_of_event
-from workflow.store.models import Case, CaseEvent, Document, OrgUnit
+from workflow.core.history import GENESIS, hash_of_entry
+from workflow.store.models import Case, Document, HistoryEntry, OrgUnit
 from workflow.store.storage import BlobStore, sha256_of
 
 
@@ -27,7 +27,7 @@ from workflow.store.storage import BlobStore, sha256_of
 class CaseReport:
     case_id: int
     number: str
-    events: int = 0
+    entries: int = 0
     documents: int = 0
     problems: list[str] = field(default_factory=list)
 
@@ -36,7 +36,7 @@ class CaseReport:
         return not self.problems
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.case_id, "number": self.number, "ok": self.ok, "events": self.events,
+        return {"id": self.case_id, "number": self.number, "ok": self.ok, "events": self.entries,
                 "documents": self.documents, "problems": self.problems}
 
 
@@ -68,88 +68,88 @@ def verify(session: Session, store: BlobStore, workflows: Workflows, case_ids: l
 def _verify_case(session: Session, store: BlobStore, workflows: Workflows, case: Case,
                  units: dict[str, str]) -> CaseReport:
     report = CaseReport(case.id, case.number)
-    events = list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)))
+    entries = list(session.scalars(select(HistoryEntry).where(HistoryEntry.case_id == case.id).order_by(HistoryEntry.seq)))
     documents = list(session.scalars(select(Document).where(Document.case_id == case.id)))
-    report.events, report.documents = len(events), len(documents)
+    report.entries, report.documents = len(entries), len(documents)
     problems = report.problems
-    _check_chain(case, events, problems)
-    _check_documents(store, events, documents, problems)
+    _check_chain(case, entries, problems)
+    _check_documents(store, entries, documents, problems)
     try:
         definition = workflows.definition(case.definition_version, session)
     except UnknownVersion:
         problems.append(f"流程定义版本 {case.definition_version[:12]} 不存在，无法重放")
         return report
-    _replay(workflows, definition, case, events, units, problems)
+    _replay(workflows, definition, case, entries, units, problems)
     return report
 
 
-def _check_chain(case: Case, events: list[CaseEvent], problems: list[str]) -> None:
+def _check_chain(case: Case, entries: list[HistoryEntry], problems: list[str]) -> None:
     prev = GENESIS
-    for expected, event in enumerate(events, start=1):
-        if event.seq != expected:
-            problems.append(f"第 {expected} 条记录缺失或序号被改动（见到序号 {event.seq}）")
-        if event.prev_hash != prev:
-            problems.append(f"第 {event.seq} 条记录的前序哈希不符：记录被删除、插入或调换了顺序")
-        if hash_of_event(event, case.number) != event.hash:
-            problems.append(f"第 {event.seq} 条记录（{event.trigger}）的内容被改动：哈希不符")
-        prev = event.hash
-    head = events[-1].hash if events else GENESIS
+    for expected, entry in enumerate(entries, start=1):
+        if entry.seq != expected:
+            problems.append(f"第 {expected} 条记录缺失或序号被改动（见到序号 {entry.seq}）")
+        if entry.prev_hash != prev:
+            problems.append(f"第 {entry.seq} 条记录的前序哈希不符：记录被删除、插入或调换了顺序")
+        if hash_of_entry(entry, case.number) != entry.hash:
+            problems.append(f"第 {entry.seq} 条记录（{entry.trigger}）的内容被改动：哈希不符")
+        prev = entry.hash
+    head = entries[-1].hash if entries else GENESIS
     if case.head_hash != head:
         problems.append("案件的链头哈希与最后一条记录不符：最后的记录被删除或替换")
 
 
-def _check_documents(store: BlobStore, events: list[CaseEvent], documents: list[Document],
+def _check_documents(store: BlobStore, entries: list[HistoryEntry], documents: list[Document],
                      problems: list[str]) -> None:
     rows = {(d.event_seq, d.sha256): d for d in documents}
     referenced = set()
-    for event in events:
-        for digest in event.documents:
-            referenced.add((event.seq, digest))
-            doc = rows.get((event.seq, digest))
+    for entry in entries:
+        for digest in entry.documents:
+            referenced.add((entry.seq, digest))
+            doc = rows.get((entry.seq, digest))
             title = doc.title if doc else digest[:12]
             if doc is None:
-                problems.append(f"第 {event.seq} 条记录引用的文件 {digest[:12]} 没有登记")
+                problems.append(f"第 {entry.seq} 条记录引用的文件 {digest[:12]} 没有登记")
             if not store.exists(digest):
-                problems.append(f"第 {event.seq} 条记录的文件《{title}》缺失（{digest[:12]}）")
+                problems.append(f"第 {entry.seq} 条记录的文件《{title}》缺失（{digest[:12]}）")
             elif sha256_of(store.get(digest)) != digest:
-                problems.append(f"第 {event.seq} 条记录的文件《{title}》被改动：内容与哈希 {digest[:12]} 不符")
+                problems.append(f"第 {entry.seq} 条记录的文件《{title}》被改动：内容与哈希 {digest[:12]} 不符")
     for key, doc in rows.items():
         if key not in referenced:
             problems.append(f"文件《{doc.title}》（{doc.sha256[:12]}）不属于任何记录")
 
 
-def _replay(workflows: Workflows, definition: Definition, case: Case, events: list[CaseEvent],
+def _replay(workflows: Workflows, definition: Definition, case: Case, entries: list[HistoryEntry],
             units: dict[str, str], problems: list[str]) -> None:
-    if not events:
+    if not entries:
         problems.append("案件没有任何记录")
         return
-    first = events[0]
+    first = entries[0]
     if first.trigger != "create" or first.to_state != definition.initial:
         problems.append(f"第 1 条记录应为创建（进入「{definition.states[definition.initial].label.zh}」）")
         return
     engine = workflows.engine(definition.version)
     submitter = first.actor_username
     state, data, due = first.to_state, dict(first.changes), None
-    for event in events[1:]:
+    for entry in entries[1:]:
         view = CaseView(state, data, submitter, case.unit.code if case.unit else None, due)
-        actor = Actor(event.actor_username, roles=frozenset(event.actor_roles), unit=event.actor_unit)
-        fields = {f.name for f in engine.form_fields(state, event.trigger)}
-        form = {k: v for k, v in event.changes.items() if k in fields}
+        actor = Actor(entry.actor_username, roles=frozenset(entry.actor_roles), unit=entry.actor_unit)
+        fields = {f.name for f in engine.form_fields(state, entry.trigger)}
+        form = {k: v for k, v in entry.changes.items() if k in fields}
         try:
-            frozen = ((event.changes.get("countersign") or {}).get(event.to_state) or {}).get("voters", [])
-            facts = {k: event.changes[k] for k in engine.facts_of(state, event.trigger) if k in event.changes}
-            record = engine.fire(view, event.trigger, actor, form, event.comment, today=local_date(event.at), units=units,
+            frozen = ((entry.changes.get("countersign") or {}).get(entry.to_state) or {}).get("voters", [])
+            facts = {k: entry.changes[k] for k in engine.facts_of(state, entry.trigger) if k in entry.changes}
+            record = engine.fire(view, entry.trigger, actor, form, entry.comment, today=local_date(entry.at), units=units,
                                  electorate=lambda role, voters=frozen: voters,  # who held the role then
                                  facts=facts)  # what the domain established then
         except ActionRefused as refused:
-            problems.append(f"第 {event.seq} 步「{event.trigger}」按流程定义不被允许：{refused.message}")
+            problems.append(f"第 {entry.seq} 步「{entry.trigger}」按流程定义不被允许：{refused.message}")
             return
-        if record.source != event.from_state or record.dest != event.to_state:
-            problems.append(f"第 {event.seq} 步记录为 {event.from_state}→{event.to_state}，"
+        if record.source != entry.from_state or record.dest != entry.to_state:
+            problems.append(f"第 {entry.seq} 步记录为 {entry.from_state}→{entry.to_state}，"
                             f"按流程定义应为 {record.source}→{record.dest}")
             return
-        if record.changes != event.changes:
-            problems.append(f"第 {event.seq} 步记录的数据与按流程定义重放的结果不符")
+        if record.changes != entry.changes:
+            problems.append(f"第 {entry.seq} 步记录的数据与按流程定义重放的结果不符")
             return
         state, data, due = record.dest, record.data, record.due_date
     if case.state != state:

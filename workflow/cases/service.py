@@ -2,7 +2,7 @@
 
 Each action runs in three steps: read a snapshot and let the engine decide (no lock),
 render the stage documents and find who is to be told (no lock), then one short write
-transaction that re-checks the case's version and commits the state, the event, the
+transaction that re-checks the case's version and commits the state, the entry, the
 document links and the notifications together (DESIGN invariant 1). Two actors racing on
 one case: one commits, the other gets 409.
 """
@@ -35,15 +35,15 @@ from workflow.core.engine import (
     NotOpen,
     TransitionRecord,
 )
-from workflow.core.history import GENESIS, content_hash, event_content
+from workflow.core.history import GENESIS, content_hash, entry_content
 from workflow.documents.issuer import CaseSnapshot, DocumentIssuer, Issued, Opinion
 from workflow.store.db import Database, insert_new
 from workflow.store.models import (
     Case,
     CaseCounter,
-    CaseEvent,
     Document,
     FileView,
+    HistoryEntry,
     OrgUnit,
     Timer,
     User,
@@ -125,8 +125,8 @@ class CaseService:
         public = definition.public_triggers()
         if any(a.trigger not in public for a in self.actions_for(session, case, user)):
             return True
-        return session.scalar(select(CaseEvent.id).where(CaseEvent.case_id == case.id, CaseEvent.actor_id == user.id,
-                                                         CaseEvent.trigger.notin_(public)).limit(1)) is not None
+        return session.scalar(select(HistoryEntry.id).where(HistoryEntry.case_id == case.id, HistoryEntry.actor_id == user.id,
+                                                         HistoryEntry.trigger.notin_(public)).limit(1)) is not None
 
     def log_view(self, case: Case, user: User, what: str) -> None:
         """Record a reading of a file whose process logs them (DESIGN invariant 6), unless by its applicant."""
@@ -149,8 +149,8 @@ class CaseService:
         engine = self.workflows.engine(case.definition_version, session)
         return engine.actions_for(self.view(case), actor_of(user))
 
-    def history(self, session: Session, case: Case) -> list[CaseEvent]:
-        return list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)))
+    def history(self, session: Session, case: Case) -> list[HistoryEntry]:
+        return list(session.scalars(select(HistoryEntry).where(HistoryEntry.case_id == case.id).order_by(HistoryEntry.seq)))
 
     def documents(self, session: Session, case: Case) -> list[Document]:
         return list(session.scalars(select(Document).where(Document.case_id == case.id).order_by(Document.id)))
@@ -189,11 +189,11 @@ class CaseService:
                         submitter_id=user.id, unit_id=user.unit_id, created_at=now, updated_at=now)
             session.add(case)
             session.flush()
-            event = event_row(case_id=case.id, case_number=case.number, seq=1, actor=user, trigger="create",
+            entry = history_row(case_id=case.id, case_number=case.number, seq=1, actor=user, trigger="create",
                               source=None, dest=definition.initial, changes=clean, comment="", documents=[], at=now,
                               prev_hash=GENESIS)
-            session.connection().execute(_INSERT_EVENT, event)
-            case.head_hash = event["hash"]
+            session.connection().execute(_INSERT_ENTRY, entry)
+            case.head_hash = entry["hash"]
         return case
 
     def perform(self, case_id: int, trigger: str, user: User, version: int, data: Mapping[str, Any] | None,
@@ -230,17 +230,17 @@ class CaseService:
                 issued = self._issue(session, definition, session.get(Case, case_id), user, record, now, units)
             letters = recipients.letters(session, engine, case, record, user.id)  # found here: no lock is held
             number, prev_hash = case.number, case.head_hash
-        seq = version + 1  # one event per version: the create event is seq 1 at version 1
-        event = event_row(case_id=case_id, case_number=number, seq=seq, actor=user, trigger=trigger,
+        seq = version + 1  # one entry per version: the create entry is seq 1 at version 1
+        entry = history_row(case_id=case_id, case_number=number, seq=seq, actor=user, trigger=trigger,
                           source=record.source, dest=record.dest, changes=record.changes, comment=record.comment,
                           documents=[d.sha256 for d in issued], at=now, prev_hash=prev_hash)
         with self.db.write_connection() as connection:
             moved = connection.execute(_MOVE_CASE, {
                 "case_id": case_id, "expected": version, "state": record.dest, "data": record.data,
-                "due_date": record.due_date, "version": seq, "head_hash": event["hash"], "updated_at": now})
+                "due_date": record.due_date, "version": seq, "head_hash": entry["hash"], "updated_at": now})
             if moved.rowcount != 1:  # someone else moved the case since our snapshot
                 raise Conflict(*STALE)
-            connection.execute(_INSERT_EVENT, event)
+            connection.execute(_INSERT_ENTRY, entry)
             deadline = definition.states[record.dest].deadline
             if record.deadline_set and record.due_date and deadline and (deadline.expire_trigger or deadline.remind):
                 connection.execute(_INSERT_TIMER, timer_row(case_id, seq, record.dest, deadline, record.due_date))
@@ -269,8 +269,8 @@ class CaseService:
 
     def _issue(self, session: Session, definition: Definition, case: Case, user: User, record: TransitionRecord,
                now: datetime, units: Mapping[str, str]) -> list[Issued]:
-        events = self.history(session, case)
-        opinions = [Opinion(e.trigger, e.actor_username, tuple(e.actor_roles), e.at, e.comment) for e in events]
+        entries = self.history(session, case)
+        opinions = [Opinion(e.trigger, e.actor_username, tuple(e.actor_roles), e.at, e.comment) for e in entries]
         opinions.append(Opinion(record.trigger, user.username, tuple(user.roles), now, record.comment))
         people = {o.actor for o in opinions} | set(record.data.get("seconders", [])) | {case.submitter.username}
         names = dict(session.execute(select(User.username, User.display_name).where(User.username.in_(people))).all())
@@ -281,7 +281,7 @@ class CaseService:
             data=record.data, opinions=tuple(opinions))
         predecessor = session.scalar(select(Document.sha256).where(Document.case_id == case.id)
                                      .order_by(Document.id.desc()).limit(1))
-        revisit = any(e.to_state == record.dest for e in events)  # e.g. 再次交办 after an unsatisfied evaluation
+        revisit = any(e.to_state == record.dest for e in entries)  # e.g. 再次交办 after an unsatisfied evaluation
         issued = []
         for stage in record.documents:
             doc = self.issuer.issue(definition, stage, snapshot, units=units, names=names, predecessor=predecessor,
@@ -316,7 +316,7 @@ _MOVE_CASE = (_CASES.update()
               .values(state=bindparam("state"), data=bindparam("data"), due_date=bindparam("due_date"),
                       version=bindparam("version"), head_hash=bindparam("head_hash"),
                       updated_at=bindparam("updated_at")))
-_INSERT_EVENT = CaseEvent.__table__.insert()
+_INSERT_ENTRY = HistoryEntry.__table__.insert()
 _INSERT_DOCUMENT = Document.__table__.insert()
 _INSERT_TIMER = Timer.__table__.insert()
 
@@ -349,13 +349,13 @@ class Performed:
     notified: tuple[int, ...] = ()  # the inbox rows the step wrote
 
 
-def event_row(*, case_id: int, case_number: str, seq: int, actor: User, trigger: str, source: str | None, dest: str,
+def history_row(*, case_id: int, case_number: str, seq: int, actor: User, trigger: str, source: str | None, dest: str,
               changes: dict[str, Any], comment: str, documents: list[str], at: datetime,
               prev_hash: str) -> dict[str, Any]:
-    """The columns of a new CaseEvent, its hash computed over its content and its predecessor's hash."""
+    """The columns of a new HistoryEntry, its hash computed over its content and its predecessor's hash."""
     roles = sorted(actor.roles)
     unit = actor.unit.code if actor.unit else None
-    content = event_content(case_number=case_number, seq=seq, actor=actor.username, actor_roles=roles,
+    content = entry_content(case_number=case_number, seq=seq, actor=actor.username, actor_roles=roles,
                             actor_unit=unit, trigger=trigger, from_state=source, to_state=dest, changes=changes,
                             comment=comment, documents=documents, at=at, prev_hash=prev_hash)
     return {"case_id": case_id, "seq": seq, "actor_id": actor.id, "actor_username": actor.username,

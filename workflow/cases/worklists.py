@@ -30,7 +30,7 @@ from workflow.cases.paging import PER_PAGE, Page
 from workflow.cases.service import CaseService
 from workflow.core.definition import Transition
 from workflow.core.guards import GUARDS
-from workflow.store.models import Case, CaseEvent, DefinitionVersion, OrgUnit, User
+from workflow.store.models import Case, DefinitionVersion, HistoryEntry, OrgUnit, User
 
 
 @dataclass(frozen=True)
@@ -117,9 +117,9 @@ def queue(service: CaseService, session: Session, user: User, filters: Filters =
 
 def done(session: Session, user: User, page: int = 1, per_page: int = PER_PAGE) -> Page:
     """Cases I acted on (other than creating them), the most recent action first."""
-    acted = (select(CaseEvent.case_id, func.max(CaseEvent.at).label("last"))
-             .where(CaseEvent.actor_id == user.id, CaseEvent.trigger != "create")
-             .group_by(CaseEvent.case_id).subquery())
+    acted = (select(HistoryEntry.case_id, func.max(HistoryEntry.at).label("last"))
+             .where(HistoryEntry.actor_id == user.id, HistoryEntry.trigger != "create")
+             .group_by(HistoryEntry.case_id).subquery())
     total = session.scalar(select(func.count()).select_from(acted)) or 0
     rows = session.execute(select(Case, acted.c.last).join(acted, acted.c.case_id == Case.id)
                            .order_by(acted.c.last.desc(), Case.id.desc())
@@ -149,13 +149,13 @@ def open_requests(service: CaseService, session: Session, user: User) -> int:
     return count
 
 
-def recent_activity(session: Session, user: User, limit: int = 10) -> list[CaseEvent]:
+def recent_activity(session: Session, user: User, limit: int = 10) -> list[HistoryEntry]:
     """The latest steps on cases I filed or acted on, by anyone."""
     mine = select(Case.id).where(Case.submitter_id == user.id)
-    touched = select(CaseEvent.case_id).where(CaseEvent.actor_id == user.id)
-    return list(session.scalars(select(CaseEvent).where(or_(CaseEvent.case_id.in_(mine),
-                                                              CaseEvent.case_id.in_(touched)))
-                                .order_by(CaseEvent.at.desc(), CaseEvent.id.desc()).limit(limit)))
+    touched = select(HistoryEntry.case_id).where(HistoryEntry.actor_id == user.id)
+    return list(session.scalars(select(HistoryEntry).where(or_(HistoryEntry.case_id.in_(mine),
+                                                              HistoryEntry.case_id.in_(touched)))
+                                .order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc()).limit(limit)))
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,7 @@ def search_query(criteria: Search) -> Any:
         who = select(User.id).where(or_(User.username == criteria.person.strip(),
                                         User.display_name.contains(criteria.person.strip(), autoescape=True)))
         query = query.where(or_(Case.submitter_id.in_(who),
-                                Case.id.in_(select(CaseEvent.case_id).where(CaseEvent.actor_id.in_(who)))))
+                                Case.id.in_(select(HistoryEntry.case_id).where(HistoryEntry.actor_id.in_(who)))))
     return query
 
 

@@ -93,7 +93,7 @@ class Case(Base):
     unit: Mapped[OrgUnit | None] = relationship(lazy="joined")
 
 
-class CaseEvent(Base):
+class HistoryEntry(Base):
     """One step of a case's history. Append-only; each row carries its own hash and its predecessor's."""
 
     __tablename__ = "case_events"
@@ -118,7 +118,7 @@ class CaseEvent(Base):
     case: Mapped[Case] = relationship()
 
 
-Index("ix_case_events_actor", CaseEvent.actor_id)
+Index("ix_case_events_actor", HistoryEntry.actor_id)
 # "My requests", and the queue's steps that only the submitter may take (submit, evaluate ...) by state.
 Index("ix_cases_submitter_state", Case.submitter_id, Case.state)
 
