@@ -9,7 +9,7 @@ import pytest
 from support.people import PROPOSAL, pdf_bytes
 
 from workflow.core.engine import InvalidData
-from workflow.store.models import Case, CaseEvent
+from workflow.store.models import Case, HistoryEntry
 
 HUGE = 2**64
 
@@ -23,7 +23,7 @@ def refused(response, status: int, code: str) -> dict:
 
 def counts(service) -> tuple[int, int]:
     with service.db.read() as session:
-        return session.query(Case).count(), session.query(CaseEvent).count()
+        return session.query(Case).count(), session.query(HistoryEntry).count()
 
 
 def raw_post(api, who: str, path: str, text: str | bytes):

@@ -5,7 +5,7 @@ import re
 
 from support.people import PROPOSAL
 
-from workflow.store.models import Case, CaseEvent
+from workflow.store.models import Case, HistoryEntry
 
 
 def _case_id(response) -> int:
@@ -96,7 +96,7 @@ def test_someone_acting_first_gives_a_reload_with_what_happened(web, service):
     page = liu.get(stale.headers["Location"]).get_data(as_text=True)
     assert "已被他人处理" in page and "王芳" in page
     with service.db.read() as session:
-        assert session.query(CaseEvent).filter_by(case_id=case_id).count() == 3  # create, submit, wang's second
+        assert session.query(HistoryEntry).filter_by(case_id=case_id).count() == 3  # create, submit, wang's second
 
 
 def test_error_pages_are_chinese_in_the_layout(web):

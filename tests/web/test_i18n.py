@@ -15,7 +15,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from sqlalchemy import select
 
-from workflow.store.models import Case, CaseEvent, Document, OrgUnit, User
+from workflow.store.models import Case, HistoryEntry, Document, OrgUnit, User
 
 ROOT = Path(__file__).resolve().parents[2]
 PO = ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
@@ -108,7 +108,7 @@ def _data_strings(service, app) -> list[str]:
     with service.db.read() as session:
         found.update(session.scalars(select(User.display_name)))
         found.update(session.scalars(select(OrgUnit.name)))
-        found.update(c for c in session.scalars(select(CaseEvent.comment)) if c)
+        found.update(c for c in session.scalars(select(HistoryEntry.comment)) if c)
         found.update(session.scalars(select(Document.title)))
         for data in session.scalars(select(Case.data)):
             walk(data)
