@@ -14,7 +14,7 @@ CATALOGUE := translations/en/LC_MESSAGES/messages
 # What marks a UI string (pybabel's defaults, such as N_, come on top); tests/web/test_i18n.py extracts with these.
 BABEL_KEYWORDS := -k _ -k gettext -k lazy_gettext -k ngettext:1,2
 
-# Debian packages: CJK fonts and HarfBuzz's subsetter for fast PDFs (DESIGN §6), graphviz for diagrams,
+# Debian packages: CJK fonts and HarfBuzz's subsetter for fast PDFs (docs/architecture.md §6), graphviz for diagrams,
 # poppler for reading PDFs back in tests, PostgreSQL 15 for the second database of the suite,
 # chromium for the browser tests (Playwright launches /usr/bin/chromium; never `playwright install`).
 RUN_DEBS := fonts-noto-cjk fonts-arphic-ukai libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 graphviz unicode-data
@@ -32,7 +32,7 @@ test: debs-test venv $(CATALOGUE).mo
 
 # The whole suite again with the system clock a year ahead (Debian's libfaketime, preloaded into every process the
 # tests start: gunicorn, PostgreSQL, chromium): a test or a code path that mixes the fixed test clock with the
-# system's fails here (DESIGN invariant 8). CI runs it after `make test`. libfaketime 0.9.10 moves the monotonic
+# system's fails here (docs/architecture.md invariant 8). CI runs it after `make test`. libfaketime 0.9.10 moves the monotonic
 # clock too, and then a timed wait of Python (an Event's, a lock's or a Timer's timeout) waits a year, while leaving
 # that clock alone (FAKETIME_DONT_FAKE_MONOTONIC) breaks time.sleep on Python 3.11 (EINVAL): tests wait for a
 # thread with time.sleep, never with a timed wait.

@@ -1,4 +1,4 @@
-"""Every refusal and failure, never a bare 500: the JSON error body of DESIGN §5 for the API, a page in the
+"""Every refusal and failure, never a bare 500: the JSON error body of docs/architecture.md §5 for the API, a page in the
 site's layout (Chinese first, English beneath) for the browser."""
 from __future__ import annotations
 

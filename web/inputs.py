@@ -1,4 +1,4 @@
-"""What a request may carry, checked before anything is built from it (DESIGN §4.7); every refusal is an
+"""What a request may carry, checked before anything is built from it (docs/architecture.md invariant 7); every refusal is an
 ActionRefused, so it answers in the API's error format or as the site's error page.
 
 No NUL anywhere in a path, a query or a posted form: PostgreSQL's text cannot hold one, so a NUL reaching a query

@@ -1,4 +1,4 @@
-"""JSON shapes of the REST API (DESIGN §5)."""
+"""JSON shapes of the REST API (docs/architecture.md §5)."""
 from __future__ import annotations
 
 from typing import Any

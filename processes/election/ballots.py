@@ -1,6 +1,6 @@
 """The ballot box of an election round: web ballots with receipts, paper ballots by the tellers, the public list.
 
-Secrecy (DESIGN invariant 5): casting writes two rows in one transaction — the voter's participation (the key is
+Secrecy (docs/architecture.md invariant 5): casting writes two rows in one transaction — the voter's participation (the key is
 round + voter, so the database itself refuses a second ballot) and the ballot (the key is the SHA-256 of a random
 receipt code; marks only). Neither has a time; neither table has a row id of its own on SQLite; at the close of
 voting both are rewritten (elections._mix) and the files scrubbed of the casts (workflow/scrub.py), so not even

@@ -1,4 +1,4 @@
-"""Elections around the engine: what the steps of an election case need from outside the case (DESIGN §2).
+"""Elections around the engine: what the steps of an election case need from outside the case.
 
 The election case (definitions/election.yaml) carries the plan, the nominations, the reviews and, as facts the
 engine records in the hash-chained history, the frozen voter roll's size and digest, each round's candidates and
@@ -306,7 +306,7 @@ def _mix(connection: Connection, round_id: int) -> None:
 
 
 def scrub_box(db: Database) -> None:
-    """After the close (and again after the count), leave nothing of the casts in the files (DESIGN §4.5): no WAL
+    """After the close (and again after the count), leave nothing of the casts in the files (docs/architecture.md invariant 5): no WAL
     frame and no old row version of the rewritten box and participation (workflow/scrub.py)."""
     if not scrub(db, Ballot.__tablename__, Participation.__tablename__):
         log.warning("The ballot boxes' files are not scrubbed: other sessions held older snapshots past the busy "

@@ -1,6 +1,6 @@
 """Browser tests: the app under gunicorn as in production, driven by Debian's chromium through Playwright.
 
-Fixtures (pytest-playwright provides `page`, `context`, `new_context`, `browser`; see DESIGN §6):
+Fixtures (pytest-playwright provides `page`, `context`, `new_context`, `browser`; see docs/architecture.md §6):
 
 - `live_server` (session, one per xdist worker): a fresh instance folder with its own SQLite database and storage;
   `flask init-db`, then `gunicorn -w 2 --threads 4 wsgi:app` on a free port, booting while `flask demo` fills in
@@ -113,7 +113,7 @@ def base_url(live_server: LiveServer) -> str:
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
-    """Launch Debian's chromium, headless unless --headed; the flags of DESIGN §6."""
+    """Launch Debian's chromium, headless unless --headed; the flags of docs/architecture.md §6."""
     return {"headless": True, **browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
 
 

@@ -1,4 +1,4 @@
-"""Ballot secrecy at rest (DESIGN §4.5), SQLite and PostgreSQL: once voting closes, whoever holds the database's files
+"""Ballot secrecy at rest (docs/architecture.md invariant 5), SQLite and PostgreSQL: once voting closes, whoever holds the database's files
 — SQLite's main file and WAL, PostgreSQL's table and index files — can rebuild no voter's marks from them; and the
 public box lists the ballots in an order that no receipt tells."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The CLI of DESIGN §5, the Alembic migrations against the models, and refusing to start on a bad definition."""
+"""The CLI of docs/architecture.md §5, the Alembic migrations against the models, and refusing to start on a bad definition."""
 from __future__ import annotations
 
 import os

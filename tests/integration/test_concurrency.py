@@ -1,4 +1,4 @@
-"""DESIGN invariant 1: twenty actors firing the same action on one case — one wins, nineteen get 409; and the rows
+"""docs/architecture.md invariant 1: twenty actors firing the same action on one case — one wins, nineteen get 409; and the rows
 that two creates may both be first to make (a year's counter, a definition version) never cost either of them."""
 from __future__ import annotations
 

@@ -195,7 +195,7 @@ def test_an_election_calls_every_member_to_nominate_and_the_nominee_to_answer(da
 
 class Interleaved:
     """A process domain that lets another actor take a step between a step's snapshot and its write: the race of
-    DESIGN invariant 1, made certain."""
+    docs/architecture.md invariant 1, made certain."""
 
     def __init__(self, other_step):
         self.other_step = other_step

@@ -1,6 +1,6 @@
 """What whoever holds a database's files can read of a ballot box without asking the database: the pages of SQLite's
 main file and WAL, and PostgreSQL's table and B-tree files, parsed by hand. The at-rest tests of ballot secrecy
-(DESIGN §4.5) try to rebuild voter → marks from them the way an outside probe did, and look for what such an attempt
+(docs/architecture.md invariant 5) try to rebuild voter → marks from them the way an outside probe did, and look for what such an attempt
 could start from: a row's older versions, a writing transaction shared by a participation and a ballot, index entries
 pointing at where a row once was, rows laid out in the order they were cast."""
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The suite's moments. In-process apps stand at TEST_NOW until a test moves their clock; a server the tests start
 in another process (gunicorn) runs on the system's clock, read through `server_today`, never `date.today()` (the
-machine's zone is not Beijing's). Either way the suite passes on any date (DESIGN invariant 8)."""
+machine's zone is not Beijing's). Either way the suite passes on any date (docs/architecture.md invariant 8)."""
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,4 +1,4 @@
-"""Who may use which route: every endpoint of the app for every role of DESIGN §1 and signed out, the CSRF
+"""Who may use which route: every endpoint of the app for every role of workflow/core/roles.py and signed out, the CSRF
 token on every form, and no change of state on any GET (nor HEAD).
 
 PERMISSIONS declares, for every endpoint in `app.url_map`, who may use it; a route without a declaration fails
@@ -13,7 +13,7 @@ representative who filed the cases (`submitter`) and `anonymous` (signed out). E
   error page in the site's layout for a signed-in persona without the right (404 for someone else's notification:
   it is as unknown to them as a missing one); 302 to /login when signed out;
 - API (/api/v1, Bearer token, and the browser's session cookie): 401 without a token, 403 without the right,
-  both as the JSON error body of DESIGN §5.
+  both as the JSON error body of docs/architecture.md §5.
 
 Every refused POST is checked against the whole database (every row of every table, and the stored files) before
 and after. An allowed POST acts on a target made for it (a fresh case, user, unit, token), so that no check
@@ -53,7 +53,7 @@ from workflow.store.models import ApiToken, Base, Document, OrgUnit, User
 PERSONAS = ("anonymous", "submitter", *ROLES)
 SIGNED_IN_PERSONAS = PERSONAS[1:]
 PASSWORD = "password-123"
-# One user per role (DESIGN §1); `submitter` is the representative who filed the cases below.
+# One user per role (workflow/core/roles.py); `submitter` is the representative who filed the cases below.
 USERNAMES = {
     "submitter": "zhang", "member": "li", "representative": "wang", "proposal_committee": "zhao",
     "department_head": "zhou", "grassroots_union": "gao", "union_chair": "huang", "union_committee": "lin",
@@ -128,7 +128,7 @@ PERMISSIONS: dict[str, Access] = {
 }
 NOT_OURS = {"static", "bootstrap.static"}  # files, no permission of their own
 
-# Need-to-know on the world's cases (DESIGN §4.6; definitions/proposal.yaml `visibility`): a draft is its
+# Need-to-know on the world's cases (docs/architecture.md invariant 6; definitions/proposal.yaml `visibility`): a draft is its
 # author's own (and the auditor's); every representative (to second) and the committee read a submitted proposal;
 # the department heads of the units it is assigned to read it once it is 办理中; the auditor reads everything.
 # Only another representative may second (附议): not the proposer, not the committee, not the auditor.
@@ -562,7 +562,7 @@ def test_the_table_covers_every_endpoint(world):
     for probe in PROBES:  # each probe reaches the endpoint it names
         path = probe.path.format_map(world.targets(probe)).split("?")[0]
         assert adapter.match(path, probe.method)[0] == probe.endpoint, probe.id
-    assert set(USERNAMES) == {"submitter", *ROLES}, "one user per role of DESIGN §1"
+    assert set(USERNAMES) == {"submitter", *ROLES}, "one user per role of workflow/core/roles.py"
     with world.service.db.read() as session:
         for persona, username in USERNAMES.items():
             roles = session.scalar(select(User).where(User.username == username)).roles

@@ -1,7 +1,7 @@
 """消息: the inbox every step writes to, and the e-mail that follows it when SMTP is configured.
 
 Inbox rows are inserted with Core on the caller's connection, so they commit with the step that causes them
-(DESIGN invariant 1) or not at all. E-mail never goes out inside a write transaction: `deliver_pending` runs after
+(docs/architecture.md invariant 1) or not at all. E-mail never goes out inside a write transaction: `deliver_pending` runs after
 the commit (right after a step, best effort, and again from `flask --app wsgi timers run`). A notification is
 claimed for sending by setting `emailed_at` first, so two senders never mail it twice; a failed send clears it
 again and counts the attempt. A sender that dies between the claim and the send loses that e-mail, never the inbox
@@ -173,7 +173,7 @@ _PENDING = (select(Notification.id, Notification.subject, Notification.body, Not
 def deliver_pending(db: Database, mailer: Mailer, now: datetime, limit: int = 100, *,
                     only: Collection[int] | None = None) -> Delivery:
     """E-mail up to `limit` recent notifications not yet e-mailed whose user has an address (of `only`, if given).
-    "Recent" is by `now`, the service's clock: the clock that dated the notifications (DESIGN invariant 8).
+    "Recent" is by `now`, the service's clock: the clock that dated the notifications (docs/architecture.md invariant 8).
 
     Call it outside any transaction. An SMTP failure never raises: it is logged (without the message) and the
     notification is left for the next run, up to MAX_ATTEMPTS tries."""

@@ -7,7 +7,7 @@ a guard has none, the engine checks the candidates. A step that stays in its sta
 those it gave a step they did not have before (the nominee), and a 会签 vote that decides nothing tells nobody: its
 timing would say who voted. Steps anyone may take without reading the file (an objection to a 公示) and the `system`
 role's never make anyone a recipient. Messages name only the process, the case number, the step and the state —
-nothing of the file (DESIGN invariant 6).
+nothing of the file (docs/architecture.md invariant 6).
 """
 from __future__ import annotations
 

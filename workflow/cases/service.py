@@ -3,7 +3,7 @@
 Each action runs in three steps: read a snapshot and let the engine decide (no lock),
 render the stage documents and find who is to be told (no lock), then one short write
 transaction that re-checks the case's version and commits the state, the entry, the
-document links and the notifications together (DESIGN invariant 1). Two actors racing on
+document links and the notifications together (docs/architecture.md invariant 1). Two actors racing on
 one case: one commits, the other gets 409.
 """
 from __future__ import annotations
@@ -99,7 +99,7 @@ class CaseService:
         return CaseView(ref.state, ref.data, ref.submitter, ref.unit, ref.due_date)
 
     def get_case(self, session: Session, case_id: int, user: User) -> Case:
-        """The case, if this user may read it (DESIGN invariant 6: need-to-know)."""
+        """The case, if this user may read it (docs/architecture.md invariant 6: need-to-know)."""
         case = session.scalar(_CASE_BY_ID, {"id": case_id})
         if case is None:
             raise NotFound("事项不存在", "No such case")
@@ -129,7 +129,7 @@ class CaseService:
                                                          HistoryEntry.trigger.notin_(public)).limit(1)) is not None
 
     def log_view(self, case: Case, user: User, what: str) -> None:
-        """Record a reading of a file whose process logs them (DESIGN invariant 6), unless by its applicant."""
+        """Record a reading of a file whose process logs them (docs/architecture.md invariant 6), unless by its applicant."""
         if case.submitter_id == user.id or not self.workflows.definition(case.definition_version).log_views:
             return
         with self.db.transaction() as session:

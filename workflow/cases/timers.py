@@ -1,7 +1,7 @@
 """Durable timers: deadlines that act when they pass, fired by `flask --app wsgi timers run`.
 
 A timer row is written in the same transaction that moves a case into a state whose deadline says what to do when
-it passes (DESIGN invariant 1), so it survives restarts. A run takes every timer that is due: it claims the row
+it passes (docs/architecture.md invariant 1), so it survives restarts. A run takes every timer that is due: it claims the row
 (a conditional UPDATE, so of several runners on several hosts exactly one takes each timer; a claim older than
 CLAIM_TIMEOUT is taken again, in case a runner died), then fires the step through the service as the `system`
 actor on the case version the timer was set for — a case that has moved on meanwhile makes the timer obsolete, and

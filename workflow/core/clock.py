@@ -2,7 +2,7 @@
 e-mail's age, "today" on a page) comes from the `Clock` its case service holds (`CaseService.clock`), passed down
 as `now`/`today`; no other module reads the system time. Production holds `system_now`; tests hold a clock they set
 and move, and the suite also runs with the system clock a year ahead (`make test-future`), so a fixed test clock
-never meets the real one (DESIGN invariant 8). Two columns keep the production clock as their default: when an
+never meets the real one (docs/architecture.md invariant 8). Two columns keep the production clock as their default: when an
 account and an API token were created (they are shown, never compared, and made outside any step's time)."""
 from __future__ import annotations
 

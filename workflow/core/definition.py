@@ -146,7 +146,7 @@ class Definition:
     computed: tuple[tuple[Field, str], ...] = ()  # (a value an effect writes, the field it is shown after)
 
     def public_triggers(self) -> frozenset[str]:
-        """Steps anyone may take that give no right to read the case (DESIGN invariant 6: need-to-know)."""
+        """Steps anyone may take that give no right to read the case (docs/architecture.md invariant 6: need-to-know)."""
         public = {t.trigger for t in self.transitions if t.public}
         return frozenset(trigger for trigger in public
                          if all(t.public for t in self.transitions if t.trigger == trigger))

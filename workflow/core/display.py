@@ -85,7 +85,8 @@ def action_label(definition: Definition, trigger: str, lang: str = "zh") -> str:
 
 
 def mask_name(name: str | None) -> str:
-    """A person's name as a public notice shows it (DESIGN §2): 张三明 → 张*明, 张三 → 张*, 欧阳娜娜 → 欧**娜."""
+    """A person's name as a public notice shows it (public pages mask personal data, docs/architecture.md
+    invariant 6): 张三明 → 张*明, 张三 → 张*, 欧阳娜娜 → 欧**娜."""
     name = (name or "").strip()
     if len(name) <= 1:
         return name

@@ -2,7 +2,7 @@
 
 Messages are Chinese: they are shown to members as they are (the API adds nothing).
 
-Input that could cost is bounded before it is converted (DESIGN §4.7): at most MAX_KEYS names in the data, and
+Input that could cost is bounded before it is converted (docs/architecture.md invariant 7): at most MAX_KEYS names in the data, and
 unknown names are reported shortened and at most MAX_UNKNOWN of them; a number is at most NUMBER_TEXT_MAX characters,
 an integer lies within ±INTEGER_MAX (exact in JSON and JavaScript) and a decimal (money, in yuan) below DECIMAL_LIMIT
 with two places (so at most 14 significant digits) — checked on the Decimal's exponent, before `int()` or rounding

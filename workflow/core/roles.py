@@ -1,4 +1,4 @@
-"""The roles a user can hold (DESIGN §1). Definitions may only name these."""
+"""The roles a user can hold: the union's offices (docs/architecture.md § Roles). Definitions may only name these."""
 from __future__ import annotations
 
 ROLES: dict[str, dict[str, str]] = {

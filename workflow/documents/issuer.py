@@ -1,6 +1,6 @@
 """Issuing a stage document: build the template's context, render the PDF, store it by hash.
 
-Runs before the write transaction that records the step (DESIGN invariant 3: no lock is
+Runs before the write transaction that records the step (docs/architecture.md invariant 3: no lock is
 held while a PDF renders); the bytes are content-addressed, so a render whose step then
 loses a race leaves at most an unreferenced file, never a wrong link.
 """

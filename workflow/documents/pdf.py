@@ -1,7 +1,7 @@
 """Stage documents: Jinja templates under templates/pdf rendered to PDF by WeasyPrint.
 
 One FontConfiguration per thread, reused for every render: without reuse a render peaks
-near 1 GB; one shared across threads crashes the process (DESIGN §6). The repo's
+near 1 GB; one shared across threads crashes the process (docs/architecture.md §6). The repo's
 fontconfig file maps 宋体/仿宋/黑体/楷体 to the installed CJK families; it must be in
 the environment before WeasyPrint (and so fontconfig) is first loaded.
 """

@@ -1,5 +1,5 @@
 """Leave in the database's files no earlier version of some tables' rows: what ballot secrecy at rest needs once the
-box is rewritten at the close of voting (DESIGN §4.5: nothing in the files may rebuild a voter's marks).
+box is rewritten at the close of voting (docs/architecture.md invariant 5: nothing in the files may rebuild a voter's marks).
 
 A database keeps what it has overwritten for a while. SQLite's WAL holds every commit since the last checkpoint,
 page by page, so its frames replay the casts one by one; a deleted row's bytes stay in its page unless
