@@ -66,10 +66,9 @@ def reads_list(case: Case, user: User) -> bool:
 
 def list_access(case: Case, user: User) -> bool:
     """Whether the user manages the event's list (else only reads it); refused to anyone who may not read it."""
-    manage = manages(case.submitter_id, user)
     if not reads_list(case, user):
         raise Forbidden("只有活动组织者可以查看报名名单", "Only the organiser sees the sign-up list")
-    return manage
+    return manages(case.submitter_id, user)
 
 
 def published(session: Session, case_id: int) -> tuple[Case, EventSheet]:

@@ -54,7 +54,8 @@ class Prepared:
 class Domain(Protocol):
     """What a process family adds around the engine (an election's voter roll, rounds and ballots).
 
-    `prepare` runs before the step fires, on the snapshot, and returns None when the step needs nothing of it;
+    `prepare` runs before the step fires, on the snapshot, and returns None when the step needs nothing of it (then
+    `after` does not run either: return `Prepared({})` for a step that only needs `after`);
     `after` writes the domain's rows in the very transaction that moves the case (invariant 1), and returns
     the notifications they call for (an event's cancellation, to everyone signed up), posted with the step's own."""
 
