@@ -10,7 +10,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def run(script: str, *args: str) -> dict:
-    out = subprocess.run([sys.executable, str(HERE / script), *args], check=True, capture_output=True, text=True)
+    out = subprocess.run([sys.executable, str(HERE / script), *args], check=True, stdout=subprocess.PIPE, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
