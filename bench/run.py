@@ -37,7 +37,8 @@ def main() -> None:
     print(f"  first render in a process:                                {p['first_render_ms']} ms")
     print(f"  peak memory of the rendering process (target <= 400 MB):  {p['peak_rss_mb']} MB")
     print(f"  load + validate {d['definitions']} definition(s):                      {d['load_and_validate_ms']} ms "
-          f"(+ {d['build_machines_ms']} ms machines, {d['import_ms']} ms imports)")
+          f"(+ {d['build_machines_ms']} ms machines, {d['import_ms']} ms core imports, "
+          f"{d['import_processes_ms']} ms the installed processes with the web)")
     print(f"  memory to load definitions:                               {d['python_peak_kb']} KB Python peak, "
           f"{d['rss_growth_mb']} MB RSS growth")
     print(f"Web app under gunicorn (4 workers), {w['cases']:,} cases and {w['events']:,} events in SQLite:")
