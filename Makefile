@@ -15,7 +15,7 @@ CATALOGUE := translations/en/LC_MESSAGES/messages
 BABEL_KEYWORDS := -k _ -k gettext -k lazy_gettext -k ngettext:1,2
 
 # Debian packages: CJK fonts and HarfBuzz's subsetter for fast PDFs (docs/architecture.md §6), graphviz for diagrams,
-# poppler for reading PDFs back in tests, PostgreSQL 15 for the second database of the suite,
+# poppler (pdftoppm -png) for looking at the stage PDFs as pictures, PostgreSQL 15 for the second database of the suite,
 # chromium for the browser tests (Playwright launches /usr/bin/chromium; never `playwright install`).
 RUN_DEBS := fonts-noto-cjk fonts-arphic-ukai libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 graphviz unicode-data
 TEST_DEBS := $(RUN_DEBS) poppler-utils postgresql-15 chromium faketime

@@ -5,6 +5,7 @@ start), the tests and the benchmarks all build through here, so every entry poin
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -16,6 +17,7 @@ from web import create_app as create_web_app
 from web.plugins import Installed, Process
 from web.workflows_cli import workflows  # noqa: F401 (`flask workflows`: an entry point, see pyproject.toml)
 from workflow.cases.domain import Domain
+from workflow.cases.registry import Workflows
 
 INSTALLED = Installed((ELECTION, EVENT, HARDSHIP_AID))
 
@@ -23,6 +25,12 @@ INSTALLED = Installed((ELECTION, EVENT, HARDSHIP_AID))
 def create_app(config: dict[str, Any] | None = None, extra: tuple[Process, ...] = ()) -> Flask:
     """The application with the installed processes (and `extra` ones, for a test's own process)."""
     return create_web_app(config, Installed((*INSTALLED.processes, *extra)))
+
+
+def load_workflows(definitions: Path, templates: Path | None = None) -> Workflows:
+    """The process definitions in a folder, for a service built without the web (tests' desks, benchmarks). The
+    definitions name the installed processes' guards and effects, registered when this module imported them."""
+    return Workflows(definitions, templates)
 
 
 def domains() -> dict[str, Domain]:

@@ -8,7 +8,7 @@ the receipt page. The box is then checked in the database: one ballot and one pa
 The same voters then vote in a second election through the API (Bearer tokens, JSON), as a phone app would.
 
 The count: `tally.count` over 5,000 ballots of 15 candidates for 10 seats (pure, no database), and
-`elections.count_round` over the same ballots stored in election_ballots (the path of the `count` step).
+`processes.election.domain.count_round` over the same ballots stored in election_ballots (the path of the `count` step).
 """
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ from bench_web import PASSWORD, ROOT, Client, concurrently, serve, sign_in_all
 
 sys.path.insert(0, str(ROOT / "tests"))
 
-from support.election_desk import CANDIDATES, MONDAY, ElectionOffice  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
+from support.election_desk import CANDIDATES, MONDAY, ElectionOffice  # noqa: E402
 
 from processes.election import tally
 from processes.election.domain import count_round, current_round  # noqa: E402

@@ -17,9 +17,8 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import select  # noqa: E402
 
-from bootstrap import domains  # noqa: E402
+from bootstrap import domains, load_workflows  # noqa: E402
 from workflow.accounts.users import create_user, ensure_unit  # noqa: E402
-from workflow.cases.registry import Workflows  # noqa: E402
 from workflow.cases.service import CaseService  # noqa: E402
 from workflow.store.db import Database  # noqa: E402
 from workflow.store.models import User  # noqa: E402
@@ -37,7 +36,7 @@ def main() -> None:
         shutil.copy(GRANT, folder / "definitions")
         db = Database(f"sqlite:///{folder / 'vote.db'}")
         db.create_all()
-        service = CaseService(db, Workflows(folder / "definitions", None), BlobStore(folder / "storage"), domains=domains())
+        service = CaseService(db, load_workflows(folder / "definitions", None), BlobStore(folder / "storage"), domains=domains())
         with db.transaction() as session:
             ensure_unit(session, "GH", "工会办公室")
             create_user(session, "li", "password-123", ["member"], "GH", "李娜")

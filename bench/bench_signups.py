@@ -20,9 +20,9 @@ from bench_web import PASSWORD, ROOT, Client, concurrently, serve, sign_in_all
 
 sys.path.insert(0, str(ROOT / "tests"))
 
+from sqlalchemy import func, select  # noqa: E402
 from support.clocks import server_today  # noqa: E402
 from support.event_desk import EventOffice  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
 
 from processes.event.models import EventSheet, Signup  # noqa: E402
 

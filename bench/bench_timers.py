@@ -19,9 +19,8 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select  # noqa: E402
 
-from bootstrap import domains  # noqa: E402
+from bootstrap import domains, load_workflows  # noqa: E402
 from workflow.accounts.users import create_user, ensure_unit  # noqa: E402
-from workflow.cases.registry import Workflows  # noqa: E402
 from workflow.cases.service import CaseService  # noqa: E402
 from workflow.cases.timers import run_due  # noqa: E402
 from workflow.core.workdays import CALENDAR_DIR  # noqa: E402
@@ -43,7 +42,7 @@ def main() -> None:
         (definitions / "calendar").symlink_to(CALENDAR_DIR)
         db = Database(f"sqlite:///{folder / 'timers.db'}")
         db.create_all()
-        service = CaseService(db, Workflows(definitions, None), BlobStore(folder / "storage"), clock=lambda: OPENED, domains=domains())
+        service = CaseService(db, load_workflows(definitions, None), BlobStore(folder / "storage"), clock=lambda: OPENED, domains=domains())
         with db.transaction() as session:
             ensure_unit(session, "GH", "工会办公室")
             create_user(session, "li", "password-123", ["member"], "GH", "李娜")

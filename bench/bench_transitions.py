@@ -2,7 +2,7 @@
 
 Both at the durability the app uses: WAL with synchronous=FULL (a committed approval survives a power cut).
 The service path is the real one — snapshot read, engine, version check, hash-chained event, case update, one
-commit per transition — without stage PDFs (measured separately in pdf.py).
+commit per transition — without stage PDFs (measured separately in bench_pdf.py).
 """
 from __future__ import annotations
 
@@ -16,9 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bootstrap import domains  # noqa: E402
+from bootstrap import domains, load_workflows  # noqa: E402
 from workflow.accounts.users import create_user, ensure_unit  # noqa: E402
-from workflow.cases.registry import Workflows  # noqa: E402
 from workflow.cases.service import _INSERT_ENTRY, _MOVE_CASE, CaseService  # noqa: E402
 from workflow.store.db import Database  # noqa: E402
 from workflow.store.models import User  # noqa: E402
@@ -95,7 +94,7 @@ def write_floor_rate(folder: Path, seconds: float = 2.0) -> float:
 def service_rate(folder: Path, cases: int) -> tuple[float, int]:
     db = Database(f"sqlite:///{folder / 'app.db'}")
     db.create_all()
-    service = CaseService(db, Workflows(ROOT / "definitions", None), BlobStore(folder / "storage"), issuer=None, domains=domains())
+    service = CaseService(db, load_workflows(ROOT / "definitions", None), BlobStore(folder / "storage"), issuer=None, domains=domains())
     with db.transaction() as session:
         for code in ("GH", "CJ1", "HQ"):
             ensure_unit(session, code)

@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert  # noqa: E402
 
+from bootstrap import load_workflows  # noqa: E402
 from workflow.accounts.users import create_user, ensure_unit  # noqa: E402
-from workflow.cases.registry import Workflows  # noqa: E402
 from workflow.core.clock import system_now  # noqa: E402
 from workflow.store.db import Database  # noqa: E402
 from workflow.store.models import Case, HistoryEntry, User  # noqa: E402
@@ -65,7 +65,7 @@ def build_database(folder: Path) -> dict[str, object]:
     url = f"sqlite:///{folder / 'bench.db'}"
     db = Database(url)
     db.create_all()
-    workflows = Workflows(ROOT / "definitions", None)
+    workflows = load_workflows(ROOT / "definitions", None)
     definition = workflows.get("proposal")
     with db.transaction() as session:
         workflows.register(session, system_now())

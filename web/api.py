@@ -1,4 +1,4 @@
-"""REST API under /api/v1 (README § REST API). JSON in, JSON out; errors as {"error": {...}}. A process adds its
+"""REST API under /api/v1 (README § Using the API). JSON in, JSON out; errors as {"error": {...}}. A process adds its
 own endpoints beside these (web/plugins.py), with `json_body` for theirs."""
 from __future__ import annotations
 

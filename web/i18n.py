@@ -52,7 +52,7 @@ def label(value: Any) -> str:
 
 
 def role_name(role: str) -> str:
-    """A role (workflow/roles.py) by its name in the current language."""
+    """A role (workflow/core/roles.py) by its name in the current language."""
     return role_label(role, lang())
 
 

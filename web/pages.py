@@ -43,7 +43,7 @@ def query_id(name: str) -> int | None:
 
 
 def today() -> date:
-    """Today in Beijing, by the application's one clock (workflow/clock.py)."""
+    """Today in Beijing, by the application's one clock (workflow/core/clock.py)."""
     return local_date(service().clock())
 
 

@@ -3,7 +3,7 @@
 Secrecy (docs/architecture.md invariant 5): casting writes two rows in one transaction — the voter's participation (the key is
 round + voter, so the database itself refuses a second ballot) and the ballot (the key is the SHA-256 of a random
 receipt code; marks only). Neither has a time; neither table has a row id of its own on SQLite; at the close of
-voting both are rewritten (elections._mix) and the files scrubbed of the casts (workflow/scrub.py), so not even
+voting both are rewritten (domain._mix) and the files scrubbed of the casts (workflow/store/scrub.py), so not even
 their physical order or writing transaction is left. Until then whoever reads the files can pair them; committing
 the two apart would not change that for a reader watching the files during voting, and would cost the cast its
 all-or-nothing (a crash between them leaves a voter marked as voted without a ballot). Nothing here logs. The

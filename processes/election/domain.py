@@ -3,7 +3,7 @@
 The election case (definitions/election.yaml) carries the plan, the nominations, the reviews and, as facts the
 engine records in the hash-chained history, the frozen voter roll's size and digest, each round's candidates and
 each round's tally. The rows live beside it — the roll, the rounds, the participation and the ballot box
-(workflow/ballots.py) — and are written in the very transaction that takes the step (CaseService.perform).
+(processes/election/ballots.py) — and are written in the very transaction that takes the step (CaseService.perform).
 """
 from __future__ import annotations
 
@@ -307,7 +307,7 @@ def _mix(connection: Connection, round_id: int) -> None:
 
 def scrub_box(db: Database) -> None:
     """After the close (and again after the count), leave nothing of the casts in the files (docs/architecture.md invariant 5): no WAL
-    frame and no old row version of the rewritten box and participation (workflow/scrub.py)."""
+    frame and no old row version of the rewritten box and participation (workflow/store/scrub.py)."""
     if not scrub(db, Ballot.__tablename__, Participation.__tablename__):
         log.warning("The ballot boxes' files are not scrubbed: other sessions held older snapshots past the busy "
                     "timeout. The casts stay readable in the files until the next close or count scrubs them.")

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workflow.cases.registry import Workflows
+from bootstrap import load_workflows
 from workflow.core import forms
 
 ROOT = Path(__file__).resolve().parents[2]
-WORKFLOWS = Workflows(ROOT / "definitions", None)
+WORKFLOWS = load_workflows(ROOT / "definitions", None)
 TODAY = date(2026, 11, 23)
 UNITS = {"GH": "工会办公室", "CJ1": "第一车间", "HQ": "后勤保障部"}
 STEPS = sorted({(key, t.trigger, t.fields) for key, d in WORKFLOWS.current.items() for t in d.transitions

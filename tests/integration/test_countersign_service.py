@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bootstrap import domains
+from bootstrap import domains, load_workflows
 from workflow.accounts.users import create_user, deactivate_user, ensure_unit
 from workflow.audit.verify import verify
-from workflow.cases.registry import Workflows
 from workflow.cases.service import CaseService
 from workflow.core.engine import ActionRefused
 from workflow.store.db import Database
@@ -26,7 +25,7 @@ def grant(database_url, tmp_path):
     shutil.copy(DEFINITIONS / "grant.yaml", folder)
     db = Database(database_url)
     db.create_all()
-    service = CaseService(db, Workflows(folder, None), BlobStore(tmp_path / "storage"), domains=domains())
+    service = CaseService(db, load_workflows(folder, None), BlobStore(tmp_path / "storage"), domains=domains())
     with db.transaction() as session:
         ensure_unit(session, "GH", "工会办公室")
         create_user(session, "li", "password-123", ["member"], "GH", "李娜")

@@ -11,16 +11,15 @@ import pdfplumber
 import pytest
 from support.desk import Desk
 
-from bootstrap import domains
+from bootstrap import domains, load_workflows
 from workflow.accounts.users import create_user, deactivate_user, ensure_unit
 from workflow.audit.verify import verify
-from workflow.cases.registry import Workflows
 from workflow.cases.service import CaseService
 from workflow.cases.timers import run_due
+from workflow.core.definition_load import parse
 from workflow.documents.issuer import DocumentIssuer
 from workflow.documents.pdf import PdfRenderer
 from workflow.store.db import Database
-from workflow.core.definition_load import parse
 from workflow.store.models import Case, DefinitionVersion, Document, Timer, User
 from workflow.store.storage import BlobStore
 
@@ -56,7 +55,7 @@ class HardshipOffice(Desk):
         issuer = DocumentIssuer(PdfRenderer(ROOT / "templates" / "pdf"), store, "示例公司工会委员会")
         self.db = Database(database_url)
         self.db.create_all()
-        self.service = CaseService(self.db, Workflows(ROOT / "definitions", ROOT / "templates" / "pdf"), store, issuer,
+        self.service = CaseService(self.db, load_workflows(ROOT / "definitions", ROOT / "templates" / "pdf"), store, issuer,
                                    clock=lambda: self.now, domains=domains())
         with self.db.transaction() as session:
             for code, name in {"GH": "工会办公室", "CJ1": "第一车间", "HQ": "后勤保障部"}.items():

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bootstrap import domains
+from bootstrap import domains, load_workflows
 from workflow.accounts.users import create_user, ensure_unit
 from workflow.audit.verify import verify
-from workflow.cases.registry import Workflows
 from workflow.cases.service import CaseService
 from workflow.cases.timers import run_due
 from workflow.core.deadlines import due_moment
@@ -34,7 +33,7 @@ def _service(database_url: str, tmp_path: Path, now: datetime) -> CaseService:
     (folder / "calendar").symlink_to(CALENDAR_DIR)
     db = Database(database_url)
     db.create_all()
-    return CaseService(db, Workflows(folder, None), BlobStore(tmp_path / "storage"), clock=lambda: now, domains=domains())
+    return CaseService(db, load_workflows(folder, None), BlobStore(tmp_path / "storage"), clock=lambda: now, domains=domains())
 
 
 @pytest.fixture

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, select
 
-from bootstrap import domains
+from bootstrap import domains, load_workflows
 from workflow.accounts.passwords import hash_password, token_digest
-from workflow.cases.registry import Workflows
 from workflow.cases.service import CaseService
 from workflow.core.engine import ActionRefused
 from workflow.documents.issuer import DocumentIssuer
@@ -34,7 +33,7 @@ class Desk:
         store = BlobStore(tmp_path / "storage")
         templates = ROOT / "templates" / "pdf"
         issuer = DocumentIssuer(PdfRenderer(templates), store, "示例公司工会委员会") if issuing else None
-        self.service = CaseService(self.db, Workflows(ROOT / "definitions", templates if issuing else None), store,
+        self.service = CaseService(self.db, load_workflows(ROOT / "definitions", templates if issuing else None), store,
                                    issuer, clock=lambda: self.now, domains=domains())
 
     def add_members(self, count: int, prefix: str, password: str = "password-123") -> list[str]:

@@ -1,8 +1,8 @@
 """Who hears of a step, and what they are told: the case's submitter (unless they took it) and the people the step
 put the case before — those who may now take a step out of the state it entered, as their 待办 shows it.
 
-One query finds them, as the queue (workflow/worklists.py) does: the active users holding a role of those steps, of
-the unit the step names, and passing the guards that have an SQL form over the user row (the case is known); where
+One query finds them, as the queue (workflow/cases/worklists.py) does: the active users holding a role of those
+steps, of the unit the step names, and passing the guards that have an SQL form over the user row (the case is known); where
 a guard has none, the engine checks the candidates. A step that stays in its state (a 附议, a nomination) tells only
 those it gave a step they did not have before (the nominee), and a 会签 vote that decides nothing tells nobody: its
 timing would say who voted. Steps anyone may take without reading the file (an objection to a 公示) and the `system`

@@ -70,7 +70,7 @@ class CaseService:
     workflows: Workflows
     store: BlobStore
     issuer: DocumentIssuer | None = None  # None: no stage PDFs (benchmarks of the bare service path)
-    clock: Clock = system_now  # the one clock of the application (workflow/clock.py)
+    clock: Clock = system_now  # the one clock of the application (workflow/core/clock.py)
     domains: Mapping[str, Domain] = field(default_factory=dict)  # by process key: the installed plug-ins'
     # Called after a step's commit with the ids of the notifications it wrote (the web e-mails them then).
     on_notified: Callable[[tuple[int, ...]], None] | None = None

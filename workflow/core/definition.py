@@ -1,6 +1,6 @@
 """Process definitions (definitions/*.yaml) as frozen dataclasses: what the engine, the pages and the documents read.
 
-A definition is loaded and checked by workflow/definition_load.py; every problem found is a `Problem`, and all of a
+A definition is loaded and checked by workflow/core/definition_load.py; every problem found is a `Problem`, and all of a
 file's problems are raised together as one `DefinitionError`.
 """
 from __future__ import annotations

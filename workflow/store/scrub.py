@@ -3,7 +3,7 @@ box is rewritten at the close of voting (docs/architecture.md invariant 5: nothi
 
 A database keeps what it has overwritten for a while. SQLite's WAL holds every commit since the last checkpoint,
 page by page, so its frames replay the casts one by one; a deleted row's bytes stay in its page unless
-`secure_delete` is on (workflow/db.py turns it on for every connection). PostgreSQL keeps a deleted row's old
+`secure_delete` is on (workflow/store/db.py turns it on for every connection). PostgreSQL keeps a deleted row's old
 version, with the xmin of the transaction that wrote it, in the table's file until a vacuum, and index entries that
 point at it. Scrubbing runs after the commit that rewrote the rows — neither a checkpoint that truncates the WAL nor
 a VACUUM can run inside a transaction. What no scrub reaches: PostgreSQL's WAL segments until they are recycled,
