@@ -33,3 +33,14 @@ def test_a_document_id_answers_401_before_anything_else(api):
     assert (known.status_code, unknown.status_code) == (401, 401)
     assert known.get_json() == unknown.get_json()
     assert api.get("li", f"/documents/{document + 1000}").status_code == 404  # signed in: then it may say so
+
+
+def test_every_page_names_an_icon_that_is_served(app):
+    """Without one a browser asks for /favicon.ico, gets a 404 and logs it as a console error on the first page."""
+    import re
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', page)
+    assert icon is not None
+    served = client.get(icon.group(1))
+    assert served.status_code == 200 and served.mimetype == "image/svg+xml"
