@@ -2,6 +2,8 @@
 is kept by a cache; a document id means nothing to someone not signed in."""
 from __future__ import annotations
 
+import re
+
 
 def _document_id(api) -> int:
     case = api.create()
@@ -37,7 +39,6 @@ def test_a_document_id_answers_401_before_anything_else(api):
 
 def test_every_page_names_an_icon_that_is_served(app):
     """Without one a browser asks for /favicon.ico, gets a 404 and logs it as a console error on the first page."""
-    import re
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     icon = re.search(r'<link rel="icon" href="([^"]+)"', page)
