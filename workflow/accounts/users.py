@@ -171,10 +171,7 @@ def create_user(session: Session, username: str, password: str, roles: list[str]
         problems["roles"] = problem
     if len(password) < MIN_PASSWORD:
         problems["password"] = f"密码至少需要 {MIN_PASSWORD} 个字符"
-    if email and (problem := email_problem(email)):
-        problems["email"] = problem
-    if gender and gender not in GENDERS:
-        problems["gender"] = "性别应为“女”或“男”"
+    _contact_problems(email, gender, problems)
     unit = _unit_for(session, unit_code, problems, create=new_unit)
     if problems:
         raise AccountError(problems, english)
@@ -188,6 +185,14 @@ def create_user(session: Session, username: str, password: str, roles: list[str]
     return user
 
 
+def _contact_problems(email: str | None, gender: str | None, problems: dict[str, str]) -> None:
+    """The optional e-mail address and gender, as a new account and an edited one check them."""
+    if email and (problem := email_problem(email)):
+        problems["email"] = problem
+    if gender and gender not in GENDERS:
+        problems["gender"] = "性别应为“女”或“男”"
+
+
 def update_user(session: Session, user: User, display_name: str, unit_code: str | None, roles: list[str],
                 acting: User | None = None, email: str | None = None, gender: str | None = None) -> None:
     """Change name, unit, roles, e-mail address and gender (None or empty: none). `acting` (the administrator) may
@@ -199,10 +204,7 @@ def update_user(session: Session, user: User, display_name: str, unit_code: str 
         problems["roles"] = problem
     elif acting is not None and acting.id == user.id and "admin" in user.roles and "admin" not in roles:
         problems["roles"] = "不能取消自己的系统管理员角色"
-    if email and (problem := email_problem(email)):
-        problems["email"] = problem
-    if gender and gender not in GENDERS:
-        problems["gender"] = "性别应为“女”或“男”"
+    _contact_problems(email, gender, problems)
     unit = _unit_for(session, unit_code, problems, create=False)
     if problems:
         raise AccountError(problems, "The account was not changed: check the marked fields")
