@@ -148,6 +148,7 @@ def test_main_pages_in_english(app, web, api, service):
     assert ">My requests <span" in pages["/requests"].get_data(as_text=True)
     start = pages["/start"].get_data(as_text=True)
     assert ">New request</h1>" in start and "Congress proposal" in start and "职代会提案" not in start
+    assert "proposal to the congress: seconded, registered" in start and "经附议" not in start  # its description
     assert "New request: Congress proposal" in pages["/start/proposal"].get_data(as_text=True)
     assert ">Change password</h1>" in pages["/password"].get_data(as_text=True)
 
@@ -198,6 +199,7 @@ def test_switching_back_to_chinese(app, web, people):
     assert zhang.post("/lang", {"lang": "zh_CN", "next": "/start"}).headers["Location"] == "/start"
     page = zhang.get("/start").get_data(as_text=True)
     assert '<html lang="zh-CN"' in page and "职代会提案" in page and "Congress proposal" not in page
+    assert "经附议、立案、交办、答复和评价办结" in page  # what the process is for, on its card
     for text in NAV_ZH:
         assert text in _nav(page), text
     for text in ("Dashboard", "My requests", "Sign out"):

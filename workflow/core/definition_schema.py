@@ -133,6 +133,7 @@ SCHEMA: dict[str, Any] = {
         "key": NAME,
         "label": LABEL,
         "number_prefix": {"type": "string", "pattern": "^[A-Z]{2,4}$"},
+        "description": LABEL,
         "initial": NAME,
         "roles": {"type": "array", "items": NAME, "uniqueItems": True},
         "visibility": {
