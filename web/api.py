@@ -11,17 +11,19 @@ from web import serialize
 from web.auth import current_user, require_role
 from web.cases import send_attachment, send_document
 from web.inputs import BadRequest, parse
+from web.pages import page_number
 from web.openapi import described
 from web.plugins import installed
 from web.services import fresh_session, service, session
 from workflow.audit.verify import verify
-from workflow.cases import worklists
+from workflow.cases import task_verbs, worklists
 from workflow.cases.service import NotFound
 from workflow.core import attachments
 from workflow.core.engine import InvalidData
-from workflow.store.models import Case
+from workflow.store.models import Case, Task, User
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+TASKS_PER_PAGE = 200
 
 
 def json_body() -> dict[str, Any]:
@@ -124,9 +126,49 @@ def attachment(case_id: int, sha256: str) -> BaseResponse:
 
 @bp.get("/queue")
 def queue() -> Response:
+    """The cases of my open tasks, each with the task's id."""
     user = current_user(session())
     waiting = worklists.queue(service(), session(), user, per_page=1_000_000).items
-    return jsonify([serialize.case_summary(service(), session(), c) for c in waiting])
+    return jsonify([{**serialize.case_summary(service(), session(), t.case), "task_id": t.id} for t in waiting])
+
+
+@bp.get("/tasks")
+def tasks() -> Response:
+    """My open tasks, or with ?status=done the ones I completed (已办), TASKS_PER_PAGE a page (?page=N)."""
+    user = current_user(session())
+    status = request.args.get("status", "open")
+    if status not in ("open", "done"):
+        raise InvalidData("status 应为 open 或 done", "status must be open or done", fields={"status": "open 或 done"})
+    page = page_number()
+    if status == "done":
+        listed = worklists.done(session(), user, page, TASKS_PER_PAGE)
+        rows = [serialize.task_json(item["task"], []) for item in listed.items]
+    else:
+        listed = worklists.queue(service(), session(), user, page=page, per_page=TASKS_PER_PAGE)
+        rows = [serialize.tasks_json([t], service().actions_for(session(), t.case, user))[0] for t in listed.items]
+    response = jsonify(rows)
+    response.headers["X-Total-Count"] = str(listed.total)
+    return response
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+def claim(task_id: int) -> Response:
+    user = current_user(session())
+    return _task_answer(task_verbs.claim(service(), task_id, user), user)
+
+
+@bp.post("/tasks/<int:task_id>/transfer")
+def transfer(task_id: int) -> Response:
+    user = current_user(session())
+    body = json_body()
+    return _task_answer(task_verbs.transfer(service(), task_id, user, body.get("to"), body.get("comment")), user)
+
+
+def _task_answer(done: task_verbs.Done, user: User) -> Response:
+    """The task as it is after the verb, with what the caller may still do through it."""
+    fresh = fresh_session()
+    task = fresh.get(Task, done.task_id)
+    return jsonify(serialize.tasks_json([task], service().actions_for(fresh, task.case, user))[0])
 
 
 @bp.get("/documents/<int:document_id>")

@@ -25,6 +25,7 @@ from web.i18n import acting_role, label, lang, message, step_label
 from web.pages import page_blueprint
 from web.plugins import installed
 from web.services import service, session
+from workflow.accounts.users import display_names
 from workflow.cases.service import Conflict, NotFound
 from workflow.core import attachments
 from workflow.core.display import data_text
@@ -58,12 +59,32 @@ def case_page(case: Case, errors: dict[str, dict[str, str]] | None = None,
         forms.append({"action": action, "values": values, "errors": (errors or {}).get(action.trigger, {}),
                       "comment": posted.get("comment", "") if posted and posted.get("trigger") == action.trigger else ""})
     drafting = case.state == definition.initial and case.submitter_id == user.id
+    tasks = _next_up(case, user.username, {a.trigger for a in actions}, errors or {}, posted or {})
     views = service().views(session(), case) if "auditor" in user.roles and definition.log_views else []
     return render_template("cases/show.html", case=case, definition=definition, drafting=drafting, views=views,
                            data=data_text(definition, case.data, service().units(session()), lang()), forms=forms,
                            timeline=timeline, documents=documents, units=service().units(session()),
-                           read_only="auditor" in user.roles and not actions,
+                           read_only="auditor" in user.roles and not actions, tasks=tasks,
                            panels=installed(current_app).case_panels(session(), user, case)), status
+
+
+def _next_up(case: Case, me: str, offered: set[str], errors: dict[str, dict[str, str]],
+             posted: dict[str, Any]) -> list[dict[str, Any]]:
+    """Who is to act now (the open tasks), and what I may do with each: claim it, hand it on."""
+    tasks = service().open_tasks(session(), case.id)
+    names = display_names(session(), [t.assignee for t in tasks] + [t.person for t in tasks])
+    shown = []
+    for task in tasks:
+        holder = task.assignee or task.person
+        mine = holder == me or (holder is None and bool(offered & set(task.triggers)))
+        key = f"transfer-{task.id}"
+        shown.append({"task": task, "holder": names.get(holder, holder) if holder else None, "mine": mine,
+                      "claim": mine and task.claimable and task.assignee is None,
+                      "transfer": mine and task.person != case.submitter.username,
+                      "errors": errors.get(key, {}), "to": posted.get("values", {}).get("to", "")
+                      if posted.get("trigger") == key else "",
+                      "comment": posted.get("comment", "") if posted.get("trigger") == key else ""})
+    return shown
 
 
 @bp.get("/cases/<int:case_id>")

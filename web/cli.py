@@ -19,6 +19,7 @@ from workflow.accounts.users import (
     normal_username,
 )
 from workflow.audit.verify import verify
+from workflow.cases import task_rows
 from workflow.cases.notifications import deliver_pending
 from workflow.cases.timers import run_due
 from workflow.store.models import User
@@ -29,10 +30,14 @@ MAIL_PER_RUN = 500  # e-mails per `timers run`; more wait for the next run
 def register(app: Flask) -> None:
     @app.cli.command("init-db")
     def init_db() -> None:
-        """Create or upgrade the database schema (Alembic migrations) and register the definitions."""
+        """Create or upgrade the database schema (Alembic migrations), register the definitions, and give the cases
+        begun before tasks existed their tasks (replayed from their histories)."""
         upgrade()
         with service().db.transaction() as session:
             service().workflows.register(session, service().clock())
+            made = task_rows.backfill(session, lambda case: service().definition_of(case, session), service().clock())
+        if made:
+            click.echo(f"已为 {made} 件事项补建任务 tasks made for {made} cases")
         click.echo("数据库已就绪 database ready: " + service().db.engine.url.render_as_string(hide_password=True))
 
     @app.cli.command("demo")

@@ -85,8 +85,30 @@ OPENAPI: dict[str, Any] = {
             "parameters": [CASE_ID, path_param("sha256", {"type": "string", "pattern": "^[0-9a-f]{64}$"})],
             "responses": {"200": {"description": "The file", "content": {"application/pdf": {}, "image/jpeg": {},
                                                                          "image/png": {}}}, **ERRORS}}},
-        "/queue": {"get": {"summary": "待办 Cases waiting on the caller", "responses": {
-            "200": json_response({"type": "array", "items": ref("CaseSummary")}, "The queue"), **ERRORS}}},
+        "/queue": {"get": {"summary": "待办 Cases waiting on the caller, one per open task (with its `task_id`)",
+                           "responses": {"200": json_response({"type": "array", "items": {"allOf": [
+                               ref("CaseSummary"), {"type": "object", "properties": {"task_id": {"type": "integer"}}}]}},
+                               "The queue"), **ERRORS}}},
+        "/tasks": {"get": {
+            "summary": "任务 My open tasks; ?status=done: the tasks I completed (已办)",
+            "parameters": [{"name": "status", "in": "query", "schema": {"enum": ["open", "done"]}},
+                           {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}],
+            "responses": {"200": {**json_response({"type": "array", "items": ref("Task")}, "The tasks, 200 a page"),
+                                  "headers": {"X-Total-Count": {"schema": {"type": "integer"}}}},
+                          "422": {"$ref": "#/components/responses/Invalid"}, **ERRORS}}},
+        "/tasks/{task_id}/claim": {"post": {
+            "summary": "签收 Claim a pool's task (where its step may be claimed): it becomes yours alone",
+            "parameters": [path_param("task_id", ID)],
+            "responses": {"200": json_response(ref("Task"), "The task, now yours"),
+                          "409": {"$ref": "#/components/responses/Conflict"}, **JSON_ERRORS}}},
+        "/tasks/{task_id}/transfer": {"post": {
+            "summary": "转交 Hand your task to someone who may take its step, with a comment",
+            "parameters": [path_param("task_id", ID)],
+            "requestBody": request_body({"required": ["to"], "properties": {
+                "to": {"type": "string", "description": "the user name of the new holder"},
+                "comment": {"type": "string", "maxLength": 2000}}}),
+            "responses": {"200": json_response(ref("Task"), "The task, now theirs"),
+                          "409": {"$ref": "#/components/responses/Conflict"}, **JSON_ERRORS}}},
         "/documents/{document_id}": {"get": {
             "summary": "阶段文件 A stage document (PDF)",
             "parameters": [path_param("document_id", ID)],
@@ -114,8 +136,20 @@ OPENAPI: dict[str, Any] = {
                 "state_label": {"type": "string"}, "version": {"type": "integer"},
                 "submitter": {"type": "string"}, "unit": {"type": ["string", "null"]},
                 "due_date": {"type": ["string", "null"], "format": "date"}, "url": {"type": "string"}}},
+            "Task": {"type": "object", "required": ["id", "case_id", "state", "triggers", "assignee", "pool"],
+                     "properties": {
+                "id": {"type": "integer"}, "case_id": {"type": "integer"}, "case_number": {"type": "string"},
+                "workflow": {"type": "string"}, "state": {"type": "string"}, "status": {"enum": ["open", "done", "closed"]},
+                "triggers": {"type": "array", "items": {"type": "string"}, "description": "what the caller may do"},
+                "assignee": {"type": ["string", "null"], "description": "who holds it; null: the pool's"},
+                "pool": {"type": ["object", "null"], "properties": {"role": {"type": "string"},
+                                                                    "unit": {"type": ["string", "null"]}}},
+                "claimable": {"type": "boolean"}, "delegated_from": {"type": ["string", "null"]},
+                "created_at": {"type": "string", "format": "date-time"},
+                "due_at": {"type": ["string", "null"], "format": "date"}}},
             "Case": {"allOf": [ref("CaseSummary"), {"type": "object", "properties": {
                 "data": {"type": "object"},
+                "tasks": {"type": "array", "items": ref("Task"), "description": "the open tasks: who acts next"},
                 "actions": {"type": "array", "items": {"type": "object", "properties": {
                     "trigger": {"type": "string"}, "label": {"type": "string"},
                     "comment_required": {"type": "boolean"},

@@ -10,7 +10,7 @@ from workflow.cases.service import CaseService
 from workflow.core.definition import Definition, Field
 from workflow.core.display import acting_role, action_label
 from workflow.core.engine import Action
-from workflow.store.models import Case, Document, HistoryEntry, User
+from workflow.store.models import Case, Document, HistoryEntry, Task, User
 
 
 def field_json(f: Field) -> dict[str, Any]:
@@ -54,15 +54,34 @@ def case_summary(service: CaseService, session: Session, case: Case) -> dict[str
             "created_at": case.created_at.isoformat() + "Z", "url": url_for("api.get_case", case_id=case.id)}
 
 
+def task_json(task: Task, triggers: list[str]) -> dict[str, Any]:
+    """A task (docs/architecture.md § Tasks); `triggers`: the steps the caller may take through it now."""
+    return {"id": task.id, "case_id": task.case_id, "case_number": task.case.number, "workflow": task.case.workflow,
+            "state": task.state, "status": task.status, "triggers": triggers, "assignee": task.assignee,
+            "pool": {"role": task.pool_role, "unit": task.pool_unit} if task.pool_role else None,
+            "claimable": task.claimable and task.assignee is None, "delegated_from": None,
+            "created_at": task.created_at.isoformat() + "Z",
+            "due_at": task.case.due_date.isoformat() if task.case.due_date else None,
+            "done_by": task.done_by, "closed_at": task.closed_at.isoformat() + "Z" if task.closed_at else None}
+
+
+def tasks_json(tasks: list[Task], actions: list[Action]) -> list[dict[str, Any]]:
+    """Tasks of one case, each with the caller's open steps through it."""
+    offered = [a.trigger for a in actions]
+    return [task_json(t, [a for a in offered if a in t.triggers] if t.status == "open" else []) for t in tasks]
+
+
 def case_json(service: CaseService, session: Session, case: Case, user: User) -> dict[str, Any]:
     definition = service.definition_of(case, session)
     documents = service.documents(session, case)
     by_hash = {d.sha256: d for d in documents}
+    actions = service.actions_for(session, case, user)
     return {
         **case_summary(service, session, case),
         "definition_version": case.definition_version,
         "data": case.data,
-        "actions": [action_json(a) for a in service.actions_for(session, case, user)],
+        "actions": [action_json(a) for a in actions],
+        "tasks": tasks_json(service.open_tasks(session, case.id), actions),
         "history": [history_json(definition, e, by_hash) for e in service.history(session, case)],
         "documents": [document_json(d) for d in documents],
     }

@@ -1,12 +1,20 @@
-"""待办 (what waits on me, exactly what the engine allows) and 已办 (what I acted on)."""
+"""待办 (my open tasks, exactly what the engine allows), 已办 (the tasks I completed), and the task verbs taken from a
+case page: 签收 and 转交 (docs/architecture.md § Tasks)."""
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
 
 from web.auth import signed_in
+from web.cases import case_page
+from web.i18n import message
 from web.pages import page_blueprint, page_number, today
 from web.services import service, session
-from workflow.cases import worklists
+from workflow.cases import task_verbs, worklists
+from workflow.cases.service import Conflict
+from workflow.core.engine import ActionRefused, InvalidData, NotOpen
+from workflow.core.tasks import Taken
 
 bp = page_blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -26,3 +34,38 @@ def todo() -> str:
 @bp.get("/done")
 def done() -> str:
     return render_template("tasks/done.html", page=worklists.done(session(), signed_in(), page_number()))
+
+
+@bp.post("/<int:task_id>/claim")
+def claim(task_id: int) -> BaseResponse:
+    case_id = task_verbs.case_of(session(), task_id)
+    try:
+        done = task_verbs.claim(service(), task_id, signed_in())
+    except (Conflict, Taken, NotOpen) as refused:
+        return _moved_on(refused, case_id)
+    flash(_("已签收，此任务由您办理"), "success")
+    return redirect(url_for("cases.show", case_id=done.case_id))
+
+
+@bp.post("/<int:task_id>/transfer")
+def transfer(task_id: int) -> BaseResponse | tuple[str, int]:
+    user = signed_in()
+    case_id = task_verbs.case_of(session(), task_id)
+    to, comment = request.form.get("to", ""), request.form.get("comment", "")
+    try:
+        done = task_verbs.transfer(service(), task_id, user, to, comment)
+    except (Conflict, Taken, NotOpen) as refused:
+        return _moved_on(refused, case_id)
+    except InvalidData as refused:  # the form again, with what was typed and why it was refused
+        flash(message(refused), "danger")
+        case = service().get_case(session(), case_id, user)
+        return case_page(case, {f"transfer-{task_id}": refused.fields},
+                         {"trigger": f"transfer-{task_id}", "values": {"to": to}, "comment": comment}, status=422)
+    flash(_("已转交"), "success")
+    return redirect(url_for("cases.show", case_id=done.case_id))
+
+
+def _moved_on(refused: ActionRefused, case_id: int) -> BaseResponse:
+    """Someone else acted first: say what happened, on the case as it is now."""
+    flash(_("未能执行：%(reason)s。下面是事项的最新状态。", reason=message(refused)), "warning")
+    return redirect(url_for("cases.show", case_id=case_id))

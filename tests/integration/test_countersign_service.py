@@ -77,6 +77,6 @@ def test_the_vote_waits_in_each_voters_queue_until_they_vote(grant):
         with service.db.read() as session:
             return worklists.queue(service, session, session.merge(users[who]), per_page=per_page)
 
-    assert queue_of("c1").total == 2 and {c.id for c in queue_of("c1").items} == set(waiting[1:])
+    assert queue_of("c1").total == 2 and {t.case_id for t in queue_of("c1").items} == set(waiting[1:])
     assert queue_of("c2").total == 3 and len(queue_of("c2", per_page=2).items) == 2  # counted and paged in SQL
     assert queue_of("li").total == 0

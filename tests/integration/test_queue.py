@@ -40,7 +40,7 @@ def test_queue_matches_the_engine_for_everyone(service, people):
                         if any(a.trigger != "withdraw" for a in service.actions_for(session, c, user))]
             page = worklists.queue(service, session, session.merge(user), per_page=100,
                                    today=local_date(service.clock()))
-            assert sorted(c.id for c in page.items) == expected, name
+            assert sorted(t.case_id for t in page.items) == expected, name
             assert page.total == len(expected), name
     assert ids
 

@@ -46,7 +46,7 @@ from workflow.accounts.users import (
 from workflow.cases.notifications import notify
 from workflow.cases.service import CaseService
 from workflow.core.roles import ROLES
-from workflow.store.models import ApiToken, Base, Document, OrgUnit, User
+from workflow.store.models import ApiToken, Base, Document, OrgUnit, Task, User
 
 # -- who is who ----------------------------------------------------------------------------------------------
 
@@ -112,7 +112,8 @@ PERMISSIONS: dict[str, Access] = {
     "reports.hardship": REPORT_READER, "reports.hardship_csv": REPORT_READER,
     "election_api.cast": CASE_READER, "election_api.receipt": CASE_READER, "election_api.ballots": CASE_READER,
     "api.get_case": CASE_READER, "api.document": CASE_READER, "api.attachment": CASE_READER,
-    "cases.act": CASE_ACTOR, "api.act": CASE_ACTOR,
+    "cases.act": CASE_ACTOR, "api.act": CASE_ACTOR, "api.tasks": SIGNED_IN,
+    "api.claim": CASE_ACTOR, "api.transfer": CASE_ACTOR, "tasks.claim": CASE_ACTOR, "tasks.transfer": CASE_ACTOR,
     "auditing.search": AUDITOR, "auditing.verify_cases": AUDITOR, "auditing.dossier": AUDITOR,
     "auditing.export_csv": AUDITOR, "api.audit_verify": AUDITOR,
     "admin.index": ADMIN, "admin.users": ADMIN, "admin.new_user": ADMIN, "admin.user": ADMIN,
@@ -142,7 +143,7 @@ CASE_ACTORS = {"seconding": frozenset({"representative"})}
 
 @dataclass(frozen=True)
 class Probe:
-    """One request for one endpoint. Placeholders: {case} {document} (of the probe's case), {user} (an active
+    """One request for one endpoint. Placeholders: {case} {document} {task} (of the probe's case), {user} (an active
     member), {inactive} (a deactivated one), {unit}, {token}, {version} (of the proposal definition),
     {notification} (an unread one of the submitter's), {n} (a number unique in the world)."""
 
@@ -235,6 +236,10 @@ PROBES = [
     P("cases.document", "GET", "/documents/{document}", case="handling"),
     P("cases.act", "POST", "/cases/{case}/actions/second", {"version": "2", "comment": "附议"}, ok=302,
       changes=True, fresh="case"),
+    # The world's pool task of 附议 may not be claimed: those of the pool hear so (409), the rest are refused.
+    P("tasks.claim", "POST", "/tasks/{task}/claim", ok=302),
+    P("tasks.transfer", "POST", "/tasks/{task}/transfer", {"to": "liu", "comment": "请代为附议"}, ok=302,
+      changes=True, fresh="case"),
     P("auditing.search", "GET", "/audit/"),
     P("auditing.verify_cases", "GET", "/audit/verify"),
     P("auditing.verify_cases", "GET", "/audit/verify?case={case}"),
@@ -272,6 +277,11 @@ PROBES = [
     P("api.act", "POST", "/api/v1/cases/{case}/actions/second", {"version": 2, "data": {}, "comment": "附议"},
       changes=True, fresh="case"),
     P("api.queue", "GET", "/api/v1/queue"),
+    P("api.tasks", "GET", "/api/v1/tasks"),
+    P("api.tasks", "GET", "/api/v1/tasks?status=done"),
+    P("api.claim", "POST", "/api/v1/tasks/{task}/claim", ok=409),
+    P("api.transfer", "POST", "/api/v1/tasks/{task}/transfer", {"to": "liu", "comment": "请代为附议"},
+      changes=True, fresh="case"),
     P("election_api.cast", "POST", "/api/v1/elections/{case}/ballot", {"marks": {"x": "yes"}}, ok=404),
     P("election_api.receipt", "POST", "/api/v1/elections/{case}/receipt", {"code": "AAAA-BBBB-CCCC"}, ok=404),
     P("election_api.ballots", "GET", "/api/v1/elections/{case}/rounds/1/ballots", ok=404),
@@ -358,7 +368,9 @@ class World:
         (self.service if pdf else self.quiet).perform(case.id, "submit", zhang, 1, {}, None)
         with self.service.db.read() as session:
             document = session.scalar(select(Document.id).where(Document.case_id == case.id))
-        return {"case": case.id, "document": document}
+            task = session.scalar(select(Task.id).where(Task.case_id == case.id, Task.pool_role == "representative",
+                                                        Task.status == "open"))
+        return {"case": case.id, "document": document, "task": task}
 
     def csrf_of(self, browser: Browser) -> str:
         """The browser's CSRF token, fetched once (it lives as long as the session: WTF_CSRF_TIME_LIMIT=None)."""

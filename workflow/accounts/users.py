@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
+from collections.abc import Iterable
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -58,6 +59,14 @@ def email_problem(address: str) -> str | None:
 
 def actor_of(user: User) -> Actor:
     return Actor(user.username, user.display_name, user.roles, user.unit.code if user.unit else None)
+
+
+def display_names(session: Session, usernames: Iterable[str | None]) -> dict[str, str]:
+    """The names people are shown by, for these user names (those that exist)."""
+    wanted = sorted({name for name in usernames if name})
+    if not wanted:
+        return {}
+    return dict(session.execute(select(User.username, User.display_name).where(User.username.in_(wanted))).all())
 
 
 def ensure_unit(session: Session, code: str, name: str | None = None) -> OrgUnit:

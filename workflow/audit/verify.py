@@ -3,7 +3,9 @@
 The replay runs each recorded step through the engine of the definition version the
 case started on, as the recorded actor (with the roles and unit they had then), and
 checks that the engine reaches the recorded state and writes the recorded data: a
-history that verifies is one the process allowed, not merely one nobody edited.
+history that verifies is one the process allowed, not merely one nobody edited. The
+tasks are replayed beside it (workflow/cases/task_rows.py): a step or a verb (签收, 转交)
+the tasks did not allow is named, and so is a tasks table that says otherwise.
 """
 from __future__ import annotations
 
@@ -13,13 +15,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflow.cases import task_rows
 from workflow.cases.registry import UnknownVersion, Workflows
 from workflow.core.actor import Actor
 from workflow.core.definition import Definition
 from workflow.core.display import local_date
-from workflow.core.engine import ActionRefused, CaseView
+from workflow.core.engine import CaseView
 from workflow.core.history import GENESIS, hash_of_entry
-from workflow.store.models import Case, Document, HistoryEntry, OrgUnit
+from workflow.core.tasks import Task as BoardTask
+from workflow.store.models import Case, Document, HistoryEntry, OrgUnit, Task
 from workflow.store.storage import BlobStore, sha256_of
 
 
@@ -79,7 +83,8 @@ def _verify_case(session: Session, store: BlobStore, workflows: Workflows, case:
     except UnknownVersion:
         problems.append(f"流程定义版本 {case.definition_version[:12]} 不存在，无法重放")
         return report
-    _replay(workflows, definition, case, entries, units, problems)
+    rows = list(session.scalars(select(Task).where(Task.case_id == case.id)))
+    _replay(workflows, definition, case, entries, units, problems, rows)
     return report
 
 
@@ -118,8 +123,12 @@ def _check_documents(store: BlobStore, entries: list[HistoryEntry], documents: l
             problems.append(f"文件《{doc.title}》（{doc.sha256[:12]}）不属于任何记录")
 
 
+class _Mismatch(Exception):
+    """The engine replayed a step to another state or other data than recorded."""
+
+
 def _replay(workflows: Workflows, definition: Definition, case: Case, entries: list[HistoryEntry],
-            units: dict[str, str], problems: list[str]) -> None:
+            units: dict[str, str], problems: list[str], rows: list[Task]) -> None:
     if not entries:
         problems.append("案件没有任何记录")
         return
@@ -128,31 +137,45 @@ def _replay(workflows: Workflows, definition: Definition, case: Case, entries: l
         problems.append(f"第 1 条记录应为创建（进入「{definition.states[definition.initial].label.zh}」）")
         return
     engine = workflows.engine(definition.version)
-    submitter = first.actor_username
-    state, data, due = first.to_state, dict(first.changes), None
-    for entry in entries[1:]:
-        view = CaseView(state, data, submitter, case.unit.code if case.unit else None, due)
-        actor = Actor(entry.actor_username, roles=frozenset(entry.actor_roles), unit=entry.actor_unit)
-        fields = {f.name for f in engine.form_fields(state, entry.trigger)}
+    unit = case.unit.code if case.unit else None
+
+    def fire(entry: HistoryEntry, view: CaseView, actor: Actor) -> tuple[CaseView, bool]:
+        fields = {f.name for f in engine.form_fields(view.state, entry.trigger)}
         form = {k: v for k, v in entry.changes.items() if k in fields}
-        try:
-            frozen = ((entry.changes.get("countersign") or {}).get(entry.to_state) or {}).get("voters", [])
-            facts = {k: entry.changes[k] for k in engine.facts_of(state, entry.trigger) if k in entry.changes}
-            record = engine.fire(view, entry.trigger, actor, form, entry.comment, today=local_date(entry.at), units=units,
-                                 electorate=lambda role, voters=frozen: voters,  # who held the role then
-                                 facts=facts)  # what the domain established then
-        except ActionRefused as refused:
-            problems.append(f"第 {entry.seq} 步「{entry.trigger}」按流程定义不被允许：{refused.message}")
-            return
+        frozen = ((entry.changes.get("countersign") or {}).get(entry.to_state) or {}).get("voters", [])
+        facts = {k: entry.changes[k] for k in engine.facts_of(view.state, entry.trigger) if k in entry.changes}
+        record = engine.fire(view, entry.trigger, actor, form, entry.comment, today=local_date(entry.at), units=units,
+                             electorate=lambda role: frozen,  # who held the role then
+                             facts=facts)  # what the domain established then
         if record.source != entry.from_state or record.dest != entry.to_state:
-            problems.append(f"第 {entry.seq} 步记录为 {entry.from_state}→{entry.to_state}，"
+            raise _Mismatch(f"第 {entry.seq} 步记录为 {entry.from_state}→{entry.to_state}，"
                             f"按流程定义应为 {record.source}→{record.dest}")
-            return
         if record.changes != entry.changes:
-            problems.append(f"第 {entry.seq} 步记录的数据与按流程定义重放的结果不符")
-            return
-        state, data, due = record.dest, record.data, record.due_date
-    if case.state != state:
-        problems.append(f"案件当前状态「{case.state}」与历史记录重放的结果「{state}」不符")
-    elif case.data != data:
+            raise _Mismatch(f"第 {entry.seq} 步记录的数据与按流程定义重放的结果不符")
+        return CaseView(record.dest, record.data, view.submitter, view.unit, record.due_date), record.restart
+
+    try:
+        tasks, view = task_rows.replay(definition, entries, unit, fire,
+                                       lambda view, actor: {a.trigger for a in engine.actions_for(view, actor)})
+    except task_rows.StepRefused as refused:
+        problems.append(f"第 {refused.entry.seq} 步「{refused.entry.trigger}」按流程定义不被允许：{refused.refused.message}")
+        return
+    except _Mismatch as mismatch:
+        problems.append(str(mismatch))
+        return
+    if case.state != view.state:
+        problems.append(f"案件当前状态「{case.state}」与历史记录重放的结果「{view.state}」不符")
+    elif case.data != view.data:
         problems.append("案件当前数据与历史记录重放的结果不符")
+    _check_tasks(tasks, rows, problems)
+
+
+def _check_tasks(replayed: dict[int, BoardTask], rows: list[Task], problems: list[str]) -> None:
+    """The tasks table says what the replayed history says: who holds each task, and whether it is done."""
+    def facts(t: Any) -> tuple[Any, ...]:
+        return t.status, t.assignee, t.done_by
+
+    stored = {row.number: facts(row) for row in rows}
+    for number in sorted(set(stored) | set(replayed)):
+        if stored.get(number) != (facts(replayed[number]) if number in replayed else None):
+            problems.append(f"任务表的第 {number} 号任务与历史记录重放的结果不符")

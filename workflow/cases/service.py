@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from workflow.accounts.users import actor_of
-from workflow.cases import notifications, recipients, uploads
+from workflow.cases import notifications, recipients, task_rows, uploads
 from workflow.cases.domain import CaseRef, Domain, case_ref
 from workflow.cases.registry import Workflows
 from workflow.core import attachments, forms
@@ -26,16 +26,19 @@ from workflow.core.clock import Clock, system_now
 from workflow.core.deadlines import timer_row
 from workflow.core.definition import Definition
 from workflow.core.display import local_date
+from workflow.core.actor import Actor
 from workflow.core.engine import (
     Action,
     ActionRefused,
     CaseView,
+    Engine,
     Forbidden,
     InvalidData,
     NotOpen,
     TransitionRecord,
 )
 from workflow.core.history import GENESIS, content_hash, entry_content
+from workflow.core.tasks import OPEN, Board, Task
 from workflow.documents.issuer import CaseSnapshot, DocumentIssuer, Issued, Opinion
 from workflow.store.db import Database, insert_new
 from workflow.store.models import (
@@ -48,6 +51,7 @@ from workflow.store.models import (
     Timer,
     User,
 )
+from workflow.store.models import Task as TaskRow
 from workflow.store.storage import BlobStore
 
 
@@ -107,6 +111,14 @@ class CaseService:
             raise Forbidden("您无权查看此事项", "You may not view this case")
         return case
 
+    @staticmethod
+    def snapshot(session: Session, case_id: int) -> CaseRef:
+        """The case as a step sees it, read in one query without a lock (docs/architecture.md §2)."""
+        row = session.execute(_SNAPSHOT, {"case_id": case_id}).one_or_none()
+        if row is None:
+            raise NotFound("事项不存在", "No such case")
+        return CaseRef(**row._mapping)
+
     def may_view(self, session: Session, case: Case | CaseRef, user: User) -> bool:
         roles = user.roles
         if "auditor" in roles or case.submitter_id == user.id:
@@ -122,6 +134,9 @@ class CaseService:
                 value = case.data.get(name)
                 if unit == value or (isinstance(value, list) and unit in value):
                     return True
+        if session.scalar(select(TaskRow.id).where(TaskRow.case_id == case.id, TaskRow.status == OPEN,
+                                                   TaskRow.assignee == user.username).limit(1)) is not None:
+            return True  # a task handed to them
         public = definition.public_triggers()
         if any(a.trigger not in public for a in self.actions_for(session, case, user)):
             return True
@@ -146,8 +161,24 @@ class CaseService:
                                                               .where(User.active.is_(True))) if role in roles)
 
     def actions_for(self, session: Session, case: Case | CaseRef, user: User) -> list[Action]:
+        """What this user may do on the case now: what the engine offers them, less the steps whose tasks are
+        someone else's, with the steps of a named seat handed to them (a 会签 vote passed on)."""
         engine = self.workflows.engine(case.definition_version, session)
-        return engine.actions_for(self.view(case), actor_of(user))
+        actor, view = actor_of(user), self.view(case)
+        board = task_rows.board(session, case.id)
+        actions = {a.trigger: a for a in engine.actions_for(view, actor)}
+        for task in board.open():
+            if task.assignee == actor.username and task.seat.person not in (None, actor.username):
+                for action in engine.actions_for(view, Board.acting_as(task, actor)):
+                    if action.trigger in task.triggers:
+                        actions.setdefault(action.trigger, action)
+        return [a for a in actions.values() if board.allows(a.trigger, actor)]
+
+    @staticmethod
+    def open_tasks(session: Session, case_id: int) -> list[TaskRow]:
+        """Who is to act on the case now: its open tasks (docs/architecture.md § Tasks)."""
+        return list(session.scalars(select(TaskRow).where(TaskRow.case_id == case_id, TaskRow.status == OPEN)
+                                    .order_by(TaskRow.number)))
 
     def history(self, session: Session, case: Case) -> list[HistoryEntry]:
         return list(session.scalars(select(HistoryEntry).where(HistoryEntry.case_id == case.id).order_by(HistoryEntry.seq)))
@@ -193,6 +224,9 @@ class CaseService:
                               source=None, dest=definition.initial, changes=clean, comment="", documents=[], at=now,
                               prev_hash=GENESIS)
             session.connection().execute(_INSERT_ENTRY, entry)
+            view = CaseView(definition.initial, clean, user.username, user.unit.code if user.unit else None)
+            task_rows.write(session.connection(), case.id,
+                            Board().step(definition, "", view, user.username, None, 1), now)
             case.head_hash = entry["hash"]
         return case
 
@@ -200,10 +234,7 @@ class CaseService:
                 comment: str | None = None) -> Performed:
         now = self.clock()
         with self.db.read() as session:
-            row = session.execute(_SNAPSHOT, {"case_id": case_id}).one_or_none()
-            if row is None:
-                raise NotFound("事项不存在", "No such case")
-            case = CaseRef(**row._mapping)
+            case = self.snapshot(session, case_id)
             public = trigger in self.definition_of(case, session).public_triggers()  # e.g. an objection to a 公示
             outsider = not self.may_view(session, case, user)
             if outsider and not public:
@@ -217,14 +248,21 @@ class CaseService:
             domain = self.domains.get(definition.key)
             prepared = domain.prepare(session, case, trigger, user, data or {}, local_date(now),
                                       definition.parameters) if domain else None
+            board = task_rows.board(session, case_id)
+            actor = actor_of(user)
             try:
-                record = engine.fire(self.view(case), trigger, actor_of(user), data, comment, today=local_date(now),
-                                     units=units, electorate=lambda role: self.holders(session, role),
+                through = self._through(board, engine, case, trigger, actor)
+                record = engine.fire(self.view(case), trigger, Board.acting_as(through, actor), data, comment,
+                                     today=local_date(now), units=units,
+                                     electorate=lambda role: self.holders(session, role),
                                      facts=prepared.facts if prepared else None)
             except NotOpen:
                 if outsider:  # the refusal would name the state of a case this user may not read
                     raise NotOpen(*NOT_ON_NOTICE) from None
                 raise
+            tasks = board.step(definition, case.state, CaseView(record.dest, record.data, case.submitter, case.unit,
+                                                                record.due_date),
+                               user.username, through, version + 1, record.restart)
             issued = []
             if self.issuer is not None and record.documents:
                 issued = self._issue(session, definition, session.get(Case, case_id), user, record, now, units)
@@ -241,6 +279,7 @@ class CaseService:
             if moved.rowcount != 1:  # someone else moved the case since our snapshot
                 raise Conflict(*STALE)
             connection.execute(_INSERT_ENTRY, entry)
+            task_rows.write(connection, case_id, tasks, now)
             deadline = definition.states[record.dest].deadline
             if record.deadline_set and record.due_date and deadline and (deadline.expire_trigger or deadline.remind):
                 connection.execute(_INSERT_TIMER, timer_row(case_id, seq, record.dest, deadline, record.due_date))
@@ -266,6 +305,17 @@ class CaseService:
         return reference
 
     # -- internals ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _through(board: Board, engine: Engine, case: CaseRef, trigger: str, actor: Actor) -> Task | None:
+        """The task the actor takes this step through (workflow/core/tasks.py): where the step is not theirs, the
+        engine's own refusal says why when it has one (the role it needs), else the board's (not your task)."""
+        try:
+            return board.through(trigger, actor)
+        except Forbidden:
+            if trigger not in {a.trigger for a in engine.actions_for(CaseService.view(case), actor)}:
+                return None  # the engine refuses it too, in its own words
+            raise
 
     def _issue(self, session: Session, definition: Definition, case: Case, user: User, record: TransitionRecord,
                now: datetime, units: Mapping[str, str]) -> list[Issued]:

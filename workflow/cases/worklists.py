@@ -1,10 +1,11 @@
 """What the pages list: my 待办 (queue) and 已办, my requests, recent activity, with filters and pages.
 
-The queue is computed in SQL — the states where one of the user's roles has a step, the step's unit rule and
-the guards that decide whether it is offered (their SQL forms, workflow/cases/guard_sql.py) — so that counting and paging stay fast with a
-hundred thousand cases; the engine (`actions_for`) still checks every case shown. Where a guard has no SQL
-form (a 会签 vote, answering a nomination), the engine checks the candidates in that state — few — and SQL counts
-and pages the rest with them. Soonest due date first, cases without one last.
+The queue lists open tasks (workflow/core/tasks.py), computed in SQL: the tasks held by me, and the pools' tasks
+of a role of mine whose step passes, for me, its unit rule and the guards that decide whether it is offered (their
+SQL forms, workflow/cases/guard_sql.py) — so that counting and paging stay fast with a hundred thousand cases; the
+engine (`actions_for`) still checks every pool task shown. Where a guard has no SQL form (answering a nomination),
+the engine checks the candidates in that state — few — and SQL counts and pages the rest with them. Soonest due
+date first, cases without one last.
 """
 from __future__ import annotations
 
@@ -25,12 +26,14 @@ from sqlalchemy import (
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
+from workflow.accounts.users import actor_of
 from workflow.cases.guard_sql import queue_form
 from workflow.cases.paging import PER_PAGE, Page
 from workflow.cases.service import CaseService
 from workflow.core.definition import Transition
 from workflow.core.guards import GUARDS
-from workflow.store.models import Case, DefinitionVersion, HistoryEntry, OrgUnit, User
+from workflow.core.tasks import DONE, OPEN
+from workflow.store.models import Case, DefinitionVersion, HistoryEntry, OrgUnit, Task, User
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,8 @@ def _step_condition(t: Transition, user: User) -> _Step | None:
 
 
 def _narrowing(service: CaseService, session: Session, user: User, filters: Filters) -> _Narrowing:
-    """SQL for 'some step of this case may be the user's now' over every definition version in use."""
+    """SQL for 'this open pool task may be the user's now' over every definition version in use: the task's role is
+    one of theirs, and a step of that role out of the case's state passes its unit rule and guards for them."""
     exact, loose = [], []
     versions = select(DefinitionVersion.version)  # every version a case was started on (small table)
     if filters.workflow:
@@ -81,50 +85,59 @@ def _narrowing(service: CaseService, session: Session, user: User, filters: Filt
         for state in definition.states.values():
             if state.final or (filters.state and state.name != filters.state):
                 continue
-            steps = [_step_condition(t, user) for t in definition.transitions_from(state.name)
-                     if t.trigger != "withdraw" and not t.public and t.roles & user.roles]
-            steps = list({str(s.condition.compile(compile_kwargs={"literal_binds": True})): s
-                          for s in steps if s is not None}.values())  # twin transitions (e.g. 附议) once
-            here = and_(Case.definition_version == version, Case.state == state.name)
-            for wanted, sure in ((exact, True), (loose, False)):
-                chosen = [s.condition for s in steps if s.exact == sure]
-                if chosen:
-                    wanted.append(and_(here, or_(*chosen)))
+            for role in sorted(user.roles):
+                steps = [_step_condition(t, user) for t in definition.transitions_from(state.name)
+                         if t.trigger != "withdraw" and not t.public and role in t.roles]
+                steps = list({str(s.condition.compile(compile_kwargs={"literal_binds": True})): s
+                              for s in steps if s is not None}.values())  # twin transitions (e.g. 附议) once
+                here = and_(Case.definition_version == version, Case.state == state.name, Task.pool_role == role)
+                for wanted, sure in ((exact, True), (loose, False)):
+                    chosen = [s.condition for s in steps if s.exact == sure]
+                    if chosen:
+                        wanted.append(and_(here, or_(*chosen)))
     return _Narrowing(or_(*exact) if exact else false(), or_(*loose) if loose else None)
 
 
 def queue(service: CaseService, session: Session, user: User, filters: Filters = Filters(), page: int = 1,
           per_page: int = PER_PAGE, today: date | None = None) -> Page:
+    """My open tasks (workflow/core/tasks.py): those held by me, and the pools' that I may take now."""
+    actor = actor_of(user)
+
     def offered(case: Case) -> bool:
         skip = {"withdraw", *service.definition_of(case, session).public_triggers()}  # not "waiting on" anyone
-        return any(a.trigger not in skip for a in service.actions_for(session, case, user))
+        engine = service.workflows.engine(case.definition_version, session)
+        return any(a.trigger not in skip for a in engine.actions_for(service.view(case), actor))
 
     narrowing = _narrowing(service, session, user, filters)
-    condition = narrowing.exact
+    pool = and_(Task.assignee.is_(None), narrowing.exact)
     if narrowing.loose is not None:  # few cases are in such states: the engine picks, SQL counts and pages
-        checked = [c.id for c in session.scalars(select(Case).where(narrowing.loose)) if offered(c)]
-        condition = or_(condition, Case.id.in_(checked))
-    query = select(Case).where(condition)
+        candidates = select(Task).join(Case, Case.id == Task.case_id).where(
+            Task.status == OPEN, Task.assignee.is_(None), narrowing.loose)
+        pool = or_(pool, Task.id.in_([t.id for t in session.scalars(candidates) if offered(t.case)]))
+    query = select(Task).join(Case, Case.id == Task.case_id).where(
+        Task.status == OPEN, or_(Task.assignee == user.username, pool))
+    if filters.workflow:
+        query = query.where(Case.workflow == filters.workflow)
+    if filters.state:
+        query = query.where(Case.state == filters.state)
     if filters.unit:
         query = query.join(OrgUnit, OrgUnit.id == Case.unit_id).where(OrgUnit.code == filters.unit)
-    query = query.order_by(Case.due_date.is_(None), Case.due_date, Case.id)
-    counted = query.order_by(None).subquery()
+    query = query.order_by(Case.due_date.is_(None), Case.due_date, Case.id, Task.number)
+    counted = query.with_only_columns(Case.due_date).order_by(None).subquery()
     late = func.coalesce(func.sum(sql_case((counted.c.due_date < today, 1), else_=0)), 0) if today else literal(0)
     total, overdue = session.execute(select(func.count(), late).select_from(counted)).one()
-    items = [c for c in session.scalars(query.limit(per_page).offset((page - 1) * per_page)) if offered(c)]
+    items = [t for t in session.scalars(query.limit(per_page).offset((page - 1) * per_page))
+             if t.assignee == user.username or offered(t.case)]
     return Page(items, total, page, per_page, {"overdue": overdue})
 
 
 def done(session: Session, user: User, page: int = 1, per_page: int = PER_PAGE) -> Page:
-    """Cases I acted on (other than creating them), the most recent action first."""
-    acted = (select(HistoryEntry.case_id, func.max(HistoryEntry.at).label("last"))
-             .where(HistoryEntry.actor_id == user.id, HistoryEntry.trigger != "create")
-             .group_by(HistoryEntry.case_id).subquery())
-    total = session.scalar(select(func.count()).select_from(acted)) or 0
-    rows = session.execute(select(Case, acted.c.last).join(acted, acted.c.case_id == Case.id)
-                           .order_by(acted.c.last.desc(), Case.id.desc())
-                           .limit(per_page).offset((page - 1) * per_page)).all()
-    return Page([{"case": case, "last": last} for case, last in rows], total, page, per_page)
+    """The tasks I completed, the most recent first."""
+    query = select(Task).where(Task.done_by == user.username, Task.status == DONE)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    tasks = session.scalars(query.order_by(Task.closed_at.desc(), Task.id.desc())
+                            .limit(per_page).offset((page - 1) * per_page))
+    return Page([{"case": t.case, "last": t.closed_at, "task": t} for t in tasks], total, page, per_page)
 
 
 def my_requests(session: Session, user: User, page: int = 1, per_page: int = PER_PAGE,

@@ -124,6 +124,7 @@ class Transition:
     public: bool = False   # open to everyone (an objection to a 公示) without a right to read the file
     restart_deadline: bool = False  # a step that stays put but starts the state's deadline afresh (a yearly review)
     facts: tuple[str, ...] = ()  # data the process's domain establishes for the step (an election's tally), not a form
+    claim: bool = False  # the step's pool task may be claimed (签收) by one of the pool before acting
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any, Mapping
 from workflow.core.definition import GENERIC_WITHDRAW, Problem
 from workflow.core.guards import EFFECTS, GUARDS
 from workflow.core.roles import ROLES, SYSTEM
+from workflow.core.tasks import VERBS
 
 
 def check(raw: dict[str, Any], file: str, template_dir: Path | None) -> list[Problem]:
@@ -86,7 +87,7 @@ class _Checker:
                 self.add(f"{at}.source", f"unknown state '{source}'")
         if t.get("dest") not in known:
             self.add(f"{at}.dest", f"unknown state '{t.get('dest')}'")
-        if t.get("trigger") in {"trigger", "state"}:
+        if t.get("trigger") in {"trigger", "state", "create", *VERBS}:  # the tasks' verbs share the history
             self.add(f"{at}.trigger", f"'{t['trigger']}' is reserved")
         for role in as_list(t.get("roles")):
             if role not in roles:

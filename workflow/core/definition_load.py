@@ -177,6 +177,7 @@ def _build(raw: dict[str, Any], source: str, file: str) -> Definition:
             comment_required=t.get("comment") == "required" or t["trigger"] == GENERIC_RETURN,
             prefill=t.get("prefill", False), public=t.get("public", False),
             restart_deadline=t.get("restart_deadline", False), facts=tuple(t.get("facts", [])),
+            claim=t.get("claim", False),
         ))
     for state in states.values():
         if state.countersign is not None:

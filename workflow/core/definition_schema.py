@@ -122,6 +122,7 @@ TRANSITION = {
         "public": {"type": "boolean"},
         "restart_deadline": {"type": "boolean"},
         "facts": {"type": "array", "items": NAME},
+        "claim": {"type": "boolean"},
     },
     "additionalProperties": False,
 }

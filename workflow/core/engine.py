@@ -85,6 +85,7 @@ class TransitionRecord:
     documents: tuple[str, ...]
     due_date: date | None
     deadline_set: bool = False  # the step started the dest state's deadline: the timers need a new row
+    restart: bool = False       # a step that stays in its state but begins a new stay there (a yearly review)
 
 
 @dataclass
@@ -252,7 +253,7 @@ class Engine:
         starts = case.state != t.dest or t.restart_deadline
         return TransitionRecord(t.trigger, t.label, case.state, t.dest, written, data, comment, tuple(documents),
                                 self._due_date(t, data, today) if starts else case.due_date,
-                                starts and dest.deadline is not None)
+                                starts and dest.deadline is not None, case.state == t.dest and t.restart_deadline)
 
     def _due_date(self, t: Transition, data: Mapping[str, Any], today: date) -> date | None:
         deadline = self.definition.states[t.dest].deadline

@@ -1,5 +1,5 @@
-"""The ORM of the generic tables: org units, users and roles, API tokens, definition versions, cases, their history
-and documents, timers, uploads, notifications. A process's own tables live in its package (processes/<key>/models.py)
+"""The ORM of the generic tables: org units, users and roles, API tokens, definition versions, cases, their history,
+tasks and documents, timers, uploads, notifications. A process's own tables live in its package (processes/<key>/models.py)
 on the same Base, so one metadata creates and migrates them all."""
 from __future__ import annotations
 
@@ -121,6 +121,38 @@ class HistoryEntry(Base):
 Index("ix_case_events_actor", HistoryEntry.actor_id)
 # "My requests", and the queue's steps that only the submitter may take (submit, evaluate ...) by state.
 Index("ix_cases_submitter_state", Case.submitter_id, Case.state)
+
+
+class Task(Base):
+    """A task (任务) of a case: a seat in its current state, or one that was (docs/architecture.md § Tasks). The rows
+    are what `workflow/core/tasks.py`'s board makes of the history, kept for the 待办 and 已办 queries; the history
+    stays the record, and `audit verify` replays the board to check them."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (UniqueConstraint("case_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    number: Mapped[int]
+    state: Mapped[str] = mapped_column(String(64))
+    visit: Mapped[int]  # the seq of the step that entered the state
+    triggers: Mapped[list[str]] = mapped_column(default=list)
+    pool_role: Mapped[str | None] = mapped_column(String(64))
+    pool_unit: Mapped[str | None] = mapped_column(String(32))
+    person: Mapped[str | None] = mapped_column(String(64))    # a named seat: the voter, the submitter
+    assignee: Mapped[str | None] = mapped_column(String(64))  # who holds it now; none: the pool
+    claimable: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(8))            # open | done | closed
+    done_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    closed_seq: Mapped[int | None]
+    closed_at: Mapped[datetime | None]
+    case: Mapped[Case] = relationship(lazy="joined")
+
+
+# My named tasks; the pools' open tasks by role; a case's latest tasks; my 已办.
+Index("ix_tasks_assignee", Task.status, Task.assignee)
+Index("ix_tasks_pool", Task.status, Task.pool_role)
+Index("ix_tasks_done_by", Task.done_by, Task.closed_at)
 
 
 class Document(Base):

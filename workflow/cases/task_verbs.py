@@ -1,0 +1,117 @@
+"""The task verbs: 签收 (claim) and 转交 (transfer). Each is one step of the case's history that leaves its state and
+data as they are and bumps its version, so a verb races with the case's other steps on the same check: of a claim
+and an approval, or two claims, exactly one commits and the other gets 409 (docs/architecture.md § Tasks).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from workflow.accounts.users import actor_of
+from workflow.cases import notifications, task_rows
+from workflow.cases.domain import CaseRef
+from workflow.cases.notifications import Letter
+from workflow.cases.service import STALE, CaseService, Conflict, NotFound, history_row
+from workflow.core.definition import Definition
+from workflow.core.engine import Forbidden, InvalidData
+from workflow.core.tasks import CLAIM, TRANSFER, Board, Changes, Offered
+from workflow.store.models import Case, HistoryEntry, Task, User
+
+MAX_COMMENT = 2000
+
+
+@dataclass(frozen=True)
+class Done:
+    case_id: int
+    seq: int
+    task_id: int
+    notified: tuple[int, ...] = ()
+
+
+# What a verb decides on the snapshot: the board's changes, what the entry records beyond the task, the letters.
+Decision = tuple[Changes, dict[str, Any], list[Letter]]
+
+
+def claim(service: CaseService, task_id: int, user: User) -> Done:
+    """签收: the pool's task becomes this user's; the others of the pool no longer see it."""
+    def decide(session: Session, board: Board, number: int, case: CaseRef, definition: Definition) -> Decision:
+        return board.claim(number, actor_of(user), _offers(service, session, case)), {}, []
+    return _verb(service, task_id, user, CLAIM, "", decide)
+
+
+def transfer(service: CaseService, task_id: int, user: User, to: Any, comment: Any) -> Done:
+    """转交: hand my task to a named person who may take its steps, with a comment; the entry keeps both names and
+    the roles and unit the new holder had, so the audit can replay the hand-over."""
+    if not isinstance(to, str) or not to.strip():
+        raise InvalidData("请指定转交给谁", "Name the person to hand the task to", fields={"to": "此项为必填项"})
+    if not isinstance(comment, (str, type(None))) or len(comment or "") > MAX_COMMENT:
+        raise InvalidData("意见应为不超过 2000 字的文字", "The comment must be text of at most 2000 characters",
+                          fields={"comment": "不超过 2000 字"})
+
+    def decide(session: Session, board: Board, number: int, case: CaseRef, definition: Definition) -> Decision:
+        target = session.scalar(select(User).where(User.username == to.strip()[:64], User.active.is_(True)))
+        if target is None:
+            raise InvalidData(f"没有此用户：{to.strip()[:64]}", f"No such user: {to.strip()[:64]}",
+                              fields={"to": "没有此用户或账号已停用"})
+        actor = actor_of(target)
+        changes = board.transfer(number, actor_of(user), actor, case.submitter, _offers(service, session, case))
+        label = definition.label
+        letter = Letter(target.id, f"转交：「{label.zh}」{case.number} 等待您办理",
+                        f"{user.display_name} 将「{label.zh}」{case.number} 转交给您办理。\n"
+                        f"{user.display_name} handed {label.en} {case.number} to you.", f"/cases/{case.id}")
+        return changes, {"to": target.username, "to_roles": sorted(actor.roles), "to_unit": actor.unit}, [letter]
+    return _verb(service, task_id, user, TRANSFER, (comment or "").strip(), decide)
+
+
+def case_of(session: Session, task_id: int) -> int:
+    """The case a task belongs to."""
+    found = session.scalar(select(Task.case_id).where(Task.id == task_id))
+    if found is None:
+        raise NotFound("任务不存在", "No such task")
+    return found
+
+
+def _offers(service: CaseService, session: Session, case: CaseRef) -> Offered:
+    engine = service.workflows.engine(case.definition_version, session)
+    view = service.view(case)
+    return lambda actor: {a.trigger for a in engine.actions_for(view, actor)}
+
+
+def _verb(service: CaseService, task_id: int, user: User, verb: str, comment: str,
+          decide: Callable[[Session, Board, int, CaseRef, Definition], Decision]) -> Done:
+    now = service.clock()
+    with service.db.read() as session:
+        found = session.execute(_TASK, {"task_id": task_id}).one_or_none()
+        if found is None:
+            raise NotFound("任务不存在", "No such task")
+        case = service.snapshot(session, found.case_id)
+        if not service.may_view(session, case, user):
+            raise Forbidden("此任务不是您的", "This task is not yours")
+        board = task_rows.board(session, case.id)
+        changes, details, letters = decide(session, board, found.number, case, service.definition_of(case, session))
+    seq = case.version + 1
+    entry = history_row(case_id=case.id, case_number=case.number, seq=seq, actor=user, trigger=verb,
+                        source=case.state, dest=case.state, changes={"task": found.number, **details},
+                        comment=comment, documents=[], at=now, prev_hash=case.head_hash)
+    with service.db.write_connection() as connection:
+        bumped = connection.execute(_BUMP, {"case_id": case.id, "expected": case.version, "version": seq,
+                                            "head_hash": entry["hash"], "updated_at": now})
+        if bumped.rowcount != 1:  # the case moved since the snapshot: its tasks may have too
+            raise Conflict(*STALE)
+        connection.execute(_INSERT_ENTRY, entry)
+        task_rows.write(connection, case.id, changes, now)
+        notified = notifications.post(connection, letters, now)
+    if notified and service.on_notified is not None:
+        service.on_notified(notified)
+    return Done(case.id, seq, task_id, notified)
+
+
+_TASK = select(Task.case_id, Task.number).where(Task.id == bindparam("task_id"))
+_CASES = Case.__table__
+_BUMP = (_CASES.update().where(_CASES.c.id == bindparam("case_id"), _CASES.c.version == bindparam("expected"))
+         .values(version=bindparam("version"), head_hash=bindparam("head_hash"), updated_at=bindparam("updated_at")))
+_INSERT_ENTRY = HistoryEntry.__table__.insert()

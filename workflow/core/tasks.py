@@ -1,0 +1,262 @@
+"""Tasks (任务): who is to act on a case now, derived from its definition and its history alone.
+
+When a case enters a state, each open step becomes a task: for a pool (a role, with the unit rule the step has) or
+for a named person (the submitter's own step, a 会签's voters). A task is a *seat*: whoever holds it acts with the
+seat's authority. A pool task may be claimed (签收) where the step says so (`claim: true`), and a task handed on
+(转交) to someone who may take it. The `Board` is pure: the case service applies what it changes to the `tasks`
+table in the step's own transaction, and `audit verify` replays it from the history, so a verb that the tasks did
+not allow, or a table edited behind the history's back, is caught (docs/architecture.md § Tasks).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from workflow.core.actor import Actor
+from workflow.core.definition import GENERIC_WITHDRAW, Definition, Label, Transition
+from workflow.core.engine import ActionRefused, CaseView, Forbidden, InvalidData, NotOpen
+from workflow.core.roles import SYSTEM
+
+OPEN, DONE, CLOSED = "open", "done", "closed"
+
+CLAIM, TRANSFER = "claim", "transfer"
+VERBS: Mapping[str, Label] = {CLAIM: Label("签收", "Claim"), TRANSFER: Label("转交", "Transfer")}
+
+Offered = Callable[[Actor], "set[str]"]  # the steps the engine offers someone on the case as it stands
+
+
+@dataclass(frozen=True)
+class Seat:
+    """Whose step it is: a pool (`role`, within `unit` when the step has a unit rule) or a named `person`."""
+
+    role: str | None = None
+    unit: str | None = None
+    person: str | None = None
+
+
+@dataclass
+class Task:
+    number: int            # 1, 2, … within its case: what the history's verbs name
+    state: str             # the state the task belongs to
+    visit: int             # the seq of the step that entered that state: one stay there
+    seat: Seat
+    triggers: frozenset[str]
+    assignee: str | None   # who holds it now; None: anyone of the pool
+    claimable: bool = False
+    status: str = OPEN
+    done_by: str | None = None
+    closed_seq: int | None = None
+
+    def holds(self, actor: Actor) -> bool:
+        """Whether this actor may act through the task now."""
+        if self.status != OPEN:
+            return False
+        if self.assignee is not None:
+            return self.assignee == actor.username
+        return self.seat.role in actor.roles and (self.seat.unit is None or self.seat.unit == actor.unit)
+
+
+class Taken(ActionRefused):
+    """The task is someone else's now (claimed or handed on), or it is done: 409, reload and see."""
+
+    status = 409
+
+
+# -- which tasks a state gives --------------------------------------------------------------------------------------
+
+def _seats(t: Transition, case: CaseView) -> list[Seat]:
+    """The seats of one step out of the case's state: none for a public step, the submitter's withdrawal or the
+    system's own step."""
+    people = t.roles - {SYSTEM}
+    if t.public or t.trigger == GENERIC_WITHDRAW or not (people or not t.roles):
+        return []
+    names = {call.name for call in t.guards}
+    if "actor_is_submitter" in names:
+        return [Seat(person=case.submitter)] if case.submitter else []
+    if "countersign_voter" in names:
+        state = dict(next(c for c in t.guards if c.name == "countersign_voter").args)["state"]
+        voters = ((case.data.get("countersign") or {}).get(state) or {}).get("voters") or []
+        return [Seat(person=v) for v in voters]
+    narrowed = {value for call in t.guards if call.name == "actor_has_role"
+                for value in [dict(call.args).get("value")] if isinstance(value, str)}
+    roles = (people & narrowed) if narrowed else people
+    unit = None
+    if t.unit is not None:
+        unit = case.unit if t.unit == "case" else case.data.get(t.unit)
+        if not isinstance(unit, str):
+            return []  # no unit to act for: nobody can take this step
+    return [Seat(role=r, unit=unit) for r in sorted(roles)]
+
+
+def seats(definition: Definition, case: CaseView) -> list[tuple[Seat, frozenset[str], bool]]:
+    """The tasks the case's state gives: each seat once, with the steps it may take and whether it may be claimed."""
+    found: dict[Seat, tuple[set[str], bool]] = {}
+    for t in definition.transitions_from(case.state):
+        for seat in _seats(t, case):
+            triggers, claimable = found.setdefault(seat, (set(), False))
+            triggers.add(t.trigger)
+            found[seat] = (triggers, claimable or t.claim)
+    return [(seat, frozenset(triggers), claimable) for seat, (triggers, claimable) in found.items()]
+
+
+# -- the board ------------------------------------------------------------------------------------------------------
+
+@dataclass
+class Changes:
+    """What a step did to the tasks: rows to insert, rows to update."""
+
+    opened: list[Task] = field(default_factory=list)
+    changed: list[Task] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.opened or self.changed)
+
+
+class Board:
+    """The tasks of one case's latest stay in a state (all that a step may change), and its next task number."""
+
+    def __init__(self, tasks: Iterable[Task] = (), next_number: int | None = None):
+        self.tasks = sorted(tasks, key=lambda t: t.number)
+        self.next_number = next_number or (max((t.number for t in self.tasks), default=0) + 1)
+
+    def open(self) -> list[Task]:
+        return [t for t in self.tasks if t.status == OPEN]
+
+    def get(self, number: int) -> Task:
+        for task in self.tasks:
+            if task.number == number:
+                return task
+        raise NotOpen("该任务不存在或已办结", "No such open task")
+
+    # -- who acts ----------------------------------------------------------------------------------------------
+
+    def through(self, trigger: str, actor: Actor) -> Task | None:
+        """The task this actor takes the step through; None when no open task covers it (a public step, the
+        submitter's withdrawal, the system's (the timers), a case without tasks): then the engine alone decides. Refused when
+        the step's tasks are someone else's."""
+        covering = [t for t in self.open() if trigger in t.triggers]
+        if not covering or SYSTEM in actor.roles:  # the timers act on a deadline, whoever holds the tasks
+            return None
+        mine = [t for t in covering if t.holds(actor)]
+        if mine:
+            return min(mine, key=lambda t: (t.assignee is None, t.number))  # my own before the pool's
+        held = [t for t in covering if t.assignee is not None and t.seat.person is None]
+        if held and not any(t.assignee is None for t in covering):
+            raise Taken(f"此任务已由 {held[0].assignee} 办理", f"This task is held by {held[0].assignee}")
+        raise Forbidden("此步骤不是您的待办任务", "This step is not your task")
+
+    def allows(self, trigger: str, actor: Actor) -> bool:
+        """Whether the tasks let this actor take the step (the engine decides the rest)."""
+        try:
+            self.through(trigger, actor)
+        except ActionRefused:
+            return False
+        return True
+
+    @staticmethod
+    def acting_as(task: Task | None, actor: Actor) -> Actor:
+        """The actor the engine decides for: a named seat held by someone else (a 会签 vote handed on) acts in its
+        person's name, with the holder's own roles; anything else as the actor themself."""
+        if task is not None and task.seat.person is not None and task.seat.person != actor.username:
+            return replace(actor, username=task.seat.person)
+        return actor
+
+    # -- steps ---------------------------------------------------------------------------------------------------
+
+    def step(self, definition: Definition, source: str, after: CaseView, actor: str, through: Task | None,
+             seq: int, restart: bool = False) -> Changes:
+        """Apply a step of the definition (taken through `through`, if any) that left the case as `after`."""
+        changes = Changes()
+        leaving = source != after.state or restart
+        if through is not None:
+            if leaving or through.assignee is not None:
+                self._finish(through, DONE, actor, seq, changes)
+            else:  # one of a pool's steps that leaves the pool open (a 附议): the actor's own share, done
+                share = Task(self._number(), through.state, through.visit, through.seat, through.triggers, actor,
+                             status=DONE, done_by=actor, closed_seq=seq)
+                self.tasks.append(share)
+                changes.opened.append(share)
+        if leaving:
+            for task in self.open():
+                self._finish(task, CLOSED, None, seq, changes)
+            self.tasks = []
+        visit = [t for t in self.tasks if t.state == after.state]
+        at = visit[0].visit if visit else seq
+        have = {t.seat for t in visit}
+        wanted = seats(definition, after)
+        for seat, triggers, claimable in wanted:
+            if seat not in have:
+                task = Task(self._number(), after.state, at, seat, triggers, seat.person, claimable)
+                self.tasks.append(task)
+                changes.opened.append(task)
+        still = {seat for seat, _, _ in wanted}
+        for task in self.open():  # a stay that changed who may act (a unit field): the seats it dropped close
+            if task.seat not in still:
+                self._finish(task, CLOSED, None, seq, changes)
+        return changes
+
+    def claim(self, number: int, actor: Actor, offered: Offered) -> Changes:
+        """签收: the pool's task becomes the actor's. `offered(actor)`: the steps the engine offers someone on the
+        case now (a pool's member whom the guards turn away, such as the proposer of a 附议, may not claim it)."""
+        task = self._open_task(number)
+        if task.assignee is not None:
+            raise Taken(f"此任务已由 {task.assignee} 签收", f"{task.assignee} has claimed this task")
+        if not self._may_take(task, actor, offered):
+            raise Forbidden("此任务不是您可以签收的", "You may not claim this task")
+        if not task.claimable:
+            raise NotOpen("此步骤无需签收，可直接办理", "This step is not claimed; just take it")
+        task.assignee = actor.username
+        return Changes(changed=[task])
+
+    def transfer(self, number: int, actor: Actor, target: Actor, submitter: str | None, offered: Offered) -> Changes:
+        """转交: hand my task to `target`, who must be able to take its steps (the engine offers them one) and hold
+        no open task of the same steps already; never to the applicant, and never the applicant's own step."""
+        task = self._open_task(number)
+        if not self._may_take(task, actor, offered):
+            raise (Taken if task.assignee else Forbidden)(
+                "只能转交自己的待办任务", "You may only hand on a task of your own")
+        if task.seat.person is not None and task.seat.person == submitter:
+            raise InvalidData("申请人本人的步骤不能转交", "The applicant's own step cannot be handed on",
+                              fields={"to": "申请人本人的步骤不能转交"})
+        refusal = self._ineligible(task, target, submitter, offered)
+        if refusal:
+            raise InvalidData(refusal[0], refusal[1], fields={"to": refusal[0]})
+        task.assignee = target.username
+        return Changes(changed=[task])
+
+    # -- internals -------------------------------------------------------------------------------------------
+
+    def _may_take(self, task: Task, actor: Actor, offered: Offered) -> bool:
+        """Whether the actor holds the task (named to them), or is of its pool and offered one of its steps."""
+        if task.assignee is not None:
+            return task.holds(actor)
+        return task.holds(actor) and bool(task.triggers & offered(actor))
+
+    def _ineligible(self, task: Task, target: Actor, submitter: str | None, offered: Offered) -> tuple[str, str] | None:
+        if target.username == submitter:
+            return "不能转交给申请人本人", "Not to the applicant"
+        if target.username in (task.assignee, task.seat.person):
+            return "任务已在对方名下", "The task is theirs already"
+        if any(t.number != task.number and t.triggers & task.triggers and t.assignee == target.username
+               for t in self.open()):
+            return "对方已有此步骤的待办任务", "They already hold a task of this step"
+        if not task.triggers & offered(self.acting_as(task, target)):
+            return "对方不能办理此步骤（角色、单位或条件不符）", "They may not take this step (role, unit or conditions)"
+        return None
+
+    def _open_task(self, number: int) -> Task:
+        task = self.get(number)
+        if task.status != OPEN:
+            raise Taken("该任务已办结", "The task is done")
+        return task
+
+    def _number(self) -> int:
+        self.next_number += 1
+        return self.next_number - 1
+
+    @staticmethod
+    def _finish(task: Task, status: str, by: str | None, seq: int, changes: Changes) -> None:
+        task.status, task.done_by, task.closed_seq = status, by, seq
+        if task not in changes.changed and task not in changes.opened:
+            changes.changed.append(task)
