@@ -4,8 +4,9 @@ A timer row is written in the same transaction that moves a case into a state wh
 it passes (docs/architecture.md invariant 1), so it survives restarts. A run takes every timer that is due: it claims the row
 (a conditional UPDATE, so of several runners on several hosts exactly one takes each timer; a claim older than
 CLAIM_TIMEOUT is taken again, in case a runner died), then fires the step through the service as the `system`
-actor on the case version the timer was set for — a case that has moved on meanwhile makes the timer obsolete, and
-the version check means a step is never taken twice even if two runners got that far.
+actor while the case is still in the stay the timer was set for — a case that has moved on meanwhile makes the
+timer obsolete (a step that stays put, such as a task verb, does not) — and the version check means a step is never
+taken twice even if two runners got that far.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from workflow.cases.service import CaseService, Conflict
 from workflow.core.deadlines import due_moment
 from workflow.core.engine import ActionRefused, NotOpen
 from workflow.core.roles import SYSTEM
-from workflow.store.models import Case, Timer, User
+from workflow.store.models import Case, HistoryEntry, Timer, User
 
 CLAIM_TIMEOUT = timedelta(minutes=10)
 SYSTEM_USERNAME = "system"
@@ -88,28 +89,41 @@ def _claim(service: CaseService, timer_id: int, now: datetime) -> bool:
 
 
 def _fire(service: CaseService, timer: Timer, actor: User, report: RunReport) -> str:
-    number, version, state, due = _case(service, timer.case_id)
-    if timer.action == "remind":
-        # still meant only while the case waits in that state on that deadline (a yearly review done in time
-        # moved the deadline on and wrote the next year's timer)
-        if state != timer.state or due is None or due_moment(due) != timer.due_at:
+    for _attempt in range(3):  # a task verb (签收, 转交) may bump the version meanwhile: the stay goes on, try again
+        number, version, state, due = _case(service, timer.case_id)
+        if not _still_waiting(service, timer, state, due):
             report.obsolete += 1
             return OBSOLETE
-        report.reminded.append(f"{number} {timer.state}")
-        return "overdue"
-    if version != timer.case_version:
-        report.obsolete += 1
-        return OBSOLETE
-    try:
-        service.perform(timer.case_id, timer.trigger or "", actor, timer.case_version, {}, FIRED_COMMENT)
-    except ActionRefused as refused:
-        if isinstance(refused, (Conflict, NotOpen)) or _case(service, timer.case_id)[1] != timer.case_version:
-            report.obsolete += 1  # someone acted in between
-            return OBSOLETE
-        report.refused.append(f"{number} {timer.trigger}: {refused.message}")
-        return f"refused: {refused.message}"[:200]
-    report.fired.append(f"{number} {timer.trigger}")
-    return "fired"
+        if timer.action == "remind":
+            report.reminded.append(f"{number} {timer.state}")
+            return "overdue"
+        try:
+            service.perform(timer.case_id, timer.trigger or "", actor, version, {}, FIRED_COMMENT)
+        except Conflict:
+            continue
+        except ActionRefused as refused:
+            if isinstance(refused, NotOpen):
+                report.obsolete += 1  # someone acted in between
+                return OBSOLETE
+            report.refused.append(f"{number} {timer.trigger}: {refused.message}")
+            return f"refused: {refused.message}"[:200]
+        report.fired.append(f"{number} {timer.trigger}")
+        return "fired"
+    report.obsolete += 1
+    return OBSOLETE
+
+
+def _still_waiting(service: CaseService, timer: Timer, state: str, due: date | None) -> bool:
+    """Whether the case is still in the stay the timer was set for: in its state, on its deadline, and not gone and
+    back since (the steps that stay put, such as a 附议 or a task verb, do not end a stay; a step that starts the
+    deadline afresh writes a timer of its own)."""
+    if state != timer.state or due is None or due_moment(due) != timer.due_at:
+        return False
+    with service.db.read() as session:
+        left = session.scalar(select(HistoryEntry.id).where(
+            HistoryEntry.case_id == timer.case_id, HistoryEntry.seq > timer.case_version,
+            HistoryEntry.from_state != HistoryEntry.to_state).limit(1))
+    return left is None
 
 
 def _case(service: CaseService, case_id: int) -> tuple[str, int, str, date | None]:
