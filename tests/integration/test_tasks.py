@@ -1,0 +1,434 @@
+"""Tasks through the CaseService, on SQLite and PostgreSQL: 签收 (claim) and 转交 (transfer) race with each other and
+with the case's steps on its version, a claimed task leaves the others' 待办, a task handed on is the new holder's to
+read and take, a 会签 vote handed on is cast in the seat's name, 已办 lists what I completed, and `audit verify`
+replays all of it — and names a forged hand-over or a tasks table edited behind the history's back."""
+from __future__ import annotations
+
+import shutil
+import threading
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, select, update
+
+from bootstrap import domains, load_workflows
+from workflow.accounts.users import create_user, ensure_unit
+from workflow.audit.verify import verify
+from workflow.cases import task_rows, task_verbs, worklists
+from workflow.cases.service import CaseService
+from workflow.core.engine import ActionRefused, Forbidden
+from workflow.core.history import hash_of_entry
+from workflow.store.db import Database
+from workflow.store.models import Case, HistoryEntry, Task, User
+from workflow.store.storage import BlobStore
+
+ROOT = Path(__file__).resolve().parents[2]
+MONDAY = datetime(2026, 11, 23, 2, 0)  # 10:00 in Beijing
+CAST = {  # username: (name, unit, roles)
+    "zhangxm": ("张晓明", "CJ1", ["member"]),
+    "ganshi": ("刘建华", "CJ1", ["grassroots_union"]),
+    "ganshi2": ("陈晓燕", "CJ1", ["grassroots_union"]),
+    "hq_ganshi": ("周磊", "HQ", ["grassroots_union"]),
+    "song": ("宋洁", "GH", ["auditor"]),
+    "li": ("李娜", "GH", ["member"]),
+    **{f"c{i}": (f"委员{i}", "GH", ["union_committee"]) for i in (1, 2, 3)},
+}
+APPLICATION = {
+    "category": "serious_illness", "family_size": 4, "monthly_income": "4800", "amount_requested": "3000",
+    "description": "妻子患尿毒症需长期透析，每月自付医疗费用约三千元，孩子正在读高中。",
+    "bank_account": "6222021234567890123",
+}
+ELIGIBLE = {"eligibility": "eligible", "review_opinion": "符合困难职工帮扶条件"}
+FIELDS = ("number", "state", "visit", "triggers", "pool_role", "pool_unit", "person", "assignee", "claimable",
+          "status", "done_by", "closed_seq")
+
+
+class Office:
+    """困难职工帮扶 and a small 会签 process (tests/integration/definitions/grant.yaml), without stage PDFs."""
+
+    def __init__(self, database_url: str, tmp_path: Path):
+        folder = tmp_path / "definitions"
+        folder.mkdir()
+        shutil.copy(ROOT / "definitions" / "hardship_aid.yaml", folder)
+        shutil.copytree(ROOT / "definitions" / "calendar", folder / "calendar")
+        shutil.copy(ROOT / "tests" / "integration" / "definitions" / "grant.yaml", folder)
+        self.now = MONDAY
+        self.db = Database(database_url)
+        self.db.create_all()
+        self.service = CaseService(self.db, load_workflows(folder, None), BlobStore(tmp_path / "storage"),
+                                   clock=self.tick, domains=domains())
+        with self.db.transaction() as session:
+            for code, name in {"GH": "工会办公室", "CJ1": "第一车间", "HQ": "后勤保障部"}.items():
+                ensure_unit(session, code, name)
+            for username, (name, unit, roles) in CAST.items():
+                create_user(session, username, "password-123", roles, unit, name)
+        self.users = self.load_users()
+
+    def tick(self) -> datetime:
+        """A second later at each step, so that 已办 has an order."""
+        self.now += timedelta(seconds=1)
+        return self.now
+
+    def load_users(self) -> dict[str, User]:
+        with self.db.read() as session:
+            return {u.username: u for u in session.scalars(select(User))}
+
+    def add_user(self, username: str, roles: list[str], unit: str = "GH") -> User:
+        with self.db.transaction() as session:
+            create_user(session, username, "password-123", roles, unit, username)
+        self.users = self.load_users()
+        return self.users[username]
+
+    def case(self, case_id: int) -> Case:
+        with self.db.read() as session:
+            case = session.get(Case, case_id)
+            session.expunge(case)
+            return case
+
+    def act(self, who: str, case_id: int, trigger: str, data: dict | None = None, comment: str | None = None):
+        return self.service.perform(case_id, trigger, self.users[who], self.case(case_id).version, data or {}, comment)
+
+    def apply(self) -> int:
+        """A hardship application of 第一车间, submitted: its first review is the unit's 干事' pool task."""
+        case = self.service.create_case(self.users["zhangxm"], "hardship_aid", {})
+        self.act("zhangxm", case.id, "submit", APPLICATION)
+        return case.id
+
+    def to_vote(self) -> int:
+        """A grant in its committee 会签: c1, c2 and c3 vote."""
+        case = self.service.create_case(self.users["li"], "grant", {})
+        self.act("li", case.id, "submit", {"amount": 3500})
+        return case.id
+
+    def open_task(self, case_id: int, **where) -> Task:
+        with self.db.read() as session:
+            found = [t for t in self.service.open_tasks(session, case_id)
+                     if all(getattr(t, k) == v for k, v in where.items())]
+        assert len(found) == 1, found
+        return found[0]
+
+    def rows(self, case_id: int) -> list[tuple]:
+        with self.db.read() as session:
+            return [tuple(getattr(t, f) if f != "triggers" else sorted(t.triggers) for f in FIELDS)
+                    for t in session.scalars(select(Task).where(Task.case_id == case_id).order_by(Task.number))]
+
+    def claim(self, who: str, task_id: int) -> task_verbs.Done:
+        return task_verbs.claim(self.service, task_id, self.users[who])
+
+    def transfer(self, who: str, task_id: int, to: str, comment: str = "") -> task_verbs.Done:
+        return task_verbs.transfer(self.service, task_id, self.users[who], to, comment)
+
+    def queue(self, who: str) -> list[int]:
+        with self.db.read() as session:
+            return [t.id for t in worklists.queue(self.service, session, session.merge(self.users[who])).items]
+
+    def done(self, who: str) -> list[tuple[int, str]]:
+        with self.db.read() as session:
+            return [(item["task"].case_id, item["task"].state) for item in worklists.done(session, self.users[who]).items]
+
+    def may_read(self, who: str, case_id: int) -> bool:
+        with self.db.read() as session:
+            try:
+                self.service.get_case(session, case_id, self.users[who])
+            except Forbidden:
+                return False
+            return True
+
+    def actions(self, who: str, case_id: int) -> set[str]:
+        with self.db.read() as session:
+            return {a.trigger for a in self.service.actions_for(session, session.get(Case, case_id), self.users[who])}
+
+    def entries(self, case_id: int) -> list[tuple]:
+        with self.db.read() as session:
+            return [(e.seq, e.actor_username, e.trigger, e.from_state, e.to_state, e.changes, e.comment)
+                    for e in session.scalars(select(HistoryEntry).where(HistoryEntry.case_id == case_id)
+                                             .order_by(HistoryEntry.seq))]
+
+    def problems(self, *case_ids: int) -> list[str]:
+        with self.db.read() as session:
+            report = verify(session, self.service.store, self.service.workflows, list(case_ids) or None)
+        assert len(report.cases) == (len(case_ids) or len(report.cases))
+        return [p for c in report.cases for p in c.problems]
+
+
+@pytest.fixture
+def office(database_url, tmp_path):
+    office = Office(database_url, tmp_path)
+    yield office
+    office.db.dispose()
+
+
+class HeldWrites:
+    """The service's database, but each write waits until every racer has decided on its snapshot: the calls
+    race on the same version, as two clicks in the same instant do."""
+
+    def __init__(self, db: Database, parties: int):
+        self._db, self._barrier = db, threading.Barrier(parties, timeout=10)
+
+    def __getattr__(self, name: str):
+        return getattr(self._db, name)
+
+    @contextmanager
+    def write_connection(self):
+        try:
+            self._barrier.wait()
+        except threading.BrokenBarrierError:  # a racer refused before writing: nobody to wait for
+            pass
+        with self._db.write_connection() as connection:
+            yield connection
+
+
+def at_once(office: Office, *calls):
+    """Run the calls in threads released together, each deciding on the same snapshot before any writes; what each
+    returned or the ActionRefused it raised."""
+    real, office.service.db = office.service.db, HeldWrites(office.service.db, len(calls))
+    try:
+        return _threads(*calls)
+    finally:
+        office.service.db = real
+
+
+def _threads(*calls):
+    barrier = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+
+    def run(i, call):
+        barrier.wait()
+        try:
+            results[i] = call()
+        except ActionRefused as refused:
+            results[i] = refused
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+ROUNDS = 4
+
+
+# -- races ---------------------------------------------------------------------------------------------------------
+
+def test_two_officers_claiming_one_task_at_once_one_wins_the_other_gets_409(office):
+    for _ in range(ROUNDS):
+        case_id = office.apply()
+        pool = office.open_task(case_id, state="submitted")
+        results = at_once(office, lambda: office.claim("ganshi", pool.id), lambda: office.claim("ganshi2", pool.id))
+        won = [who for who, r in zip(("ganshi", "ganshi2"), results) if isinstance(r, task_verbs.Done)]
+        lost = [r for r in results if isinstance(r, ActionRefused)]
+        assert len(won) == 1 and [r.status for r in lost] == [409], results
+        claims = [e for e in office.entries(case_id) if e[2] == "claim"]
+        assert [(actor, changes) for _, actor, _, _, _, changes, _ in claims] == [(won[0], {"task": pool.number})]
+        assert office.open_task(case_id, state="submitted").assignee == won[0]
+        assert office.case(case_id).version == 3  # create, submit, the one claim
+        assert office.problems(case_id) == []
+
+
+def test_a_transfer_racing_a_review_of_the_same_case_one_commits_the_other_gets_409(office):
+    outcomes = set()
+    for _ in range(ROUNDS):
+        case_id = office.apply()
+        pool = office.open_task(case_id, state="submitted")
+        results = at_once(office, lambda: office.transfer("ganshi", pool.id, "ganshi2", "请你办理"),
+                          lambda: office.act("ganshi2", case_id, "review", ELIGIBLE))
+        committed = [r for r in results if not isinstance(r, ActionRefused)]
+        assert len(committed) == 1 and [r.status for r in results if isinstance(r, ActionRefused)] == [409], results
+        transferred = isinstance(committed[0], task_verbs.Done)
+        outcomes.add(transferred)
+        steps = [e[2] for e in office.entries(case_id)]
+        assert steps == ["create", "submit", "transfer" if transferred else "review"]
+        case = office.case(case_id)
+        assert (case.state, case.version) == ("submitted" if transferred else "visiting", 3)
+        if transferred:
+            assert office.open_task(case_id, state="submitted").assignee == "ganshi2"
+        assert office.problems(case_id) == []
+
+
+# -- 待办 after a claim and a transfer ------------------------------------------------------------------------------
+
+def test_a_claimed_task_leaves_the_other_officers_queue_and_stays_in_the_claimers(office):
+    case_id = office.apply()
+    pool = office.open_task(case_id, state="submitted")
+    assert pool.pool_role == "grassroots_union" and pool.pool_unit == "CJ1" and pool.assignee is None
+    assert office.queue("ganshi") == [pool.id] and office.queue("ganshi2") == [pool.id]
+    assert office.queue("hq_ganshi") == []  # another unit's 干事
+    done = office.claim("ganshi", pool.id)
+    assert (done.case_id, done.seq, done.task_id) == (case_id, 3, pool.id)
+    assert office.queue("ganshi") == [pool.id] and office.queue("ganshi2") == []
+    assert office.actions("ganshi", case_id) == {"review", "return"}
+    assert office.actions("ganshi2", case_id) == set()
+    before = office.case(case_id)
+    with pytest.raises(ActionRefused):
+        office.act("ganshi2", case_id, "review", ELIGIBLE)
+    with pytest.raises(ActionRefused):
+        office.claim("ganshi2", pool.id)
+    after = office.case(case_id)
+    assert (after.state, after.version) == (before.state, before.version) == ("submitted", 3)
+    assert office.open_task(case_id, state="submitted").assignee == "ganshi"
+    office.act("ganshi", case_id, "review", ELIGIBLE)
+    visit = office.open_task(case_id, state="visiting")
+    assert visit.assignee is None and visit.claimable  # the home visit is the pool's again, to claim afresh
+    assert office.queue("ganshi") == [visit.id] and office.queue("ganshi2") == [visit.id]
+    assert office.problems(case_id) == []
+
+
+def test_a_task_handed_to_a_colleague_is_theirs_to_read_and_take(office):
+    case_id = office.apply()
+    pool = office.open_task(case_id, state="submitted")
+    office.claim("ganshi", pool.id)
+    assert not office.may_read("ganshi2", case_id)  # claimed by another: not theirs to read now
+    done = office.transfer("ganshi", pool.id, " ganshi2 ", "本人出差，请代为初审")
+    assert done.notified  # the new holder is told
+    assert office.queue("ganshi2") == [pool.id] and office.queue("ganshi") == []
+    assert office.may_read("ganshi2", case_id) and office.actions("ganshi2", case_id) == {"review", "return"}
+    assert office.actions("ganshi", case_id) == set()
+    with pytest.raises(ActionRefused) as taken:
+        office.act("ganshi", case_id, "review", ELIGIBLE)
+    assert taken.value.status == 409
+    office.act("ganshi2", case_id, "review", ELIGIBLE, "已核实")
+    history = office.entries(case_id)
+    assert [(seq, actor, trigger) for seq, actor, trigger, *_ in history] == [
+        (1, "zhangxm", "create"), (2, "zhangxm", "submit"), (3, "ganshi", "claim"), (4, "ganshi", "transfer"),
+        (5, "ganshi2", "review")]
+    _, _, _, source, dest, changes, comment = history[3]
+    assert (source, dest, comment) == ("submitted", "submitted", "本人出差，请代为初审")
+    assert changes == {"task": pool.number, "to": "ganshi2", "to_roles": ["grassroots_union"], "to_unit": "CJ1"}
+    rows = {row[0]: row for row in office.rows(case_id)}
+    assert (rows[pool.number][7], rows[pool.number][9], rows[pool.number][10]) == ("ganshi2", "done", "ganshi2")
+    assert office.problems(case_id) == []
+
+
+def test_a_countersign_vote_handed_on_is_cast_in_the_voters_name(office):
+    case_id = office.to_vote()
+    office.add_user("c9", ["union_committee"])  # joined the committee after the vote was frozen
+    assert office.case(case_id).data["countersign"]["voting"]["voters"] == ["c1", "c2", "c3"]
+    seat = office.open_task(case_id, person="c1")
+    assert seat.assignee == "c1" and office.queue("c9") == [] and not office.may_read("c9", case_id)
+    office.transfer("c1", seat.id, "c9", "出差期间请代为表决")
+    assert office.queue("c9") == [seat.id] and seat.id not in office.queue("c1")
+    assert office.may_read("c9", case_id) and office.actions("c9", case_id) == {"vote"}
+    with pytest.raises(ActionRefused) as handed_on:
+        office.act("c1", case_id, "vote", {"decision": "approve"})
+    assert handed_on.value.status == 403
+    office.act("c9", case_id, "vote", {"decision": "approve"}, "同意")
+    votes = office.case(case_id).data["countersign"]["voting"]["votes"]
+    assert votes == [{"voter": "c1", "decision": "approve"}]  # the seat's vote, not a fourth voter
+    assert office.entries(case_id)[-1][1:3] == ("c9", "vote")
+    assert office.actions("c9", case_id) == set() and office.actions("c1", case_id) == set()
+    office.act("c2", case_id, "vote", {"decision": "approve"})
+    assert office.case(case_id).state == "approved"
+    assert office.done("c9") == [(case_id, "voting")]
+    assert office.problems(case_id) == []
+
+
+def test_done_lists_the_tasks_i_completed_most_recent_first(office):
+    first, second = office.apply(), office.apply()
+    office.act("ganshi", first, "review", ELIGIBLE)
+    office.claim("ganshi", office.open_task(second, state="submitted").id)
+    office.act("ganshi", second, "return", comment="请补充诊断证明")
+    assert office.done("ganshi") == [(second, "submitted"), (first, "submitted")]
+    assert office.done("zhangxm") == [(second, "draft"), (first, "draft")]
+    assert office.done("ganshi2") == []  # the pool's task they did not take is closed for them, not done
+    office.act("zhangxm", second, "submit", {})
+    assert office.done("zhangxm")[0] == (second, "returned")
+    assert office.problems(first, second) == []
+
+
+# -- the audit -------------------------------------------------------------------------------------------------------
+
+def _append_forged_entry(office: Office, case_id: int, who: str, trigger: str, changes: dict) -> int:
+    """Add a step to the history as if `who` had taken it, and rehash the chain to the case's head: only the
+    replay can tell."""
+    user = office.users[who]
+    with office.db.transaction() as session:
+        case = session.get(Case, case_id)
+        seq = case.version + 1
+        entry = HistoryEntry(case_id=case_id, seq=seq, actor_id=user.id, actor_username=user.username,
+                             actor_roles=sorted(user.roles), actor_unit=user.unit.code if user.unit else None,
+                             trigger=trigger, from_state=case.state, to_state=case.state, changes=changes,
+                             comment="", documents=[], at=office.tick(), prev_hash=case.head_hash, hash="")
+        entry.hash = hash_of_entry(entry, case.number)
+        session.add(entry)
+        case.version, case.head_hash = seq, entry.hash
+    return seq
+
+
+def test_a_forged_transfer_by_someone_who_never_held_the_task_fails_the_replay(office):
+    case_id = office.apply()
+    pool = office.open_task(case_id, state="submitted")
+    office.claim("ganshi", pool.id)
+    assert office.problems(case_id) == []
+    seq = _append_forged_entry(office, case_id, "ganshi2", "transfer",
+                               {"task": pool.number, "to": "ganshi2", "to_roles": ["grassroots_union"],
+                                "to_unit": "CJ1"})
+    with office.db.transaction() as session:  # the table made to agree with the forgery
+        session.execute(update(Task).where(Task.id == pool.id).values(assignee="ganshi2"))
+    assert office.problems(case_id) == [f"第 {seq} 步「transfer」按流程定义不被允许：只能转交自己的待办任务"]
+
+
+def test_a_forged_transfer_to_someone_the_step_is_not_open_to_fails_the_replay(office):
+    case_id = office.apply()
+    pool = office.open_task(case_id, state="submitted")
+    office.claim("ganshi", pool.id)
+    seq = _append_forged_entry(office, case_id, "ganshi", "transfer",
+                               {"task": pool.number, "to": "hq_ganshi", "to_roles": ["grassroots_union"],
+                                "to_unit": "HQ"})
+    with office.db.transaction() as session:
+        session.execute(update(Task).where(Task.id == pool.id).values(assignee="hq_ganshi"))
+    [problem] = office.problems(case_id)
+    assert problem.startswith(f"第 {seq} 步「transfer」按流程定义不被允许：对方不能办理此步骤"), problem
+
+
+def test_a_forged_claim_of_a_task_already_claimed_fails_the_replay(office):
+    case_id = office.apply()
+    pool = office.open_task(case_id, state="submitted")
+    office.claim("ganshi", pool.id)
+    seq = _append_forged_entry(office, case_id, "ganshi2", "claim", {"task": pool.number})
+    [problem] = office.problems(case_id)
+    assert problem.startswith(f"第 {seq} 步「claim」按流程定义不被允许"), problem
+
+
+def test_a_tasks_row_edited_behind_the_historys_back_is_named(office):
+    case_id = office.apply()
+    pool = office.open_task(case_id, state="submitted")
+    office.claim("ganshi", pool.id)
+    other = office.apply()
+    with office.db.transaction() as session:
+        session.execute(update(Task).where(Task.id == pool.id).values(assignee="ganshi2"))
+    assert office.problems(case_id) == [f"任务表的第 {pool.number} 号任务与历史记录重放的结果不符"]
+    assert office.problems(other) == []
+    with office.db.transaction() as session:
+        session.execute(update(Task).where(Task.id == pool.id).values(assignee="ganshi"))
+    assert office.problems(case_id) == []
+
+
+# -- backfill ----------------------------------------------------------------------------------------------------------
+
+def test_backfill_remakes_the_rows_of_a_case_as_the_service_wrote_them(office):
+    hardship = office.apply()
+    office.claim("ganshi", office.open_task(hardship, state="submitted").id)
+    office.transfer("ganshi", office.open_task(hardship, state="submitted").id, "ganshi2")
+    office.act("ganshi2", hardship, "review", ELIGIBLE)
+    office.claim("ganshi", office.open_task(hardship, state="visiting").id)
+    grant = office.to_vote()
+    office.add_user("c9", ["union_committee"])
+    office.transfer("c1", office.open_task(grant, person="c1").id, "c9")
+    office.act("c9", grant, "vote", {"decision": "approve"})
+    office.act("c2", grant, "vote", {"decision": "reject"})
+    untouched = office.apply()
+    written = {case_id: office.rows(case_id) for case_id in (hardship, grant, untouched)}
+    assert len(written[hardship]) == 3 and len(written[grant]) == 4
+    with office.db.transaction() as session:
+        session.execute(delete(Task).where(Task.case_id.in_([hardship, grant])))
+    assert office.rows(hardship) == [] and office.problems(hardship)  # the audit misses the rows
+    with office.db.transaction() as session:
+        made = task_rows.backfill(session, lambda case: office.service.definition_of(case, session), office.now)
+    assert made == 2
+    assert {case_id: office.rows(case_id) for case_id in written} == written
+    assert office.queue("ganshi") == [office.open_task(hardship, state="visiting").id, office.open_task(untouched).id]
+    assert office.problems(hardship, grant, untouched) == []
