@@ -11,12 +11,13 @@ from web import serialize
 from web.auth import current_user, require_role
 from web.cases import send_attachment, send_document
 from web.inputs import BadRequest, parse
-from web.pages import page_number
 from web.openapi import described
+from web.delegation import delegation_json
+from web.pages import page_number, today
 from web.plugins import installed
 from web.services import fresh_session, service, session
 from workflow.audit.verify import verify
-from workflow.cases import task_verbs, worklists
+from workflow.cases import delegation_moves, delegations, task_verbs, worklists
 from workflow.cases.service import NotFound
 from workflow.core import attachments
 from workflow.core.engine import InvalidData
@@ -162,6 +163,30 @@ def transfer(task_id: int) -> Response:
     user = current_user(session())
     body = json_body()
     return _task_answer(task_verbs.transfer(service(), task_id, user, body.get("to"), body.get("comment")), user)
+
+
+@bp.get("/me/delegation")
+def my_delegation() -> Response:
+    """My delegation (委托) in force or to come, or null."""
+    user = current_user(session())
+    return jsonify(delegation_json(delegations.current(session(), user, today())))
+
+
+@bp.put("/me/delegation")
+def put_delegation() -> Response:
+    user = current_user(session())
+    body = json_body()
+    made = delegation_moves.set_delegation(service(), user, body.get("to"), body.get("from"), body.get("until"),
+                                           body.get("workflows"))
+    return jsonify(delegation_json(made))
+
+
+@bp.delete("/me/delegation")
+def delete_delegation() -> tuple[str, int]:
+    user = current_user(session())
+    if not delegation_moves.cancel(service(), user):
+        raise NotFound("您没有委托", "You have no delegation")
+    return "", 204
 
 
 def _task_answer(done: task_verbs.Done, user: User) -> Response:

@@ -28,10 +28,11 @@ from web.services import service, session
 from workflow.accounts.users import display_names
 from workflow.cases.service import Conflict, NotFound
 from workflow.core import attachments
-from workflow.core.display import data_text
+from workflow.core.display import acting_name, data_text
 from workflow.core.engine import SAVE_DRAFT, InvalidData, NotOpen
+from workflow.core.tasks import DELEGATE, TRANSFER, UNDELEGATE, VERBS
 from workflow.documents import diagram
-from workflow.store.models import Case, Document
+from workflow.store.models import Case, Document, HistoryEntry
 
 bp = page_blueprint("cases", __name__)
 
@@ -45,8 +46,10 @@ def case_page(case: Case, errors: dict[str, dict[str, str]] | None = None,
     by_hash = {d.sha256: d for d in documents}
     events = service().history(session(), case)
     actions = service().actions_for(session(), case, user)
-    timeline = [{"event": e, "label": step_label(definition, e.trigger),
-                 "role": acting_role(definition, e.trigger, e.actor_roles),
+    people = display_names(session(), [v for e in events for v in _people_of(e)])
+    timeline = [{"event": e, "label": step_label(definition, e.trigger), "who": _who(e, people),
+                 "detail": _detail(e, people),
+                 "role": acting_role(definition, e.trigger, (e.acting_for or {}).get("roles") or e.actor_roles),
                  "from": definition.states[e.from_state].label if e.from_state in definition.states else None,
                  "to": definition.states[e.to_state].label, "documents": [by_hash[h] for h in e.documents if h in by_hash]}
                 for e in events]
@@ -68,17 +71,43 @@ def case_page(case: Case, errors: dict[str, dict[str, str]] | None = None,
                            panels=installed(current_app).case_panels(session(), user, case)), status
 
 
+def _people_of(entry: HistoryEntry) -> list[str]:
+    """The user names a history entry names besides its actor: the principal, a verb's from and to."""
+    return [entry.actor_username, (entry.acting_for or {}).get("username") or "",
+            *(str(entry.changes.get(k) or "") for k in ("to", "from") if entry.trigger in VERBS)]
+
+
+def _who(entry: HistoryEntry, names: dict[str, str]) -> str:
+    return acting_name(entry.actor_username, (entry.acting_for or {}).get("username"), names)
+
+
+def _detail(entry: HistoryEntry, names: dict[str, str]) -> str:
+    """What a task verb did, in a few words (转交给 李四)."""
+    def name(key: str) -> str:
+        value = str(entry.changes.get(key) or "")
+        return names.get(value) or value
+    if entry.trigger == TRANSFER:
+        return _("转交给 %(who)s", who=name("to"))
+    if entry.trigger == DELEGATE:
+        return _("%(principal)s 的任务交受托人 %(who)s 代办", principal=name("from"), who=name("to"))
+    if entry.trigger == UNDELEGATE:
+        return _("委托结束，任务交回 %(principal)s", principal=name("from"))
+    return ""
+
+
 def _next_up(case: Case, me: str, offered: set[str], errors: dict[str, dict[str, str]],
              posted: dict[str, Any]) -> list[dict[str, Any]]:
     """Who is to act now (the open tasks), and what I may do with each: claim it, hand it on."""
     tasks = service().open_tasks(session(), case.id)
-    names = display_names(session(), [t.assignee for t in tasks] + [t.person for t in tasks])
+    names = display_names(session(), [t.assignee for t in tasks] + [t.person for t in tasks]
+                          + [t.delegated_from for t in tasks])
     shown = []
     for task in tasks:
         holder = task.assignee or task.person
         mine = holder == me or (holder is None and bool(offered & set(task.triggers)))
         key = f"transfer-{task.id}"
         shown.append({"task": task, "holder": names.get(holder, holder) if holder else None, "mine": mine,
+                      "principal": names.get(task.delegated_from or "", task.delegated_from),
                       "claim": mine and task.claimable and task.assignee is None,
                       "transfer": mine and task.person != case.submitter.username,
                       "errors": errors.get(key, {}), "to": posted.get("values", {}).get("to", "")

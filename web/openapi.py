@@ -109,6 +109,21 @@ OPENAPI: dict[str, Any] = {
                 "comment": {"type": "string", "maxLength": 2000}}}),
             "responses": {"200": json_response(ref("Task"), "The task, now theirs"),
                           "409": {"$ref": "#/components/responses/Conflict"}, **JSON_ERRORS}}},
+        "/me/delegation": {
+            "get": {"summary": "我的委托 My delegation in force or to come (null: none)", "responses": {
+                "200": json_response({"anyOf": [ref("Delegation"), {"type": "null"}]}, "The delegation"), **ERRORS}},
+            "put": {
+                "summary": "设置委托 Name a delegate for a date range (replaces the one in force or to come)",
+                "description": "While it is in force the caller's new and pending tasks go to the delegate, who may "
+                               "also take the steps of the caller's pools; those still open come back when it ends.",
+                "requestBody": request_body({"required": ["to", "from", "until"], "properties": {
+                    "to": {"type": "string", "description": "the delegate's user name"},
+                    "from": {"type": "string", "format": "date"}, "until": {"type": "string", "format": "date"},
+                    "workflows": {"type": "array", "items": {"type": "string"}, "maxItems": 50,
+                                  "description": "process keys; none or empty: every process"}}}),
+                "responses": {"200": json_response(ref("Delegation"), "The delegation"), **JSON_ERRORS}},
+            "delete": {"summary": "取消委托 Cancel my delegation: what the delegate holds still comes back",
+                       "responses": {"204": {"description": "Cancelled"}, **ERRORS}}},
         "/documents/{document_id}": {"get": {
             "summary": "阶段文件 A stage document (PDF)",
             "parameters": [path_param("document_id", ID)],
@@ -136,6 +151,11 @@ OPENAPI: dict[str, Any] = {
                 "state_label": {"type": "string"}, "version": {"type": "integer"},
                 "submitter": {"type": "string"}, "unit": {"type": ["string", "null"]},
                 "due_date": {"type": ["string", "null"], "format": "date"}, "url": {"type": "string"}}},
+            "Delegation": {"type": "object", "required": ["id", "to", "from", "until", "workflows", "in_force"],
+                           "properties": {
+                "id": {"type": "integer"}, "to": {"type": "string"}, "from": {"type": "string", "format": "date"},
+                "until": {"type": "string", "format": "date"}, "workflows": {"type": "array", "items": {"type": "string"}},
+                "in_force": {"type": "boolean"}}},
             "Task": {"type": "object", "required": ["id", "case_id", "state", "triggers", "assignee", "pool"],
                      "properties": {
                 "id": {"type": "integer"}, "case_id": {"type": "integer"}, "case_number": {"type": "string"},

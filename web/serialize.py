@@ -59,7 +59,7 @@ def task_json(task: Task, triggers: list[str]) -> dict[str, Any]:
     return {"id": task.id, "case_id": task.case_id, "case_number": task.case.number, "workflow": task.case.workflow,
             "state": task.state, "status": task.status, "triggers": triggers, "assignee": task.assignee,
             "pool": {"role": task.pool_role, "unit": task.pool_unit} if task.pool_role else None,
-            "claimable": task.claimable and task.assignee is None, "delegated_from": None,
+            "claimable": task.claimable and task.assignee is None, "delegated_from": task.delegated_from,
             "created_at": task.created_at.isoformat() + "Z",
             "due_at": task.case.due_date.isoformat() if task.case.due_date else None,
             "done_by": task.done_by, "closed_at": task.closed_at.isoformat() + "Z" if task.closed_at else None}

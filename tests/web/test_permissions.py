@@ -114,6 +114,8 @@ PERMISSIONS: dict[str, Access] = {
     "api.get_case": CASE_READER, "api.document": CASE_READER, "api.attachment": CASE_READER,
     "cases.act": CASE_ACTOR, "api.act": CASE_ACTOR, "api.tasks": SIGNED_IN,
     "api.claim": CASE_ACTOR, "api.transfer": CASE_ACTOR, "tasks.claim": CASE_ACTOR, "tasks.transfer": CASE_ACTOR,
+    "delegation.show": SIGNED_IN, "delegation.set_": SIGNED_IN, "delegation.cancel": SIGNED_IN,
+    "api.my_delegation": SIGNED_IN, "api.put_delegation": SIGNED_IN, "api.delete_delegation": SIGNED_IN,
     "auditing.search": AUDITOR, "auditing.verify_cases": AUDITOR, "auditing.dossier": AUDITOR,
     "auditing.export_csv": AUDITOR, "api.audit_verify": AUDITOR,
     "admin.index": ADMIN, "admin.users": ADMIN, "admin.new_user": ADMIN, "admin.user": ADMIN,
@@ -236,10 +238,15 @@ PROBES = [
     P("cases.document", "GET", "/documents/{document}", case="handling"),
     P("cases.act", "POST", "/cases/{case}/actions/second", {"version": "2", "comment": "附议"}, ok=302,
       changes=True, fresh="case"),
-    # The world's pool task of 附议 may not be claimed: those of the pool hear so (409), the rest are refused.
+    # The world's pool task of 附议 is everyone's to take, not claimed or handed on: those of the pool hear so (409;
+    # a page: back to the case with the reason), the rest are refused. Claims and transfers: tests/web/test_tasks_api.py.
     P("tasks.claim", "POST", "/tasks/{task}/claim", ok=302),
-    P("tasks.transfer", "POST", "/tasks/{task}/transfer", {"to": "liu", "comment": "请代为附议"}, ok=302,
-      changes=True, fresh="case"),
+    P("tasks.transfer", "POST", "/tasks/{task}/transfer", {"to": "liu", "comment": "请代为附议"}, ok=302),
+    # Everyone may name a delegate for themself; the world never keeps one (a refused form, a cancel of none), so
+    # that no probe changes another's outcome. Delegations: tests/integration/test_delegation.py.
+    P("delegation.show", "GET", "/me/delegation/"),
+    P("delegation.set_", "POST", "/me/delegation/", {"to": "", "from": "2026-11-23", "until": "2026-11-30"}, ok=422),
+    P("delegation.cancel", "POST", "/me/delegation/cancel", ok=302),
     P("auditing.search", "GET", "/audit/"),
     P("auditing.verify_cases", "GET", "/audit/verify"),
     P("auditing.verify_cases", "GET", "/audit/verify?case={case}"),
@@ -280,8 +287,11 @@ PROBES = [
     P("api.tasks", "GET", "/api/v1/tasks"),
     P("api.tasks", "GET", "/api/v1/tasks?status=done"),
     P("api.claim", "POST", "/api/v1/tasks/{task}/claim", ok=409),
-    P("api.transfer", "POST", "/api/v1/tasks/{task}/transfer", {"to": "liu", "comment": "请代为附议"},
-      changes=True, fresh="case"),
+    P("api.transfer", "POST", "/api/v1/tasks/{task}/transfer", {"to": "liu", "comment": "请代为附议"}, ok=409),
+    P("api.my_delegation", "GET", "/api/v1/me/delegation"),
+    P("api.put_delegation", "PUT", "/api/v1/me/delegation", {"to": "", "from": "2026-11-23", "until": "2026-11-30"},
+      ok=422),
+    P("api.delete_delegation", "DELETE", "/api/v1/me/delegation", ok=404),
     P("election_api.cast", "POST", "/api/v1/elections/{case}/ballot", {"marks": {"x": "yes"}}, ok=404),
     P("election_api.receipt", "POST", "/api/v1/elections/{case}/receipt", {"code": "AAAA-BBBB-CCCC"}, ok=404),
     P("election_api.ballots", "GET", "/api/v1/elections/{case}/rounds/1/ballots", ok=404),
@@ -295,7 +305,7 @@ PROBES = [
 ]
 GETS = [p for p in PROBES if p.method == "GET"]
 PAGE_POSTS = [p for p in PROBES if p.method == "POST" and not p.api]
-API_POSTS = [p for p in PROBES if p.method == "POST" and p.api]
+API_POSTS = [p for p in PROBES if p.method != "GET" and p.api]  # POST, PUT, DELETE
 
 ENDPOINTS = [p for i, p in enumerate(PROBES) if p.endpoint not in {q.endpoint for q in PROBES[:i]}]  # one each
 
@@ -467,7 +477,7 @@ def send(world: World, persona: str, probe: Probe, targets: dict[str, Any], chan
         headers = {} if persona == "anonymous" else {"Authorization": f"Bearer {world.tokens[USERNAMES[persona]]}"}
     else:
         client = browser.client
-        headers = {"X-CSRFToken": world.csrf_of(browser)} if method == "POST" else {}
+        headers = {"X-CSRFToken": world.csrf_of(browser)} if method not in ("GET", "HEAD") else {}
     return client.open(path, method=method, headers=headers, **carried(probe, body))
 
 
@@ -626,7 +636,8 @@ def test_every_form_needs_its_csrf_token(world, probe):
 
 
 def api_csrf_problems(world: World, probe: Probe) -> list[str]:
-    """The API with the browser's cookie: a state-changing POST needs X-CSRFToken (a Bearer token needs none)."""
+    """The API with the browser's cookie: a state-changing POST, PUT or DELETE needs X-CSRFToken (a Bearer token
+    needs none)."""
     persona = next(p for p in SIGNED_IN_PERSONAS if p in probe.allowed())
     browser = world.browsers[persona]
     targets = world.targets(probe, fresh=True)
@@ -635,7 +646,7 @@ def api_csrf_problems(world: World, probe: Probe) -> list[str]:
     before = world.fingerprint()
     for name, headers in (("no header", {}), ("a forged header", {"X-CSRFToken": "forged"}),
                           ("another session's token", {"X-CSRFToken": Browser(world.app, None).csrf_token()})):
-        response = browser.client.post(path, headers=headers, **carried(probe, body))
+        response = browser.client.open(path, method=probe.method, headers=headers, **carried(probe, body))
         error = (response.get_json(silent=True) or {}).get("error") or {}
         if response.status_code != 400 or error.get("code") != "bad_request" or "安全令牌" not in error.get(
                 "message", ""):
@@ -643,7 +654,8 @@ def api_csrf_problems(world: World, probe: Probe) -> list[str]:
                             f"{error}")
     if tables := changed(before, world.fingerprint()):
         problems.append(f"a cookie POST without the CSRF header changed {tables}")
-    response = browser.client.post(path, headers={"X-CSRFToken": browser.csrf_token()}, **carried(probe, body))
+    response = browser.client.open(path, method=probe.method, headers={"X-CSRFToken": browser.csrf_token()},
+                                   **carried(probe, body))
     if response.status_code != probe.ok:
         problems.append(f"{persona}, with the header: expected {probe.ok}, got {response.status_code} "
                         f"{response.get_data(as_text=True)[:200]}")

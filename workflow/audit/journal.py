@@ -58,10 +58,13 @@ def units(session: Session) -> dict[str, str]:
 
 
 def line_of(definition: Definition, entry: HistoryEntry, unit_names: Mapping[str, str]) -> Line:
+    acting = entry.acting_for or {}  # 委托: the principal a delegate acted for, by user name
+    name = entry.actor.display_name if entry.actor else entry.actor_username
     return Line(
         seq=entry.seq, at=display.local(entry.at), actor=entry.actor_username,
-        actor_name=entry.actor.display_name if entry.actor else entry.actor_username,
-        role=display.acting_role(definition, entry.trigger, list(entry.actor_roles)),
+        actor_name=display.acting_name(entry.actor_username, acting.get("username"),
+                                       {entry.actor_username: name, acting.get("username") or "": acting.get("name")}),
+        role=display.acting_role(definition, entry.trigger, list(acting.get("roles") or entry.actor_roles)),
         roles=tuple(entry.actor_roles),
         unit=unit_names.get(entry.actor_unit, entry.actor_unit) if entry.actor_unit else "",
         trigger=entry.trigger, action=transition_label(definition, entry.trigger, entry.from_state),

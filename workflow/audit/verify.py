@@ -4,26 +4,37 @@ The replay runs each recorded step through the engine of the definition version 
 case started on, as the recorded actor (with the roles and unit they had then), and
 checks that the engine reaches the recorded state and writes the recorded data: a
 history that verifies is one the process allowed, not merely one nobody edited. The
-tasks are replayed beside it (workflow/cases/task_rows.py): a step or a verb (签收, 转交)
-the tasks did not allow is named, and so is a tasks table that says otherwise.
+tasks are replayed beside it (workflow/cases/task_rows.py): a step or a verb (签收, 转交, 委托)
+the tasks did not allow is named, a delegate's step or move that no delegation covered
+then, and a tasks table that says otherwise.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflow.cases import delegations as delegation_rules
 from workflow.cases import task_rows
 from workflow.cases.registry import UnknownVersion, Workflows
 from workflow.core.actor import Actor
 from workflow.core.definition import Definition
 from workflow.core.display import local_date
-from workflow.core.engine import CaseView
+from workflow.core.engine import ActionRefused, CaseView
 from workflow.core.history import GENESIS, hash_of_entry
+from workflow.core.tasks import DELEGATE, UNDELEGATE
 from workflow.core.tasks import Task as BoardTask
-from workflow.store.models import Case, Document, HistoryEntry, OrgUnit, Task
+from workflow.store.models import (
+    Case,
+    Delegation,
+    Document,
+    HistoryEntry,
+    OrgUnit,
+    Task,
+)
 from workflow.store.storage import BlobStore, sha256_of
 
 
@@ -63,14 +74,16 @@ class AuditReport:
 
 def verify(session: Session, store: BlobStore, workflows: Workflows, case_ids: list[int] | None = None) -> AuditReport:
     units = dict(session.execute(select(OrgUnit.code, OrgUnit.name)).all())
+    given = list(session.scalars(select(Delegation)))  # a small table: every delegation ever set
     query = select(Case).order_by(Case.id)
     if case_ids is not None:
         query = query.where(Case.id.in_(case_ids))
-    return AuditReport([_verify_case(session, store, workflows, case, units) for case in session.scalars(query)])
+    return AuditReport([_verify_case(session, store, workflows, case, units, given)
+                        for case in session.scalars(query)])
 
 
 def _verify_case(session: Session, store: BlobStore, workflows: Workflows, case: Case,
-                 units: dict[str, str]) -> CaseReport:
+                 units: dict[str, str], delegations: list[Delegation]) -> CaseReport:
     report = CaseReport(case.id, case.number)
     entries = list(session.scalars(select(HistoryEntry).where(HistoryEntry.case_id == case.id).order_by(HistoryEntry.seq)))
     documents = list(session.scalars(select(Document).where(Document.case_id == case.id)))
@@ -84,7 +97,7 @@ def _verify_case(session: Session, store: BlobStore, workflows: Workflows, case:
         problems.append(f"流程定义版本 {case.definition_version[:12]} 不存在，无法重放")
         return report
     rows = list(session.scalars(select(Task).where(Task.case_id == case.id)))
-    _replay(workflows, definition, case, entries, units, problems, rows)
+    _replay(workflows, definition, case, entries, units, problems, rows, delegations)
     return report
 
 
@@ -128,7 +141,7 @@ class _Mismatch(Exception):
 
 
 def _replay(workflows: Workflows, definition: Definition, case: Case, entries: list[HistoryEntry],
-            units: dict[str, str], problems: list[str], rows: list[Task]) -> None:
+            units: dict[str, str], problems: list[str], rows: list[Task], delegations: list[Delegation]) -> None:
     if not entries:
         problems.append("案件没有任何记录")
         return
@@ -156,7 +169,8 @@ def _replay(workflows: Workflows, definition: Definition, case: Case, entries: l
 
     try:
         tasks, view = task_rows.replay(definition, entries, unit, fire,
-                                       lambda view, actor: {a.trigger for a in engine.actions_for(view, actor)})
+                                       lambda view, actor: {a.trigger for a in engine.actions_for(view, actor)},
+                                       partial(_vouch, delegations, definition.key, first.actor_username))
     except task_rows.StepRefused as refused:
         problems.append(f"第 {refused.entry.seq} 步「{refused.entry.trigger}」按流程定义不被允许：{refused.refused.message}")
         return
@@ -170,10 +184,36 @@ def _replay(workflows: Workflows, definition: Definition, case: Case, entries: l
     _check_tasks(tasks, rows, problems)
 
 
+def _vouch(given: list[Delegation], workflow: str, submitter: str, entry: HistoryEntry) -> None:
+    """Refuse a recorded step or move that names a delegation (委托) which did not cover it then."""
+    claims = []  # (principal, delegate, ended)
+    if entry.acting_for:
+        claims.append((str(entry.acting_for.get("username")), entry.actor_username, False))
+    claims += [(principal, delegate, False) for principal, delegate in (entry.delegated or {}).items()]
+    if entry.trigger in (DELEGATE, UNDELEGATE):
+        claims.append((str(entry.changes.get("from")), str(entry.changes.get("to")), entry.trigger == UNDELEGATE))
+    for principal, delegate, ended in claims:
+        if delegate == submitter:
+            raise ActionRefused("受托人不能办理自己提交的事项", "A delegate never acts on a case they filed")
+        if ended:
+            named = next((d for d in given if d.id == entry.changes.get("delegation")), None)
+            problem = delegation_rules.check(named, principal, delegate, workflow, entry.at, ended=True)
+        else:
+            problem = delegation_rules.find(given, principal, delegate, workflow, entry.at)
+        if problem:
+            raise ActionRefused(f"委托记录不符（{principal}→{delegate}）：{problem}",
+                                f"No delegation {principal}→{delegate} covers this")
+
+
 def _check_tasks(replayed: dict[int, BoardTask], rows: list[Task], problems: list[str]) -> None:
-    """The tasks table says what the replayed history says: who holds each task, and whether it is done."""
+    """The tasks table says what the replayed history says: each task's seat, steps and stay, who holds it, and
+    whether it is done."""
     def facts(t: Any) -> tuple[Any, ...]:
-        return t.status, t.assignee, t.done_by
+        if isinstance(t, BoardTask):
+            return (t.state, t.visit, sorted(t.triggers), t.seat.role, t.seat.unit, t.seat.person, t.claimable,
+                    t.status, t.assignee, t.done_by, t.delegated_from)
+        return (t.state, t.visit, sorted(t.triggers), t.pool_role, t.pool_unit, t.person, t.claimable, t.status,
+                t.assignee, t.done_by, t.delegated_from)
 
     stored = {row.number: facts(row) for row in rows}
     for number in sorted(set(stored) | set(replayed)):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 
@@ -18,15 +18,15 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from workflow.accounts.users import actor_of
-from workflow.cases import notifications, recipients, task_rows, uploads
+from workflow.cases import delegations, notifications, recipients, task_rows, uploads
 from workflow.cases.domain import CaseRef, Domain, case_ref
 from workflow.cases.registry import Workflows
 from workflow.core import attachments, forms
+from workflow.core.actor import Actor
 from workflow.core.clock import Clock, system_now
 from workflow.core.deadlines import timer_row
 from workflow.core.definition import Definition
 from workflow.core.display import local_date
-from workflow.core.actor import Actor
 from workflow.core.engine import (
     Action,
     ActionRefused,
@@ -38,7 +38,7 @@ from workflow.core.engine import (
     TransitionRecord,
 )
 from workflow.core.history import GENESIS, content_hash, entry_content
-from workflow.core.tasks import OPEN, Board, Task
+from workflow.core.tasks import OPEN, Board, Changes, Task
 from workflow.documents.issuer import CaseSnapshot, DocumentIssuer, Issued, Opinion
 from workflow.store.db import Database, insert_new
 from workflow.store.models import (
@@ -119,7 +119,20 @@ class CaseService:
             raise NotFound("事项不存在", "No such case")
         return CaseRef(**row._mapping)
 
-    def may_view(self, session: Session, case: Case | CaseRef, user: User) -> bool:
+    def may_view(self, session: Session, case: Case | CaseRef, user: User, delegated: bool = True) -> bool:
+        """`delegated`: also as the delegate of a principal who may (委托; never on a case the delegate filed)."""
+        if self._may_view(session, case, user):
+            return True
+        if not delegated or case.submitter_id == user.id:
+            return False
+        key = self.definition_of(case, session).key
+        for delegation in delegations.principals_of(session, user.username, local_date(self.clock())):
+            principal = session.scalar(select(User).where(User.username == delegation.principal))
+            if principal is not None and delegations.covers(delegation, key) and self._may_view(session, case, principal):
+                return True
+        return False
+
+    def _may_view(self, session: Session, case: Case | CaseRef, user: User) -> bool:
         roles = user.roles
         if "auditor" in roles or case.submitter_id == user.id:
             return True
@@ -137,8 +150,9 @@ class CaseService:
         if session.scalar(select(TaskRow.id).where(TaskRow.case_id == case.id, TaskRow.status == OPEN,
                                                    TaskRow.assignee == user.username).limit(1)) is not None:
             return True  # a task handed to them
-        public = definition.public_triggers()
-        if any(a.trigger not in public for a in self.actions_for(session, case, user)):
+        public = definition.public_triggers()  # one who may take a step reads the case, even if a colleague holds it
+        engine = self.workflows.engine(case.definition_version, session)
+        if any(a.trigger not in public for a in engine.actions_for(self.view(case), actor_of(user))):
             return True
         return session.scalar(select(HistoryEntry.id).where(HistoryEntry.case_id == case.id, HistoryEntry.actor_id == user.id,
                                                          HistoryEntry.trigger.notin_(public)).limit(1)) is not None
@@ -251,9 +265,9 @@ class CaseService:
             board = task_rows.board(session, case_id)
             actor = actor_of(user)
             try:
-                through = self._through(board, engine, case, trigger, actor)
-                record = engine.fire(self.view(case), trigger, Board.acting_as(through, actor), data, comment,
-                                     today=local_date(now), units=units,
+                through, principal = self._standing(session, board, engine, case, trigger, actor, local_date(now))
+                record = engine.fire(self.view(case), trigger, Board.acting_as(through, actor, principal), data,
+                                     comment, today=local_date(now), units=units,
                                      electorate=lambda role: self.holders(session, role),
                                      facts=prepared.facts if prepared else None)
             except NotOpen:
@@ -262,16 +276,19 @@ class CaseService:
                 raise
             tasks = board.step(definition, case.state, CaseView(record.dest, record.data, case.submitter, case.unit,
                                                                 record.due_date),
-                               user.username, through, version + 1, record.restart)
+                               user.username, through, version + 1, record.restart,
+                               delegations.DelegatesOf(session, definition.key, case.submitter, local_date(now)))
             issued = []
             if self.issuer is not None and record.documents:
-                issued = self._issue(session, definition, session.get(Case, case_id), user, record, now, units)
+                issued = self._issue(session, definition, session.get(Case, case_id), user, record, now, units,
+                                     principal)
             letters = recipients.letters(session, engine, case, record, user.id)  # found here: no lock is held
             number, prev_hash = case.number, case.head_hash
         seq = version + 1  # one entry per version: the create entry is seq 1 at version 1
         entry = history_row(case_id=case_id, case_number=number, seq=seq, actor=user, trigger=trigger,
                           source=record.source, dest=record.dest, changes=record.changes, comment=record.comment,
-                          documents=[d.sha256 for d in issued], at=now, prev_hash=prev_hash)
+                          documents=[d.sha256 for d in issued], at=now, prev_hash=prev_hash,
+                          acting_for=_acting_for(principal), delegated=_delegated(tasks))
         with self.db.write_connection() as connection:
             moved = connection.execute(_MOVE_CASE, {
                 "case_id": case_id, "expected": version, "state": record.dest, "data": record.data,
@@ -306,23 +323,44 @@ class CaseService:
 
     # -- internals ------------------------------------------------------------------------------
 
-    @staticmethod
-    def _through(board: Board, engine: Engine, case: CaseRef, trigger: str, actor: Actor) -> Task | None:
-        """The task the actor takes this step through (workflow/core/tasks.py): where the step is not theirs, the
-        engine's own refusal says why when it has one (the role it needs), else the board's (not your task)."""
+    def _standing(self, session: Session, board: Board, engine: Engine, case: CaseRef, trigger: str, actor: Actor,
+                  today: date) -> tuple[Task | None, Actor | None]:
+        """The task the actor takes this step through (workflow/core/tasks.py), and the principal they act for when
+        they take it as a delegate (委托). Where the step is theirs neither way, the engine's own refusal says why
+        when it has one (the role it needs), else the board's (not your task)."""
+        refusal: ActionRefused | None = None
         try:
-            return board.through(trigger, actor)
-        except Forbidden:
-            if trigger not in {a.trigger for a in engine.actions_for(CaseService.view(case), actor)}:
-                return None  # the engine refuses it too, in its own words
-            raise
+            through = board.through(trigger, actor)
+        except ActionRefused as refused:
+            through, refusal = None, refused
+        if through is not None and through.delegated_from:
+            return through, delegations.principal_actor(session, through.delegated_from)
+        offered = {a.trigger for a in engine.actions_for(self.view(case), actor)}
+        if refusal is None and (through is not None or trigger in offered):
+            return through, None
+        if case.submitter != actor.username:  # a delegate never acts on a case they filed
+            for delegation in delegations.principals_of(session, actor.username, today):
+                if not delegations.covers(delegation, engine.definition.key) or delegation.principal == case.submitter:
+                    continue
+                principal = delegations.principal_actor(session, delegation.principal)
+                if principal is None or not board.allows(trigger, principal):
+                    continue
+                task = board.through(trigger, principal)
+                if task is not None or trigger in {a.trigger for a in engine.actions_for(self.view(case), principal)}:
+                    return task, principal
+        if refusal is None or (isinstance(refusal, Forbidden) and trigger not in offered):
+            return None, None  # the engine refuses it, in its own words
+        raise refusal
 
     def _issue(self, session: Session, definition: Definition, case: Case, user: User, record: TransitionRecord,
-               now: datetime, units: Mapping[str, str]) -> list[Issued]:
+               now: datetime, units: Mapping[str, str], principal: Actor | None) -> list[Issued]:
         entries = self.history(session, case)
-        opinions = [Opinion(e.trigger, e.actor_username, tuple(e.actor_roles), e.at, e.comment) for e in entries]
-        opinions.append(Opinion(record.trigger, user.username, tuple(user.roles), now, record.comment))
-        people = {o.actor for o in opinions} | set(record.data.get("seconders", [])) | {case.submitter.username}
+        opinions = [Opinion(e.trigger, e.actor_username, tuple((e.acting_for or {}).get("roles") or e.actor_roles),
+                            e.at, e.comment, (e.acting_for or {}).get("username")) for e in entries]
+        opinions.append(Opinion(record.trigger, user.username, tuple(principal.roles if principal else user.roles),
+                                now, record.comment, principal.username if principal else None))
+        people = ({o.actor for o in opinions} | {o.acting_for for o in opinions if o.acting_for}
+                  | set(record.data.get("seconders", [])) | {case.submitter.username})
         names = dict(session.execute(select(User.username, User.display_name).where(User.username.in_(people))).all())
         snapshot = CaseSnapshot(
             number=case.number, state=record.dest, submitter=case.submitter.display_name,
@@ -400,15 +438,30 @@ class Performed:
 
 
 def history_row(*, case_id: int, case_number: str, seq: int, actor: User, trigger: str, source: str | None, dest: str,
-              changes: dict[str, Any], comment: str, documents: list[str], at: datetime,
-              prev_hash: str) -> dict[str, Any]:
+                changes: dict[str, Any], comment: str, documents: list[str], at: datetime, prev_hash: str,
+                acting_for: dict[str, Any] | None = None, delegated: dict[str, str] | None = None) -> dict[str, Any]:
     """The columns of a new HistoryEntry, its hash computed over its content and its predecessor's hash."""
     roles = sorted(actor.roles)
     unit = actor.unit.code if actor.unit else None
     content = entry_content(case_number=case_number, seq=seq, actor=actor.username, actor_roles=roles,
                             actor_unit=unit, trigger=trigger, from_state=source, to_state=dest, changes=changes,
-                            comment=comment, documents=documents, at=at, prev_hash=prev_hash)
+                            comment=comment, documents=documents, at=at, prev_hash=prev_hash,
+                            acting_for=acting_for, delegated=delegated)
     return {"case_id": case_id, "seq": seq, "actor_id": actor.id, "actor_username": actor.username,
             "actor_roles": roles, "actor_unit": unit, "trigger": trigger, "from_state": source, "to_state": dest,
             "changes": changes, "comment": comment, "documents": documents, "at": at, "prev_hash": prev_hash,
-            "hash": content_hash(content)}
+            "acting_for": acting_for or None, "delegated": delegated or None, "hash": content_hash(content)}
+
+
+def _acting_for(principal: Actor | None) -> dict[str, Any] | None:
+    """The principal a delegate acted for, as the entry records them (and the audit replays them)."""
+    if principal is None:
+        return None
+    return {"username": principal.username, "name": principal.name, "roles": sorted(principal.roles),
+            "unit": principal.unit}
+
+
+def _delegated(changes: Changes) -> dict[str, str] | None:
+    """principal → delegate for the new tasks the step gave to delegates."""
+    given = {t.delegated_from: t.assignee for t in changes.opened if t.delegated_from and t.assignee}
+    return given or None

@@ -12,19 +12,30 @@ from sqlalchemy.orm import Session
 from workflow.core.actor import Actor
 from workflow.core.definition import Definition
 from workflow.core.engine import ActionRefused, CaseView
-from workflow.core.tasks import CLAIM, TRANSFER, Board, Changes, Offered, Seat
+from workflow.core.tasks import (
+    CLAIM,
+    DELEGATE,
+    TRANSFER,
+    UNDELEGATE,
+    VERBS,
+    Board,
+    Changes,
+    Offered,
+    Seat,
+)
 from workflow.core.tasks import Task as BoardTask
 from workflow.store.models import Case, HistoryEntry, Task
 
 _COLUMNS = (Task.number, Task.state, Task.visit, Task.triggers, Task.pool_role, Task.pool_unit, Task.person,
-            Task.assignee, Task.claimable, Task.status, Task.done_by, Task.closed_seq)
+            Task.assignee, Task.claimable, Task.status, Task.done_by, Task.closed_seq, Task.delegated_from)
 _LATEST_VISIT = (select(func.max(Task.visit)).where(Task.case_id == bindparam("case_id"))).scalar_subquery()
 _LATEST = select(*_COLUMNS).where(Task.case_id == bindparam("case_id"), Task.visit == _LATEST_VISIT)
 _TABLE = Task.__table__
 _INSERT = _TABLE.insert()
 _UPDATE = (_TABLE.update()
            .where(_TABLE.c.case_id == bindparam("key_case"), _TABLE.c.number == bindparam("key_number"))
-           .values(assignee=bindparam("assignee"), status=bindparam("status"), done_by=bindparam("done_by"),
+           .values(assignee=bindparam("assignee"), delegated_from=bindparam("delegated_from"),
+                   status=bindparam("status"), done_by=bindparam("done_by"),
                    closed_seq=bindparam("closed_seq"), closed_at=bindparam("closed_at")))
 
 
@@ -35,7 +46,8 @@ def board(session: Session | Connection, case_id: int) -> Board:
 
 def _task(row: Any) -> BoardTask:
     return BoardTask(row.number, row.state, row.visit, Seat(row.pool_role, row.pool_unit, row.person),
-                     frozenset(row.triggers), row.assignee, row.claimable, row.status, row.done_by, row.closed_seq)
+                     frozenset(row.triggers), row.assignee, row.claimable, row.status, row.done_by, row.closed_seq,
+                     row.delegated_from)
 
 
 def write(connection: Connection, case_id: int, changes: Changes, now: datetime) -> None:
@@ -44,6 +56,7 @@ def write(connection: Connection, case_id: int, changes: Changes, now: datetime)
         connection.execute(_INSERT, [_row(case_id, t, now) for t in changes.opened])
     if changes.changed:
         connection.execute(_UPDATE, [{"key_case": case_id, "key_number": t.number, "assignee": t.assignee,
+                                      "delegated_from": t.delegated_from,
                                       "status": t.status, "done_by": t.done_by, "closed_seq": t.closed_seq,
                                       "closed_at": now if t.closed_seq is not None else None}
                                      for t in changes.changed])
@@ -52,6 +65,7 @@ def write(connection: Connection, case_id: int, changes: Changes, now: datetime)
 def _row(case_id: int, t: BoardTask, now: datetime) -> dict[str, Any]:
     return {"case_id": case_id, "number": t.number, "state": t.state, "visit": t.visit, "triggers": sorted(t.triggers),
             "pool_role": t.seat.role, "pool_unit": t.seat.unit, "person": t.seat.person, "assignee": t.assignee,
+            "delegated_from": t.delegated_from,
             "claimable": t.claimable, "status": t.status, "done_by": t.done_by, "created_at": now,
             "closed_seq": t.closed_seq, "closed_at": now if t.closed_seq is not None else None}
 
@@ -59,6 +73,14 @@ def _row(case_id: int, t: BoardTask, now: datetime) -> dict[str, Any]:
 def actor_in(entry: HistoryEntry) -> Actor:
     """The actor of a recorded step, with the roles and unit they had then."""
     return Actor(entry.actor_username, roles=frozenset(entry.actor_roles), unit=entry.actor_unit)
+
+
+def principal_in(entry: HistoryEntry) -> Actor | None:
+    """The principal a delegate took a recorded step for, with the roles and unit they had then."""
+    acting = entry.acting_for
+    if not acting:
+        return None
+    return Actor(str(acting.get("username")), roles=frozenset(acting.get("roles") or ()), unit=acting.get("unit"))
 
 
 def target_in(changes: dict[str, Any]) -> Actor:
@@ -75,6 +97,11 @@ def replay_verb(board: Board, entry: HistoryEntry, submitter: str | None, offere
         return board.claim(number, actor_in(entry), offered)
     if entry.trigger == TRANSFER:
         return board.transfer(number, actor_in(entry), target_in(entry.changes), submitter, offered)
+    principal, delegate = str(entry.changes.get("from")), str(entry.changes.get("to"))
+    if entry.trigger == DELEGATE:
+        return board.delegate(number, principal, delegate, submitter)
+    if entry.trigger == UNDELEGATE:
+        return board.undelegate(number, principal, delegate)
     raise ActionRefused(f"未知的任务操作：{entry.trigger}", f"Unknown task verb: {entry.trigger}")
 
 
@@ -91,11 +118,13 @@ Offers = Callable[[CaseView, Actor], "set[str]"]  # the steps the engine offers 
 
 
 def replay(definition: Definition, entries: Sequence[HistoryEntry], unit: str | None,
-           fire: Fire | None = None, offers: Offers | None = None) -> tuple[dict[int, BoardTask], CaseView]:
+           fire: Fire | None = None, offers: Offers | None = None,
+           vouch: Callable[[HistoryEntry], None] | None = None) -> tuple[dict[int, BoardTask], CaseView]:
     """Every task a history made, by number, and the case as the history leaves it. Without `fire`, each step is taken as
     recorded and the tasks follow it; with it (the audit), `fire(entry, case before, acting actor)` replays the step
     through the engine and returns the case after it and whether it restarted its state, `offers(case, actor)` says
-    what the engine offered someone then (for the verbs), and a step that the tasks did not allow raises
+    what the engine offered someone then (for the verbs), `vouch(entry)` refuses (ActionRefused) a step or a move
+    that names a delegation (委托) which did not cover it, and a step that the tasks did not allow raises
     StepRefused."""
     first = entries[0]
     submitter = first.actor_username
@@ -105,31 +134,34 @@ def replay(definition: Definition, entries: Sequence[HistoryEntry], unit: str | 
     _keep(tasks, current.step(definition, "", view, submitter, None, first.seq))
     for entry in entries[1:]:
         try:
-            if entry.trigger in (CLAIM, TRANSFER):
+            if vouch is not None:
+                vouch(entry)  # the delegations a step or a move names existed then
+            if entry.trigger in VERBS:
                 if entry.from_state != view.state or entry.to_state != view.state:
                     raise ActionRefused("任务操作不改变事项的状态", "A task verb leaves the case's state as it is")
                 seen = view  # without `offers` (rows remade from a history): whatever the definition has
                 _keep(tasks, replay_verb(current, entry, submitter, lambda actor: offers(seen, actor) if offers
                                          else {t.trigger for t in definition.transitions}))
                 continue
-            actor = actor_in(entry)
+            actor, principal = actor_in(entry), principal_in(entry)
             if fire is None:
-                through = _lenient(current, entry.trigger, actor)
+                through = _lenient(current, entry.trigger, actor, principal)
                 after = CaseView(entry.to_state, {**view.data, **entry.changes}, submitter, unit)
                 restart = entry.from_state == entry.to_state and _restarts(definition, entry)
             else:
-                through = current.through(entry.trigger, actor)
-                after, restart = fire(entry, view, Board.acting_as(through, actor))
+                through = current.through_for(entry.trigger, actor, principal)
+                after, restart = fire(entry, view, Board.acting_as(through, actor, principal))
         except ActionRefused as refused:
             raise StepRefused(entry, refused) from None
-        _keep(tasks, current.step(definition, view.state, after, entry.actor_username, through, entry.seq, restart))
+        _keep(tasks, current.step(definition, view.state, after, entry.actor_username, through, entry.seq, restart,
+                                  entry.delegated or {}))
         view = after
     return tasks, view
 
 
-def _lenient(board: Board, trigger: str, actor: Actor) -> BoardTask | None:
+def _lenient(board: Board, trigger: str, actor: Actor, principal: Actor | None) -> BoardTask | None:
     try:
-        return board.through(trigger, actor)
+        return board.through_for(trigger, actor, principal)
     except ActionRefused:
         return None
 

@@ -1,4 +1,4 @@
-"""The task verbs: 签收 (claim) and 转交 (transfer). Each is one step of the case's history that leaves its state and
+"""The task verbs: 签收 (claim) and 转交 (transfer), and the system's moves of 委托 (delegate, undelegate). Each is one step of the case's history that leaves its state and
 data as they are and bumps its version, so a verb races with the case's other steps on the same check: of a claim
 and an approval, or two claims, exactly one commits and the other gets 409 (docs/architecture.md § Tasks).
 """
@@ -18,7 +18,8 @@ from workflow.cases.notifications import Letter
 from workflow.cases.service import STALE, CaseService, Conflict, NotFound, history_row
 from workflow.core.definition import Definition
 from workflow.core.engine import Forbidden, InvalidData
-from workflow.core.tasks import CLAIM, TRANSFER, Board, Changes, Offered
+from workflow.core.roles import SYSTEM
+from workflow.core.tasks import CLAIM, DELEGATE, TRANSFER, Board, Changes, Offered
 from workflow.store.models import Case, HistoryEntry, Task, User
 
 MAX_COMMENT = 2000
@@ -81,6 +82,25 @@ def _offers(service: CaseService, session: Session, case: CaseRef) -> Offered:
     return lambda actor: {a.trigger for a in engine.actions_for(view, actor)}
 
 
+def system_move(service: CaseService, task_id: int, system: User, verb: str, principal: str, delegate: str,
+                delegation: int | None) -> Done:
+    """委托: the system gives a principal's open task to their delegate (DELEGATE) or brings it back (UNDELEGATE),
+    naming the delegation (workflow/cases/delegations.py)."""
+    def decide(session: Session, board: Board, number: int, case: CaseRef, definition: Definition) -> Decision:
+        changes = (board.delegate(number, principal, delegate, case.submitter) if verb == DELEGATE
+                   else board.undelegate(number, principal, delegate))
+        holder = delegate if verb == DELEGATE else principal
+        target = session.scalar(select(User.id).where(User.username == holder))
+        label = definition.label
+        letters = [] if target is None else [Letter(
+            target, f"{'委托代办' if verb == DELEGATE else '委托结束'}：「{label.zh}」{case.number} 等待您办理",
+            f"「{label.zh}」{case.number} 的任务{'由委托人 ' + principal + ' 交您代办' if verb == DELEGATE else '已交回给您'}。\n"
+            f"{label.en} {case.number}: {'a task passed to you by ' + principal if verb == DELEGATE else 'your task is back'}.",
+            f"/cases/{case.id}")]
+        return changes, {"from": principal, "to": delegate, "delegation": delegation}, letters
+    return _verb(service, task_id, system, verb, "", decide)
+
+
 def _verb(service: CaseService, task_id: int, user: User, verb: str, comment: str,
           decide: Callable[[Session, Board, int, CaseRef, Definition], Decision]) -> Done:
     now = service.clock()
@@ -89,7 +109,7 @@ def _verb(service: CaseService, task_id: int, user: User, verb: str, comment: st
         if found is None:
             raise NotFound("任务不存在", "No such task")
         case = service.snapshot(session, found.case_id)
-        if not service.may_view(session, case, user):
+        if SYSTEM not in user.roles and not service.may_view(session, case, user):
             raise Forbidden("此任务不是您的", "This task is not yours")
         board = task_rows.board(session, case.id)
         changes, details, letters = decide(session, board, found.number, case, service.definition_of(case, session))

@@ -10,43 +10,21 @@ taken twice even if two runners got that far.
 """
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
 
-from workflow.accounts.passwords import hash_password
+from workflow.cases import delegation_moves
 from workflow.cases.service import CaseService, Conflict
+from workflow.cases.system import system_user_id
 from workflow.core.deadlines import due_moment
 from workflow.core.engine import ActionRefused, NotOpen
-from workflow.core.roles import SYSTEM
 from workflow.store.models import Case, HistoryEntry, Timer, User
 
 CLAIM_TIMEOUT = timedelta(minutes=10)
-SYSTEM_USERNAME = "system"
 FIRED_COMMENT = "期限届满，系统自动处理"
 OBSOLETE = "obsolete: the case had moved on"
-
-
-def system_user_id(service: CaseService) -> int:
-    """The account the timers act as: it holds only the `system` role and cannot sign in (inactive)."""
-    query = select(User.id).where(User.username == SYSTEM_USERNAME)
-    with service.db.read() as session:
-        found = session.scalar(query)
-    if found is not None:
-        return found
-    try:
-        with service.db.transaction() as session:
-            user = User(username=SYSTEM_USERNAME, display_name="系统", active=False, role_list=[SYSTEM],
-                        password_hash=hash_password(secrets.token_hex(16)))
-            session.add(user)
-            session.flush()
-            return user.id
-    except IntegrityError:  # another runner made it at the same moment
-        with service.db.read() as session:
-            return session.scalar(query)
 
 
 @dataclass
@@ -57,12 +35,14 @@ class RunReport:
     obsolete: int = 0       # the case had moved on
     refused: list[str] = field(default_factory=list)    # the step was not allowed: a definition problem
     taken_elsewhere: int = 0  # another runner claimed it first
+    delegations: delegation_moves.Moved | None = None  # 委托: tasks given to delegates and brought back
 
 
 def run_due(service: CaseService, now: datetime | None = None) -> RunReport:
-    """Fire every timer due at `now` (the service's clock unless a caller says otherwise)."""
+    """Move the tasks of delegations that began or ended, then fire every timer due at `now` (the service's clock
+    unless a caller says otherwise)."""
     now = now or service.clock()
-    report = RunReport()
+    report = RunReport(delegations=delegation_moves.move(service, now))
     actor_id = system_user_id(service)
     with service.db.read() as session:
         actor = session.get(User, actor_id)

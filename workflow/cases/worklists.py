@@ -27,13 +27,23 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from workflow.accounts.users import actor_of
+from workflow.cases import delegations
 from workflow.cases.guard_sql import queue_form
 from workflow.cases.paging import PER_PAGE, Page
 from workflow.cases.service import CaseService
+from workflow.core.actor import Actor
 from workflow.core.definition import Transition
+from workflow.core.display import local_date
 from workflow.core.guards import GUARDS
 from workflow.core.tasks import DONE, OPEN
-from workflow.store.models import Case, DefinitionVersion, HistoryEntry, OrgUnit, Task, User
+from workflow.store.models import (
+    Case,
+    DefinitionVersion,
+    HistoryEntry,
+    OrgUnit,
+    Task,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -100,13 +110,14 @@ def _narrowing(service: CaseService, session: Session, user: User, filters: Filt
 
 def queue(service: CaseService, session: Session, user: User, filters: Filters = Filters(), page: int = 1,
           per_page: int = PER_PAGE, today: date | None = None) -> Page:
-    """My open tasks (workflow/core/tasks.py): those held by me, and the pools' that I may take now."""
+    """My open tasks (workflow/core/tasks.py): those held by me, the pools' that I may take now, and those of the
+    pools my principals belong to while I am their delegate (委托)."""
     actor = actor_of(user)
 
-    def offered(case: Case) -> bool:
+    def offered(case: Case, actors: tuple[Actor, ...] = (actor,)) -> bool:
         skip = {"withdraw", *service.definition_of(case, session).public_triggers()}  # not "waiting on" anyone
         engine = service.workflows.engine(case.definition_version, session)
-        return any(a.trigger not in skip for a in engine.actions_for(service.view(case), actor))
+        return any(a.trigger not in skip for who in actors for a in engine.actions_for(service.view(case), who))
 
     narrowing = _narrowing(service, session, user, filters)
     pool = and_(Task.assignee.is_(None), narrowing.exact)
@@ -114,6 +125,17 @@ def queue(service: CaseService, session: Session, user: User, filters: Filters =
         candidates = select(Task).join(Case, Case.id == Task.case_id).where(
             Task.status == OPEN, Task.assignee.is_(None), narrowing.loose)
         pool = or_(pool, Task.id.in_([t.id for t in session.scalars(candidates) if offered(t.case)]))
+    principals: list[Actor] = []  # I may take a pool task for them: the engine checks it as them
+    for delegation in delegations.principals_of(session, user.username, today or local_date(service.clock())):
+        principal = session.scalar(select(User).where(User.username == delegation.principal))
+        if principal is None:
+            continue
+        principals.append(actor_of(principal))
+        theirs = _narrowing(service, session, principal, filters).exact  # the pools of my principal (委托)
+        where = [Case.submitter_id != user.id, Case.submitter_id != principal.id]
+        if delegation.workflows:
+            where.append(Case.workflow.in_(delegation.workflows))
+        pool = or_(pool, and_(Task.assignee.is_(None), theirs, *where))
     query = select(Task).join(Case, Case.id == Task.case_id).where(
         Task.status == OPEN, or_(Task.assignee == user.username, pool))
     if filters.workflow:
@@ -127,7 +149,7 @@ def queue(service: CaseService, session: Session, user: User, filters: Filters =
     late = func.coalesce(func.sum(sql_case((counted.c.due_date < today, 1), else_=0)), 0) if today else literal(0)
     total, overdue = session.execute(select(func.count(), late).select_from(counted)).one()
     items = [t for t in session.scalars(query.limit(per_page).offset((page - 1) * per_page))
-             if t.assignee == user.username or offered(t.case)]
+             if t.assignee == user.username or offered(t.case, (actor, *principals))]
     return Page(items, total, page, per_page, {"overdue": overdue})
 
 

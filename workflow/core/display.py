@@ -10,6 +10,7 @@ from workflow.core import forms
 from workflow.core.definition import Definition, Field
 from workflow.core.engine import SAVE_DRAFT, SAVE_DRAFT_LABEL
 from workflow.core.roles import role_label
+from workflow.core.tasks import VERBS
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -78,10 +79,19 @@ def action_label(definition: Definition, trigger: str, lang: str = "zh") -> str:
         return WORDS[lang]["create"]
     if trigger == SAVE_DRAFT:
         return SAVE_DRAFT_LABEL.get(lang)
+    if trigger in VERBS:
+        return VERBS[trigger].get(lang)
     for t in definition.transitions:
         if t.trigger == trigger:
             return t.label.get(lang)
     return trigger
+
+
+def acting_name(actor: str, acting_for: str | None, names: Mapping[str, str]) -> str:
+    """Who took a step, by name: 张三（李四代） when 李四 took it as 张三's delegate (委托)."""
+    if acting_for:
+        return f"{names.get(acting_for) or acting_for}（{names.get(actor) or actor}代）"
+    return names.get(actor) or actor
 
 
 def mask_name(name: str | None) -> str:

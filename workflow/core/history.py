@@ -20,13 +20,22 @@ def canonical(content: dict[str, Any]) -> bytes:
 
 def entry_content(*, case_number: str, seq: int, actor: str, actor_roles: list[str], actor_unit: str | None,
                   trigger: str, from_state: str | None, to_state: str, changes: dict[str, Any], comment: str,
-                  documents: list[str], at: datetime, prev_hash: str) -> dict[str, Any]:
-    return {
+                  documents: list[str], at: datetime, prev_hash: str, acting_for: dict[str, Any] | None = None,
+                  delegated: dict[str, str] | None = None) -> dict[str, Any]:
+    """`acting_for`: the principal a delegate took the step for (委托), with the roles and unit they had; `delegated`:
+    the principals whose new tasks this step gave to their delegates. Each is hashed only when present, so the
+    hashes of entries written before they existed stay as they were."""
+    content = {
         "case": case_number, "seq": seq, "actor": actor, "actor_roles": sorted(actor_roles),
         "actor_unit": actor_unit, "trigger": trigger, "from": from_state, "to": to_state, "changes": changes,
         "comment": comment, "documents": list(documents), "at": at.isoformat(timespec="microseconds"),
         "prev": prev_hash,
     }
+    if acting_for:
+        content["acting_for"] = acting_for
+    if delegated:
+        content["delegated"] = delegated
+    return content
 
 
 def content_hash(content: dict[str, Any]) -> str:
@@ -39,5 +48,5 @@ def hash_of_entry(entry: Any, case_number: str) -> str:
         case_number=case_number, seq=entry.seq, actor=entry.actor_username, actor_roles=list(entry.actor_roles),
         actor_unit=entry.actor_unit, trigger=entry.trigger, from_state=entry.from_state, to_state=entry.to_state,
         changes=entry.changes, comment=entry.comment, documents=list(entry.documents), at=entry.at,
-        prev_hash=entry.prev_hash,
+        prev_hash=entry.prev_hash, acting_for=entry.acting_for, delegated=entry.delegated,
     ))

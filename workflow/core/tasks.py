@@ -11,17 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from workflow.core.actor import Actor
 from workflow.core.definition import GENERIC_WITHDRAW, Definition, Label, Transition
-from workflow.core.engine import ActionRefused, CaseView, Forbidden, InvalidData, NotOpen
+from workflow.core.engine import (
+    ActionRefused,
+    CaseView,
+    Forbidden,
+    InvalidData,
+    NotOpen,
+)
 from workflow.core.roles import SYSTEM
 
 OPEN, DONE, CLOSED = "open", "done", "closed"
 
-CLAIM, TRANSFER = "claim", "transfer"
-VERBS: Mapping[str, Label] = {CLAIM: Label("签收", "Claim"), TRANSFER: Label("转交", "Transfer")}
+CLAIM, TRANSFER, DELEGATE, UNDELEGATE = "claim", "transfer", "delegate", "undelegate"
+VERBS: Mapping[str, Label] = {CLAIM: Label("签收", "Claim"), TRANSFER: Label("转交", "Transfer"),
+                              DELEGATE: Label("委托代办", "Passed to a delegate"),
+                              UNDELEGATE: Label("委托结束收回", "Back from a delegate")}
 
 Offered = Callable[[Actor], "set[str]"]  # the steps the engine offers someone on the case as it stands
 
@@ -47,6 +54,7 @@ class Task:
     status: str = OPEN
     done_by: str | None = None
     closed_seq: int | None = None
+    delegated_from: str | None = None  # the principal (委托) while their delegate holds the task
 
     def holds(self, actor: Actor) -> bool:
         """Whether this actor may act through the task now."""
@@ -54,6 +62,10 @@ class Task:
             return False
         if self.assignee is not None:
             return self.assignee == actor.username
+        return self.of_pool(actor)
+
+    def of_pool(self, actor: Actor) -> bool:
+        """Whether the actor belongs to the task's pool (its role, within its unit), whoever holds it now."""
         return self.seat.role in actor.roles and (self.seat.unit is None or self.seat.unit == actor.unit)
 
 
@@ -141,10 +153,20 @@ class Board:
         mine = [t for t in covering if t.holds(actor)]
         if mine:
             return min(mine, key=lambda t: (t.assignee is None, t.number))  # my own before the pool's
-        held = [t for t in covering if t.assignee is not None and t.seat.person is None]
-        if held and not any(t.assignee is None for t in covering):
+        held = [t for t in covering if t.assignee is not None and t.of_pool(actor)]
+        if held:  # only one of the pool hears who holds it
             raise Taken(f"此任务已由 {held[0].assignee} 办理", f"This task is held by {held[0].assignee}")
         raise Forbidden("此步骤不是您的待办任务", "This step is not your task")
+
+    def through_for(self, trigger: str, actor: Actor, principal: Actor | None) -> Task | None:
+        """As `through`, for a delegate acting for a principal (委托): a task given to them by that principal, else
+        what the principal's own standing allows."""
+        if principal is None:
+            return self.through(trigger, actor)
+        for task in self.open():
+            if trigger in task.triggers and task.assignee == actor.username and task.delegated_from == principal.username:
+                return task
+        return self.through(trigger, principal)
 
     def allows(self, trigger: str, actor: Actor) -> bool:
         """Whether the tasks let this actor take the step (the engine decides the rest)."""
@@ -155,9 +177,12 @@ class Board:
         return True
 
     @staticmethod
-    def acting_as(task: Task | None, actor: Actor) -> Actor:
-        """The actor the engine decides for: a named seat held by someone else (a 会签 vote handed on) acts in its
-        person's name, with the holder's own roles; anything else as the actor themself."""
+    def acting_as(task: Task | None, actor: Actor, principal: Actor | None = None) -> Actor:
+        """The actor the engine decides for: a delegate acts as their principal (委托), with the principal's roles
+        and unit; a named seat held by someone else (a 会签 vote handed on) acts in its person's name, with the
+        holder's own roles; anything else as the actor themself."""
+        if principal is not None:
+            return principal
         if task is not None and task.seat.person is not None and task.seat.person != actor.username:
             return replace(actor, username=task.seat.person)
         return actor
@@ -165,14 +190,16 @@ class Board:
     # -- steps ---------------------------------------------------------------------------------------------------
 
     def step(self, definition: Definition, source: str, after: CaseView, actor: str, through: Task | None,
-             seq: int, restart: bool = False) -> Changes:
-        """Apply a step of the definition (taken through `through`, if any) that left the case as `after`."""
+             seq: int, restart: bool = False, delegates: Mapping[str, str] | None = None) -> Changes:
+        """Apply a step of the definition (taken through `through`, if any) that left the case as `after`.
+        `delegates`: principal → delegate for the named tasks this step opens (委托 in force); never the
+        applicant's own step, never to the applicant."""
         changes = Changes()
         leaving = source != after.state or restart
         if through is not None:
-            if leaving or through.assignee is not None:
+            if leaving or through.seat.person is not None:  # a named seat (a 会签 vote) is done by its one step
                 self._finish(through, DONE, actor, seq, changes)
-            else:  # one of a pool's steps that leaves the pool open (a 附议): the actor's own share, done
+            else:  # one of a pool's steps that leaves the task open (a 附议): the actor's own share, done
                 share = Task(self._number(), through.state, through.visit, through.seat, through.triggers, actor,
                              status=DONE, done_by=actor, closed_seq=seq)
                 self.tasks.append(share)
@@ -188,6 +215,9 @@ class Board:
         for seat, triggers, claimable in wanted:
             if seat not in have:
                 task = Task(self._number(), after.state, at, seat, triggers, seat.person, claimable)
+                delegate = (delegates or {}).get(seat.person or "")
+                if delegate and after.submitter not in (seat.person, delegate):
+                    task.assignee, task.delegated_from = delegate, seat.person
                 self.tasks.append(task)
                 changes.opened.append(task)
         still = {seat for seat, _, _ in wanted}
@@ -214,15 +244,37 @@ class Board:
         no open task of the same steps already; never to the applicant, and never the applicant's own step."""
         task = self._open_task(number)
         if not self._may_take(task, actor, offered):
-            raise (Taken if task.assignee else Forbidden)(
+            raise (Taken if task.assignee and task.of_pool(actor) else Forbidden)(
                 "只能转交自己的待办任务", "You may only hand on a task of your own")
+        if task.assignee is None and not task.claimable:
+            raise NotOpen("此步骤由多人各自办理，不能转交", "Everyone of the pool takes this step: it is not handed on")
         if task.seat.person is not None and task.seat.person == submitter:
             raise InvalidData("申请人本人的步骤不能转交", "The applicant's own step cannot be handed on",
                               fields={"to": "申请人本人的步骤不能转交"})
-        refusal = self._ineligible(task, target, submitter, offered)
+        refusal = self._ineligible(task, actor, target, submitter, offered)
         if refusal:
             raise InvalidData(refusal[0], refusal[1], fields={"to": refusal[0]})
         task.assignee = target.username
+        return Changes(changed=[task])
+
+    def delegate(self, number: int, principal: str, delegate: str, submitter: str | None) -> Changes:
+        """委托 in force: the principal's open task goes to their delegate (not the applicant's own step, never to
+        the applicant: a delegate never approves a case they filed)."""
+        task = self._open_task(number)
+        if task.assignee != principal or task.delegated_from is not None:
+            raise Taken("该任务不在委托人名下", "The task is not the principal's")
+        if submitter in (task.seat.person, delegate):
+            raise Forbidden("申请人本人的事项不能委托给他人或由其本人代办",
+                            "An applicant's own case is neither delegated nor taken by them as a delegate")
+        task.assignee, task.delegated_from = delegate, principal
+        return Changes(changed=[task])
+
+    def undelegate(self, number: int, principal: str, delegate: str) -> Changes:
+        """委托 over: a task the delegate still holds comes back to the principal."""
+        task = self._open_task(number)
+        if task.delegated_from != principal or task.assignee != delegate:
+            raise Taken("该任务不是委托代办的任务", "The task is not held for the principal")
+        task.assignee, task.delegated_from = principal, None
         return Changes(changed=[task])
 
     # -- internals -------------------------------------------------------------------------------------------
@@ -233,10 +285,11 @@ class Board:
             return task.holds(actor)
         return task.holds(actor) and bool(task.triggers & offered(actor))
 
-    def _ineligible(self, task: Task, target: Actor, submitter: str | None, offered: Offered) -> tuple[str, str] | None:
+    def _ineligible(self, task: Task, actor: Actor, target: Actor, submitter: str | None,
+                    offered: Offered) -> tuple[str, str] | None:
         if target.username == submitter:
             return "不能转交给申请人本人", "Not to the applicant"
-        if target.username in (task.assignee, task.seat.person):
+        if target.username in (task.assignee, task.seat.person, actor.username):
             return "任务已在对方名下", "The task is theirs already"
         if any(t.number != task.number and t.triggers & task.triggers and t.assignee == target.username
                for t in self.open()):

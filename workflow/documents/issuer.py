@@ -31,9 +31,10 @@ class Opinion:
 
     trigger: str
     actor: str
-    roles: tuple[str, ...]
+    roles: tuple[str, ...]  # the principal's, when a delegate acted for them
     at: datetime
     comment: str
+    acting_for: str | None = None  # 委托: the principal a delegate acted for (shown 张三（李四代）)
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class DocumentIssuer:
         fields = display.data_text(definition, case.data, units)
         opinions = [{
             "action": display.action_label(definition, o.trigger),
-            "actor": names.get(o.actor, o.actor),
+            "actor": display.acting_name(o.actor, o.acting_for, names),
             "role": display.acting_role(definition, o.trigger, o.roles),
             "at": display.local(o.at),
             "comment": o.comment,

@@ -114,6 +114,10 @@ class HistoryEntry(Base):
     at: Mapped[datetime]
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # 委托: the principal a delegate acted for ({username, roles, unit}); the principals whose new tasks the step
+    # gave to their delegates ({principal: delegate}). Both hashed when present (workflow/core/history.py).
+    acting_for: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    delegated: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     actor: Mapped[User] = relationship(lazy="joined")
     case: Mapped[Case] = relationship()
 
@@ -140,6 +144,7 @@ class Task(Base):
     pool_unit: Mapped[str | None] = mapped_column(String(32))
     person: Mapped[str | None] = mapped_column(String(64))    # a named seat: the voter, the submitter
     assignee: Mapped[str | None] = mapped_column(String(64))  # who holds it now; none: the pool
+    delegated_from: Mapped[str | None] = mapped_column(String(64))  # the principal, while a delegate holds it
     claimable: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(8))            # open | done | closed
     done_by: Mapped[str | None] = mapped_column(String(64))
@@ -153,6 +158,21 @@ class Task(Base):
 Index("ix_tasks_assignee", Task.status, Task.assignee)
 Index("ix_tasks_pool", Task.status, Task.pool_role)
 Index("ix_tasks_done_by", Task.done_by, Task.closed_at)
+
+
+class Delegation(Base):
+    """委托: a person's tasks go to a delegate for a date range, for all processes or some (docs/architecture.md
+    § Tasks). Cancelling keeps the row: the steps taken under it name it."""
+
+    __tablename__ = "delegations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    principal: Mapped[str] = mapped_column(String(64), index=True)
+    delegate: Mapped[str] = mapped_column(String(64), index=True)
+    starts: Mapped[date]
+    ends: Mapped[date]  # the last day it covers
+    workflows: Mapped[list[str]] = mapped_column(default=list)  # none: every process
+    created_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
 
 
 class Document(Base):
