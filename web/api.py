@@ -10,14 +10,20 @@ from werkzeug.wrappers import Response as BaseResponse
 from web import serialize
 from web.auth import current_user, require_role
 from web.cases import send_attachment, send_document
+from web.delegation import delegation_json
 from web.inputs import BadRequest, parse
 from web.openapi import described
-from web.delegation import delegation_json
 from web.pages import page_number, today
 from web.plugins import installed
 from web.services import fresh_session, service, session
 from workflow.audit.verify import verify
-from workflow.cases import delegation_moves, delegations, task_verbs, worklists
+from workflow.cases import (
+    delegation_moves,
+    delegations,
+    reminders,
+    task_verbs,
+    worklists,
+)
 from workflow.cases.service import NotFound
 from workflow.core import attachments
 from workflow.core.engine import InvalidData
@@ -163,6 +169,13 @@ def transfer(task_id: int) -> Response:
     user = current_user(session())
     body = json_body()
     return _task_answer(task_verbs.transfer(service(), task_id, user, body.get("to"), body.get("comment")), user)
+
+
+@bp.post("/cases/<int:case_id>/remind")
+def remind(case_id: int) -> Response:
+    """催办: the applicant reminds whoever the case waits on (429 with the time left if too soon)."""
+    done = reminders.remind(service(), case_id, current_user(session()))
+    return jsonify({"case_id": done.case_id, "seq": done.seq, "reminded": len(done.notified)})
 
 
 @bp.get("/me/delegation")

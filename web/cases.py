@@ -26,11 +26,12 @@ from web.pages import page_blueprint
 from web.plugins import installed
 from web.services import service, session
 from workflow.accounts.users import display_names
+from workflow.cases import reminders
 from workflow.cases.service import Conflict, NotFound
 from workflow.core import attachments
 from workflow.core.display import acting_name, data_text
 from workflow.core.engine import SAVE_DRAFT, InvalidData, NotOpen
-from workflow.core.tasks import DELEGATE, TRANSFER, UNDELEGATE, VERBS
+from workflow.core.tasks import DELEGATE, TRANSFER, UNDELEGATE, VERBS, remind_interval
 from workflow.documents import diagram
 from workflow.store.models import Case, Document, HistoryEntry
 
@@ -63,11 +64,16 @@ def case_page(case: Case, errors: dict[str, dict[str, str]] | None = None,
                       "comment": posted.get("comment", "") if posted and posted.get("trigger") == action.trigger else ""})
     drafting = case.state == definition.initial and case.submitter_id == user.id
     tasks = _next_up(case, user.username, {a.trigger for a in actions}, errors or {}, posted or {})
+    remind = None  # 催办: the applicant's, when the case waits on someone; `after`: not before then
+    if case.submitter_id == user.id and tasks and not definition.states[case.state].final:
+        last = reminders.last_reminder(session(), case.id)
+        after = last + remind_interval(definition) if last else None
+        remind = {"after": after if after and after > service().clock() else None}
     views = service().views(session(), case) if "auditor" in user.roles and definition.log_views else []
     return render_template("cases/show.html", case=case, definition=definition, drafting=drafting, views=views,
                            data=data_text(definition, case.data, service().units(session()), lang()), forms=forms,
                            timeline=timeline, documents=documents, units=service().units(session()),
-                           read_only="auditor" in user.roles and not actions, tasks=tasks,
+                           read_only="auditor" in user.roles and not actions, tasks=tasks, remind=remind,
                            panels=installed(current_app).case_panels(session(), user, case)), status
 
 

@@ -109,6 +109,16 @@ OPENAPI: dict[str, Any] = {
                 "comment": {"type": "string", "maxLength": 2000}}}),
             "responses": {"200": json_response(ref("Task"), "The task, now theirs"),
                           "409": {"$ref": "#/components/responses/Conflict"}, **JSON_ERRORS}}},
+        "/cases/{case_id}/remind": {"post": {
+            "summary": "催办 The applicant reminds whoever the case waits on (inbox and e-mail)",
+            "description": "At most once per case in the definition's `remind_hours` (default 4): sooner is 429, "
+                           "with the time left in the message.",
+            "parameters": [CASE_ID],
+            "responses": {"200": json_response({"type": "object", "properties": {
+                "case_id": {"type": "integer"}, "seq": {"type": "integer"},
+                "reminded": {"type": "integer", "description": "how many people were told"}}}, "Reminded"),
+                "409": {"$ref": "#/components/responses/Conflict"},
+                "429": {"$ref": "#/components/responses/TooMany"}, **ERRORS}}},
         "/me/delegation": {
             "get": {"summary": "我的委托 My delegation in force or to come (null: none)", "responses": {
                 "200": json_response({"anyOf": [ref("Delegation"), {"type": "null"}]}, "The delegation"), **ERRORS}},
@@ -188,7 +198,8 @@ OPENAPI: dict[str, Any] = {
             ("Forbidden", "无权限 Not yours to take"), ("NotFound", "不存在 No such thing"),
             ("Conflict", "冲突：版本过期或当前状态不能执行 Stale version or action not open"),
             ("Invalid", "数据有误，见 fields Invalid data, see fields"),
-            ("TooLarge", "提交的内容过大 The request is too large"))},
+            ("TooLarge", "提交的内容过大 The request is too large"),
+            ("TooMany", "过于频繁，message 说明还需等待多久 Too soon: the message says how long to wait"))},
     },
 }
 

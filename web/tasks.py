@@ -1,5 +1,5 @@
 """待办 (my open tasks, exactly what the engine allows), 已办 (the tasks I completed), and the task verbs taken from a
-case page: 签收 and 转交 (docs/architecture.md § Tasks)."""
+case page: 签收, 转交 and 催办 (docs/architecture.md § Tasks)."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -11,10 +11,10 @@ from web.cases import case_page
 from web.i18n import message
 from web.pages import page_blueprint, page_number, today
 from web.services import service, session
-from workflow.cases import task_verbs, worklists
+from workflow.cases import reminders, task_verbs, worklists
 from workflow.cases.service import Conflict
 from workflow.core.engine import ActionRefused, InvalidData, NotOpen
-from workflow.core.tasks import Taken
+from workflow.core.tasks import Taken, TooSoon
 
 bp = page_blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -63,6 +63,17 @@ def transfer(task_id: int) -> BaseResponse | tuple[str, int]:
                          {"trigger": f"transfer-{task_id}", "values": {"to": to}, "comment": comment}, status=422)
     flash(_("已转交"), "success")
     return redirect(url_for("cases.show", case_id=done.case_id))
+
+
+@bp.post("/remind/<int:case_id>")
+def remind(case_id: int) -> BaseResponse:
+    """催办 from the case page: the applicant reminds whoever the case waits on."""
+    try:
+        reminders.remind(service(), case_id, signed_in())
+    except (TooSoon, NotOpen, Conflict) as refused:
+        return _moved_on(refused, case_id)
+    flash(_("已催办：已通知当前办理人"), "success")
+    return redirect(url_for("cases.show", case_id=case_id))
 
 
 def _moved_on(refused: ActionRefused, case_id: int) -> BaseResponse:

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from workflow.core.actor import Actor
 from workflow.core.definition import Definition
-from workflow.core.engine import ActionRefused, CaseView
+from workflow.core.engine import ActionRefused, CaseView, Forbidden
 from workflow.core.tasks import (
     CLAIM,
     DELEGATE,
+    REMIND,
     TRANSFER,
     UNDELEGATE,
     VERBS,
@@ -22,6 +23,7 @@ from workflow.core.tasks import (
     Changes,
     Offered,
     Seat,
+    too_soon,
 )
 from workflow.core.tasks import Task as BoardTask
 from workflow.store.models import Case, HistoryEntry, Task
@@ -131,6 +133,7 @@ def replay(definition: Definition, entries: Sequence[HistoryEntry], unit: str | 
     view = CaseView(first.to_state, dict(first.changes), submitter, unit)
     tasks: dict[int, BoardTask] = {}
     current = Board()
+    last_reminder = None
     _keep(tasks, current.step(definition, "", view, submitter, None, first.seq))
     for entry in entries[1:]:
         try:
@@ -139,6 +142,14 @@ def replay(definition: Definition, entries: Sequence[HistoryEntry], unit: str | 
             if entry.trigger in VERBS:
                 if entry.from_state != view.state or entry.to_state != view.state:
                     raise ActionRefused("任务操作不改变事项的状态", "A task verb leaves the case's state as it is")
+                if entry.trigger == REMIND:  # 催办: the applicant's, and no sooner than the definition allows
+                    if entry.actor_username != submitter:
+                        raise Forbidden("只有申请人可以催办", "Only the applicant may send a reminder")
+                    refused = too_soon(definition, last_reminder, entry.at)
+                    if refused:
+                        raise refused
+                    last_reminder = entry.at
+                    continue
                 seen = view  # without `offers` (rows remade from a history): whatever the definition has
                 _keep(tasks, replay_verb(current, entry, submitter, lambda actor: offers(seen, actor) if offers
                                          else {t.trigger for t in definition.transitions}))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -113,10 +114,18 @@ def _verb(service: CaseService, task_id: int, user: User, verb: str, comment: st
             raise Forbidden("此任务不是您的", "This task is not yours")
         board = task_rows.board(session, case.id)
         changes, details, letters = decide(session, board, found.number, case, service.definition_of(case, session))
+    return commit(service, case, user, verb, {"task": found.number, **details}, comment, changes, letters, now,
+                  task_id)
+
+
+def commit(service: CaseService, case: CaseRef, user: User, verb: str, recorded: dict[str, Any], comment: str,
+           changes: Changes, letters: list[Letter], now: datetime, task_id: int = 0) -> Done:
+    """Write a verb's entry (the case's state and data as they are, its version bumped), its task rows and its
+    letters in one transaction; 409 if the case moved since the snapshot `case`."""
     seq = case.version + 1
     entry = history_row(case_id=case.id, case_number=case.number, seq=seq, actor=user, trigger=verb,
-                        source=case.state, dest=case.state, changes={"task": found.number, **details},
-                        comment=comment, documents=[], at=now, prev_hash=case.head_hash)
+                        source=case.state, dest=case.state, changes=recorded, comment=comment, documents=[], at=now,
+                        prev_hash=case.head_hash)
     with service.db.write_connection() as connection:
         bumped = connection.execute(_BUMP, {"case_id": case.id, "expected": case.version, "version": seq,
                                             "head_hash": entry["hash"], "updated_at": now})

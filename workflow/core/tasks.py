@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
 from workflow.core.actor import Actor
 from workflow.core.definition import GENERIC_WITHDRAW, Definition, Label, Transition
@@ -25,8 +26,9 @@ from workflow.core.roles import SYSTEM
 
 OPEN, DONE, CLOSED = "open", "done", "closed"
 
-CLAIM, TRANSFER, DELEGATE, UNDELEGATE = "claim", "transfer", "delegate", "undelegate"
+CLAIM, TRANSFER, DELEGATE, UNDELEGATE, REMIND = "claim", "transfer", "delegate", "undelegate", "remind"
 VERBS: Mapping[str, Label] = {CLAIM: Label("签收", "Claim"), TRANSFER: Label("转交", "Transfer"),
+                              REMIND: Label("催办", "Reminder"),
                               DELEGATE: Label("委托代办", "Passed to a delegate"),
                               UNDELEGATE: Label("委托结束收回", "Back from a delegate")}
 
@@ -73,6 +75,33 @@ class Taken(ActionRefused):
     """The task is someone else's now (claimed or handed on), or it is done: 409, reload and see."""
 
     status = 409
+
+
+class TooSoon(ActionRefused):
+    """A reminder (催办) sent again before the definition's interval is over."""
+
+    status = 429
+
+
+REMIND_HOURS = 4
+
+
+def remind_interval(definition: Definition) -> timedelta:
+    """How long after a reminder the next one may be sent: `parameters.remind_hours` (default 4)."""
+    hours = definition.parameters.get("remind_hours", REMIND_HOURS)
+    return timedelta(hours=float(hours) if isinstance(hours, (int, float)) else REMIND_HOURS)
+
+
+def too_soon(definition: Definition, last: datetime | None, now: datetime) -> TooSoon | None:
+    """The refusal of a reminder sent before the interval since the last one is over, saying how long is left."""
+    every = remind_interval(definition)
+    if last is None or now >= last + every:
+        return None
+    minutes = max(1, int((last + every - now).total_seconds() + 59) // 60)
+    hours, minutes = divmod(minutes, 60)
+    per = f"{every.total_seconds() / 3600:g}"
+    return TooSoon(f"每 {per} 小时最多催办一次，请于 {hours} 小时 {minutes} 分钟后再试",
+                   f"One reminder every {per} hours: try again in {hours} h {minutes} min")
 
 
 # -- which tasks a state gives --------------------------------------------------------------------------------------
