@@ -20,13 +20,19 @@ BABEL_KEYWORDS := -k _ -k gettext -k lazy_gettext -k ngettext:1,2
 RUN_DEBS := fonts-noto-cjk fonts-arphic-ukai libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 graphviz unicode-data
 TEST_DEBS := $(RUN_DEBS) poppler-utils postgresql-15 chromium faketime
 
-.PHONY: run test test-future bench debs-run debs-test venv db clean translations
+# axe-core, the accessibility engine the browser tests run on every page (tests/browser/pagecheck.py): test-only,
+# from the npm registry (npm checks the package's integrity), pinned, into .cache/axe (not in git). The target is a
+# stamp named by the version, so that changing AXE_VERSION fetches it again.
+AXE_VERSION := 4.14.1
+AXE := .cache/axe/axe-core-$(AXE_VERSION).stamp
+
+.PHONY: run test test-future bench debs-run debs-test venv db clean translations axe
 
 run: debs-run venv $(CATALOGUE).mo db
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # The layers first (import-linter's contracts in pyproject.toml, docs/architecture.md), then every test.
-test: debs-test venv $(CATALOGUE).mo
+test: debs-test venv $(CATALOGUE).mo $(AXE)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n auto -p no:cacheprovider
 
@@ -37,7 +43,7 @@ test: debs-test venv $(CATALOGUE).mo
 # that clock alone (FAKETIME_DONT_FAKE_MONOTONIC) breaks time.sleep on Python 3.11 (EINVAL): tests wait for a
 # thread with time.sleep, never with a timed wait.
 FUTURE ?= +365d
-test-future: debs-test venv $(CATALOGUE).mo
+test-future: debs-test venv $(CATALOGUE).mo $(AXE)
 	faketime -f '$(FUTURE)' $(BIN)/python -m pytest -n auto -p no:cacheprovider
 
 bench: debs-test venv $(CATALOGUE).mo
@@ -66,6 +72,16 @@ translations: venv
 		-o translations/messages.pot .
 	$(PYBABEL) update -i translations/messages.pot -d translations --ignore-obsolete
 	$(PYBABEL) compile -d translations --statistics
+
+axe: $(AXE)
+
+$(AXE):
+	@command -v npm >/dev/null || { echo "npm is needed to fetch axe-core for the browser tests" >&2; exit 1; }
+	rm -f .cache/axe/axe-core-*.stamp
+	npm install --prefix .cache/axe --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
+		axe-core@$(AXE_VERSION)
+	grep -q '"version": "$(AXE_VERSION)"' .cache/axe/node_modules/axe-core/package.json
+	touch $@
 
 debs-run:
 	@bash scripts/ensure-debs.sh $(RUN_DEBS)
