@@ -9,6 +9,11 @@ Fixtures (pytest-playwright provides `page`, `context`, `new_context`, `browser`
   Every page starts at `live_server.url` as its base URL, so `page.goto("/login")` works.
 - `login(page, username, password="demo-2026", expect_success=True)`: sign in through the login form.
 - `shot(page, name)`: save a screenshot to test-artifacts/screenshots/<name>.png and return its path.
+- `page_checks` (autouse): every browser context the test opens (through `context`, `new_context` or
+  `browser.new_context`) is watched for console errors, page errors and Content-Security-Policy violations, and
+  every HTML document its pages are served is checked with axe-core (WCAG 2.0/2.1 A and AA, at 1280 px and at
+  375 px with the menu open); after the test's body the test fails with each one and its URL (pagecheck.py).
+  A test that provokes one on purpose checks `page_checks.page_problems()` and then calls `page_checks.forget()`.
 
 Chromium keeps the session cookie's Secure flag on http://127.0.0.1 (a secure context): no need to turn it off.
 Test ids end in [chromium] (pytest-playwright parametrizes browser_name).
@@ -28,8 +33,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from pagecheck import DESKTOP, Checker, PageChecks
+from playwright.sync_api import Browser, BrowserContext, Error, Page
 from support import served
-from playwright.sync_api import BrowserContext, Page
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent  # the venv's bin: flask and gunicorn live beside python
@@ -58,6 +64,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.browser)
             if not CHROMIUM.exists():
                 item.add_marker(missing)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """After the test's body: its pages' console errors, page errors, CSP violations and axe violations fail it.
+    When the body failed already, they are added to its report instead (a section) and the failure stands."""
+    checks = item.funcargs.get("page_checks") if hasattr(item, "funcargs") else None
+    try:
+        result = yield
+    except BaseException:
+        if isinstance(checks, PageChecks):
+            try:
+                seen = checks.page_problems() + checks.axe_problems()
+            except (Error, RuntimeError) as error:  # the browser may be what failed
+                seen = [f"(not checked: {error})"]
+            if seen:
+                item.add_report_section("call", "page checks", "\n".join(seen))
+        raise
+    if isinstance(checks, PageChecks):
+        checks.verify()
+    return result
 
 
 @dataclass
@@ -121,6 +148,34 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 def browser_context_args(browser_context_args: dict) -> dict:
     return {**browser_context_args, "locale": "zh-CN", "timezone_id": "Asia/Shanghai",
             "viewport": {"width": 1280, "height": 900}}
+
+
+@pytest.fixture(scope="session")
+def axe_checker(browser: Browser, base_url: str) -> Iterator[Checker]:
+    """The page that replays each document a test was served and runs axe on it (pagecheck.py); its own context,
+    with reduced motion so that the menu opens at once."""
+    context = browser.new_context(base_url=base_url, locale="zh-CN", timezone_id="Asia/Shanghai", viewport=DESKTOP,
+                                  reduced_motion="reduce")
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
+    try:
+        yield Checker.open(context)
+    finally:
+        context.close()
+
+
+@pytest.fixture(autouse=True)
+def page_checks(browser: Browser, axe_checker: Checker, monkeypatch: pytest.MonkeyPatch) -> PageChecks:
+    """Every context the test opens is watched, whichever way it is made: pytest-playwright's `new_context` (and
+    so `context` and `page`) calls browser.new_context, and so do the tests that open a phone's context."""
+    checks = PageChecks(axe_checker)
+    original = browser.new_context
+
+    def new_context(*args, **kwargs) -> BrowserContext:
+        return checks.watch(original(*args, **kwargs))
+
+    monkeypatch.setattr(browser, "new_context", new_context)
+    return checks
 
 
 @pytest.fixture
