@@ -18,6 +18,7 @@ from web.plugins import installed
 from web.services import fresh_session, service, session
 from workflow.audit.verify import verify
 from workflow.cases import (
+    copies,
     delegation_moves,
     delegations,
     reminders,
@@ -176,6 +177,27 @@ def remind(case_id: int) -> Response:
     """催办: the applicant reminds whoever the case waits on (429 with the time left if too soon)."""
     done = reminders.remind(service(), case_id, current_user(session()))
     return jsonify({"case_id": done.case_id, "seq": done.seq, "reminded": len(done.notified)})
+
+
+@bp.post("/cases/<int:case_id>/cc")
+def copy(case_id: int) -> Response:
+    """抄送: one who handles the case copies named people, who may then read it."""
+    body = json_body()
+    done = task_verbs.copy(service(), case_id, current_user(session()), body.get("users"), body.get("comment"))
+    return jsonify({"case_id": done.case_id, "seq": done.seq, "notified": len(done.notified)})
+
+
+@bp.get("/cc")
+def copied() -> Response:
+    """抄送我的: the cases copied to me, unread first (200 a page, ?page=N)."""
+    user = current_user(session())
+    listed = copies.mine(session(), user, page_number(), TASKS_PER_PAGE)
+    response = jsonify([{"id": c.id, "case_id": c.case_id, "case_number": c.case.number, "workflow": c.case.workflow,
+                         "title": c.case.data.get("title", ""), "state": c.case.state, "by": c.by,
+                         "created_at": c.created_at.isoformat() + "Z", "read": c.read_at is not None}
+                        for c in listed.items])
+    response.headers["X-Total-Count"] = str(listed.total)
+    return response
 
 
 @bp.get("/me/delegation")

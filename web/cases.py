@@ -31,7 +31,14 @@ from workflow.cases.service import Conflict, NotFound
 from workflow.core import attachments
 from workflow.core.display import acting_name, data_text
 from workflow.core.engine import SAVE_DRAFT, InvalidData, NotOpen
-from workflow.core.tasks import DELEGATE, TRANSFER, UNDELEGATE, VERBS, remind_interval
+from workflow.core.tasks import (
+    COPY,
+    DELEGATE,
+    TRANSFER,
+    UNDELEGATE,
+    VERBS,
+    remind_interval,
+)
 from workflow.documents import diagram
 from workflow.store.models import Case, Document, HistoryEntry
 
@@ -74,13 +81,16 @@ def case_page(case: Case, errors: dict[str, dict[str, str]] | None = None,
                            data=data_text(definition, case.data, service().units(session()), lang()), forms=forms,
                            timeline=timeline, documents=documents, units=service().units(session()),
                            read_only="auditor" in user.roles and not actions, tasks=tasks, remind=remind,
+                           cc=_cc_form(case, user, actions, errors or {}, posted or {}),
                            panels=installed(current_app).case_panels(session(), user, case)), status
 
 
 def _people_of(entry: HistoryEntry) -> list[str]:
     """The user names a history entry names besides its actor: the principal, a verb's from and to."""
+    copied = entry.changes.get("users") if entry.trigger == COPY else None
     return [entry.actor_username, (entry.acting_for or {}).get("username") or "",
-            *(str(entry.changes.get(k) or "") for k in ("to", "from") if entry.trigger in VERBS)]
+            *(str(entry.changes.get(k) or "") for k in ("to", "from") if entry.trigger in VERBS),
+            *(str(name) for name in (copied if isinstance(copied, list) else []))]
 
 
 def _who(entry: HistoryEntry, names: dict[str, str]) -> str:
@@ -96,9 +106,23 @@ def _detail(entry: HistoryEntry, names: dict[str, str]) -> str:
         return _("转交给 %(who)s", who=name("to"))
     if entry.trigger == DELEGATE:
         return _("%(principal)s 的任务交受托人 %(who)s 代办", principal=name("from"), who=name("to"))
+    if entry.trigger == COPY:
+        people = entry.changes.get("users")
+        return _("抄送给 %(who)s", who="、".join(names.get(str(p)) or str(p) for p in people)) \
+            if isinstance(people, list) else ""
     if entry.trigger == UNDELEGATE:
         return _("委托结束，任务交回 %(principal)s", principal=name("from"))
     return ""
+
+
+def _cc_form(case: Case, user: Any, actions: list[Any], errors: dict[str, dict[str, str]],
+             posted: dict[str, Any]) -> dict[str, Any] | None:
+    """抄送 on the case page: offered to whoever may take a step of it now (the verb also admits those who did)."""
+    if not actions:
+        return None
+    again = posted.get("trigger") == "cc"
+    return {"errors": errors.get("cc", {}), "users": posted.get("values", {}).get("users", "") if again else "",
+            "comment": posted.get("comment", "") if again else ""}
 
 
 def _next_up(case: Case, me: str, offered: set[str], errors: dict[str, dict[str, str]],

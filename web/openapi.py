@@ -119,6 +119,23 @@ OPENAPI: dict[str, Any] = {
                 "reminded": {"type": "integer", "description": "how many people were told"}}}, "Reminded"),
                 "409": {"$ref": "#/components/responses/Conflict"},
                 "429": {"$ref": "#/components/responses/TooMany"}, **ERRORS}}},
+        "/cases/{case_id}/cc": {"post": {
+            "summary": "抄送 One who handles the case copies named people, who may then read it",
+            "parameters": [CASE_ID],
+            "requestBody": request_body({"required": ["users"], "properties": {
+                "users": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 20},
+                "comment": {"type": "string", "maxLength": 2000}}}),
+            "responses": {"200": json_response({"type": "object", "properties": {
+                "case_id": {"type": "integer"}, "seq": {"type": "integer"}, "notified": {"type": "integer"}}},
+                "Copied"), "409": {"$ref": "#/components/responses/Conflict"}, **JSON_ERRORS}}},
+        "/cc": {"get": {
+            "summary": "抄送我的 The cases copied to me, unread first",
+            "parameters": [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}],
+            "responses": {"200": json_response({"type": "array", "items": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "case_id": {"type": "integer"}, "case_number": {"type": "string"},
+                "workflow": {"type": "string"}, "title": {"type": "string"}, "state": {"type": "string"},
+                "by": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"},
+                "read": {"type": "boolean"}}}}, "My copies"), **ERRORS}}},
         "/me/delegation": {
             "get": {"summary": "我的委托 My delegation in force or to come (null: none)", "responses": {
                 "200": json_response({"anyOf": [ref("Delegation"), {"type": "null"}]}, "The delegation"), **ERRORS}},

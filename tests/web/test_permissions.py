@@ -94,6 +94,8 @@ DESK_READER = Access("the tellers and auditors, then need-to-know", frozenset({"
 CASE_ACTOR = Access("need-to-know, then the engine: only who may take that step now", case="act")
 EVENT = Access("signed in, then the event's own rules (published, audience, organiser); the world's cases are no "
                "events: 404 to all", frozenset(SIGNED_IN_PERSONAS))
+HANDLER = Access("need-to-know, then those who handle the case (filed it, took or may take a step)",
+                 frozenset({"submitter", "representative"}), case="read")
 APPLICANT = Access("the case's applicant alone (催办)", frozenset({"submitter"}))
 OWNER = Access("the notification's owner (the submitter's, here); to anyone else it does not exist",
                frozenset({"submitter"}), refused=404)
@@ -115,7 +117,8 @@ PERMISSIONS: dict[str, Access] = {
     "api.get_case": CASE_READER, "api.document": CASE_READER, "api.attachment": CASE_READER,
     "cases.act": CASE_ACTOR, "api.act": CASE_ACTOR, "api.tasks": SIGNED_IN,
     "api.claim": CASE_ACTOR, "api.transfer": CASE_ACTOR, "tasks.claim": CASE_ACTOR, "tasks.transfer": CASE_ACTOR,
-    "api.remind": APPLICANT, "tasks.remind": APPLICANT,
+    "api.remind": APPLICANT, "tasks.remind": APPLICANT, "api.copy": HANDLER, "copies.copy": HANDLER,
+    "api.copied": SIGNED_IN, "copies.index": SIGNED_IN, "copies.read": SIGNED_IN, "copies.read_all": SIGNED_IN,
     "delegation.show": SIGNED_IN, "delegation.set_": SIGNED_IN, "delegation.cancel": SIGNED_IN,
     "api.my_delegation": SIGNED_IN, "api.put_delegation": SIGNED_IN, "api.delete_delegation": SIGNED_IN,
     "auditing.search": AUDITOR, "auditing.verify_cases": AUDITOR, "auditing.dossier": AUDITOR,
@@ -247,6 +250,12 @@ PROBES = [
     # Everyone may name a delegate for themself; the world never keeps one (a refused form, a cancel of none), so
     # that no probe changes another's outcome. Delegations: tests/integration/test_delegation.py.
     P("tasks.remind", "POST", "/tasks/remind/{case}", ok=302, changes=True, fresh="case"),
+    P("copies.copy", "POST", "/cc/cases/{case}", {"users": "target", "comment": "请知悉"}, ok=302, changes=True,
+      fresh="case"),
+    P("copies.index", "GET", "/cc/"),
+    # Nobody in the world has a copy of their own to mark (marking: tests/integration/test_copies.py).
+    P("copies.read", "POST", "/cc/1/read", ok=302),
+    P("copies.read_all", "POST", "/cc/read-all", ok=302),
     P("delegation.show", "GET", "/me/delegation/"),
     P("delegation.set_", "POST", "/me/delegation/", {"to": "", "from": "2026-11-23", "until": "2026-11-30"}, ok=422),
     P("delegation.cancel", "POST", "/me/delegation/cancel", ok=302),
@@ -292,6 +301,9 @@ PROBES = [
     P("api.claim", "POST", "/api/v1/tasks/{task}/claim", ok=409),
     P("api.transfer", "POST", "/api/v1/tasks/{task}/transfer", {"to": "liu", "comment": "请代为附议"}, ok=409),
     P("api.remind", "POST", "/api/v1/cases/{case}/remind", changes=True, fresh="case"),
+    P("api.copy", "POST", "/api/v1/cases/{case}/cc", {"users": ["target"], "comment": "请知悉"}, changes=True,
+      fresh="case"),
+    P("api.copied", "GET", "/api/v1/cc"),
     P("api.my_delegation", "GET", "/api/v1/me/delegation"),
     P("api.put_delegation", "PUT", "/api/v1/me/delegation", {"to": "", "from": "2026-11-23", "until": "2026-11-30"},
       ok=422),

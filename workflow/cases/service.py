@@ -18,7 +18,14 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from workflow.accounts.users import actor_of
-from workflow.cases import delegations, notifications, recipients, task_rows, uploads
+from workflow.cases import (
+    copies,
+    delegations,
+    notifications,
+    recipients,
+    task_rows,
+    uploads,
+)
 from workflow.cases.domain import CaseRef, Domain, case_ref
 from workflow.cases.registry import Workflows
 from workflow.core import attachments, forms
@@ -150,6 +157,8 @@ class CaseService:
         if session.scalar(select(TaskRow.id).where(TaskRow.case_id == case.id, TaskRow.status == OPEN,
                                                    TaskRow.assignee == user.username).limit(1)) is not None:
             return True  # a task handed to them
+        if copies.is_copied(session, case.id, user.username):
+            return True  # 抄送
         public = definition.public_triggers()  # one who may take a step reads the case, even if a colleague holds it
         engine = self.workflows.engine(case.definition_version, session)
         if any(a.trigger not in public for a in engine.actions_for(self.view(case), actor_of(user))):
@@ -283,6 +292,8 @@ class CaseService:
                 issued = self._issue(session, definition, session.get(Case, case_id), user, record, now, units,
                                      principal)
             letters = recipients.letters(session, engine, case, record, user.id)  # found here: no lock is held
+            copied = copies.step_copies(session, definition, record, case, user.username)  # the step's 抄送
+            letters += copies.letters(definition, case, copied, user.display_name)
             number, prev_hash = case.number, case.head_hash
         seq = version + 1  # one entry per version: the create entry is seq 1 at version 1
         entry = history_row(case_id=case_id, case_number=number, seq=seq, actor=user, trigger=trigger,
@@ -297,6 +308,7 @@ class CaseService:
                 raise Conflict(*STALE)
             connection.execute(_INSERT_ENTRY, entry)
             task_rows.write(connection, case_id, tasks, now)
+            copies.write(connection, case_id, seq, user.username, copied, now)
             deadline = definition.states[record.dest].deadline
             if record.deadline_set and record.due_date and deadline and (deadline.expire_trigger or deadline.remind):
                 connection.execute(_INSERT_TIMER, timer_row(case_id, seq, record.dest, deadline, record.due_date))

@@ -14,6 +14,7 @@ from workflow.core.definition import Definition
 from workflow.core.engine import ActionRefused, CaseView, Forbidden
 from workflow.core.tasks import (
     CLAIM,
+    COPY,
     DELEGATE,
     REMIND,
     TRANSFER,
@@ -142,6 +143,11 @@ def replay(definition: Definition, entries: Sequence[HistoryEntry], unit: str | 
             if entry.trigger in VERBS:
                 if entry.from_state != view.state or entry.to_state != view.state:
                     raise ActionRefused("任务操作不改变事项的状态", "A task verb leaves the case's state as it is")
+                if entry.trigger == COPY:  # 抄送 changes no task: it names whom it copied
+                    people = entry.changes.get("users")
+                    if not isinstance(people, list) or not people:
+                        raise ActionRefused("抄送记录未写明抄送人", "The copy names nobody")
+                    continue
                 if entry.trigger == REMIND:  # 催办: the applicant's, and no sooner than the definition allows
                     if entry.actor_username != submitter:
                         raise Forbidden("只有申请人可以催办", "Only the applicant may send a reminder")

@@ -1,4 +1,5 @@
-"""The task verbs: 签收 (claim) and 转交 (transfer), and the system's moves of 委托 (delegate, undelegate). Each is one step of the case's history that leaves its state and
+"""The task verbs: 签收 (claim), 转交 (transfer), 抄送 (cc: an approver copies named people), and the system's moves
+of 委托 (delegate, undelegate). Each is one step of the case's history that leaves its state and
 data as they are and bumps its version, so a verb races with the case's other steps on the same check: of a claim
 and an approval, or two claims, exactly one commits and the other gets 409 (docs/architecture.md § Tasks).
 """
@@ -9,21 +10,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from workflow.accounts.users import actor_of
-from workflow.cases import notifications, task_rows
+from workflow.cases import copies, notifications, task_rows
 from workflow.cases.domain import CaseRef
 from workflow.cases.notifications import Letter
 from workflow.cases.service import STALE, CaseService, Conflict, NotFound, history_row
 from workflow.core.definition import Definition
 from workflow.core.engine import Forbidden, InvalidData
 from workflow.core.roles import SYSTEM
-from workflow.core.tasks import CLAIM, DELEGATE, TRANSFER, Board, Changes, Offered
+from workflow.core.tasks import CLAIM, COPY, DELEGATE, TRANSFER, Board, Changes, Offered
 from workflow.store.models import Case, HistoryEntry, Task, User
 
 MAX_COMMENT = 2000
+MAX_PEOPLE = 20  # copied (抄送) at once
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,48 @@ def transfer(service: CaseService, task_id: int, user: User, to: Any, comment: A
                         f"{user.display_name} handed {label.en} {case.number} to you.", f"/cases/{case.id}")
         return changes, {"to": target.username, "to_roles": sorted(actor.roles), "to_unit": actor.unit}, [letter]
     return _verb(service, task_id, user, TRANSFER, (comment or "").strip(), decide)
+
+
+def copy(service: CaseService, case_id: int, user: User, people: Any, comment: Any) -> Done:
+    """An approver copies named people (user names) to the case, with a comment."""
+    if not isinstance(people, list) or not people or len(people) > MAX_PEOPLE \
+            or not all(isinstance(p, str) and p.strip() for p in people):
+        raise InvalidData(f"请指定 1 至 {MAX_PEOPLE} 位抄送人", f"Name 1 to {MAX_PEOPLE} people",
+                          fields={"users": f"1 至 {MAX_PEOPLE} 个用户名"})
+    if not isinstance(comment, (str, type(None))) or len(comment or "") > 2000:
+        raise InvalidData("说明应为不超过 2000 字的文字", "The comment must be at most 2000 characters",
+                          fields={"comment": "不超过 2000 字"})
+    now = service.clock()
+    names = sorted({p.strip()[:64] for p in people})
+    with service.db.read() as session:
+        case = service.snapshot(session, case_id)
+        if not service.may_view(session, case, user) or not _handles(service, session, case, user):
+            raise Forbidden("只有办理此事项的人员可以抄送", "Only those who handle the case may copy it")
+        found = dict(session.execute(select(User.username, User.id).where(User.username.in_(names),
+                                                                          User.active.is_(True))).all())
+        unknown = [n for n in names if n not in found]
+        if unknown:
+            raise InvalidData("没有此用户：" + "、".join(unknown[:5]), "No such user: " + ", ".join(unknown[:5]),
+                              fields={"users": "没有此用户或账号已停用：" + "、".join(unknown[:5])})
+        fresh = copies.new_people(session, case, found, user.username)
+        if not fresh:
+            raise InvalidData("这些人已能查看此事项（已抄送或为申请人）", "They have a copy already",
+                              fields={"users": "已抄送过"})
+        definition = service.definition_of(case, session)
+        sent = copies.letters(definition, case, fresh, user.display_name)
+    return commit(service, case, user, COPY, {"users": sorted(fresh)}, (comment or "").strip(), Changes(), sent,
+                  now, extra=lambda connection, seq: copies.write(connection, case.id, seq, user.username, fresh, now))
+
+
+def _handles(service: CaseService, session: Session, case: CaseRef, user: User) -> bool:
+    """Whether the user handles the case: has taken a step of it, holds one of its tasks, or may take a step now."""
+    if session.scalar(select(HistoryEntry.id).where(HistoryEntry.case_id == case.id,
+                                                    HistoryEntry.actor_id == user.id).limit(1)) is not None:
+        return True
+    if session.scalar(select(Task.id).where(Task.case_id == case.id, Task.status == "open",
+                                            Task.assignee == user.username).limit(1)) is not None:
+        return True
+    return bool(service.actions_for(session, case, user))
 
 
 def case_of(session: Session, task_id: int) -> int:
@@ -119,9 +163,11 @@ def _verb(service: CaseService, task_id: int, user: User, verb: str, comment: st
 
 
 def commit(service: CaseService, case: CaseRef, user: User, verb: str, recorded: dict[str, Any], comment: str,
-           changes: Changes, letters: list[Letter], now: datetime, task_id: int = 0) -> Done:
-    """Write a verb's entry (the case's state and data as they are, its version bumped), its task rows and its
-    letters in one transaction; 409 if the case moved since the snapshot `case`."""
+           changes: Changes, letters: list[Letter], now: datetime, task_id: int = 0,
+           extra: Callable[[Connection, int], None] | None = None) -> Done:
+    """Write a verb's entry (the case's state and data as they are, its version bumped), its task rows, `extra`'s
+    rows (given the connection and the entry's seq) and its letters in one transaction; 409 if the case moved since
+    the snapshot `case`."""
     seq = case.version + 1
     entry = history_row(case_id=case.id, case_number=case.number, seq=seq, actor=user, trigger=verb,
                         source=case.state, dest=case.state, changes=recorded, comment=comment, documents=[], at=now,
@@ -133,6 +179,8 @@ def commit(service: CaseService, case: CaseRef, user: User, verb: str, recorded:
             raise Conflict(*STALE)
         connection.execute(_INSERT_ENTRY, entry)
         task_rows.write(connection, case.id, changes, now)
+        if extra is not None:
+            extra(connection, seq)
         notified = notifications.post(connection, letters, now)
     if notified and service.on_notified is not None:
         service.on_notified(notified)

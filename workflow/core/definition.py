@@ -125,6 +125,8 @@ class Transition:
     restart_deadline: bool = False  # a step that stays put but starts the state's deadline afresh (a yearly review)
     facts: tuple[str, ...] = ()  # data the process's domain establishes for the step (an election's tally), not a form
     claim: bool = False  # the step's pool task may be claimed (签收) by one of the pool before acting
+    cc_roles: frozenset[str] = frozenset()  # 抄送: the holders of these roles get a copy when the step is taken
+    cc_fields: tuple[str, ...] = ()         # and the people (user names) these fields of the case name
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,9 @@ class _Checker:
         for role in as_list(t.get("roles")):
             if role not in roles:
                 self.add(f"{at}.roles", f"role '{role}' is not declared in the definition's roles")
+        for role in (t.get("cc") or {}).get("roles", []):
+            if role not in ROLES or role == SYSTEM:
+                self.add(f"{at}.cc.roles", f"unknown role '{role}'")
         if not t.get("roles") and t.get("trigger") != GENERIC_WITHDRAW:
             self.add(f"{at}.roles", "no role may take this transition (only withdraw may omit roles)")
         field_names = {f.get("name") for f in as_list(t.get("fields")) if isinstance(f, dict)}

@@ -177,7 +177,8 @@ def _build(raw: dict[str, Any], source: str, file: str) -> Definition:
             comment_required=t.get("comment") == "required" or t["trigger"] == GENERIC_RETURN,
             prefill=t.get("prefill", False), public=t.get("public", False),
             restart_deadline=t.get("restart_deadline", False), facts=tuple(t.get("facts", [])),
-            claim=t.get("claim", False),
+            claim=t.get("claim", False), cc_roles=frozenset((t.get("cc") or {}).get("roles", [])),
+            cc_fields=tuple((t.get("cc") or {}).get("fields", [])),
         ))
     for state in states.values():
         if state.countersign is not None:

@@ -123,6 +123,9 @@ TRANSITION = {
         "restart_deadline": {"type": "boolean"},
         "facts": {"type": "array", "items": NAME},
         "claim": {"type": "boolean"},
+        "cc": {"type": "object", "properties": {"roles": {"type": "array", "items": NAME},
+                                               "fields": {"type": "array", "items": NAME}},
+               "additionalProperties": False},
     },
     "additionalProperties": False,
 }

@@ -26,9 +26,9 @@ from workflow.core.roles import SYSTEM
 
 OPEN, DONE, CLOSED = "open", "done", "closed"
 
-CLAIM, TRANSFER, DELEGATE, UNDELEGATE, REMIND = "claim", "transfer", "delegate", "undelegate", "remind"
+CLAIM, TRANSFER, DELEGATE, UNDELEGATE, REMIND, COPY = "claim", "transfer", "delegate", "undelegate", "remind", "cc"
 VERBS: Mapping[str, Label] = {CLAIM: Label("签收", "Claim"), TRANSFER: Label("转交", "Transfer"),
-                              REMIND: Label("催办", "Reminder"),
+                              REMIND: Label("催办", "Reminder"), COPY: Label("抄送", "Copy"),
                               DELEGATE: Label("委托代办", "Passed to a delegate"),
                               UNDELEGATE: Label("委托结束收回", "Back from a delegate")}
 

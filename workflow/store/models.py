@@ -175,6 +175,22 @@ class Delegation(Base):
     cancelled_at: Mapped[datetime | None]
 
 
+class CaseCopy(Base):
+    """抄送: a copy of a case for someone to read (a step's `cc`, or an approver's); `read_at` once they marked it
+    read in 抄送我的."""
+
+    __tablename__ = "case_copies"
+    __table_args__ = (UniqueConstraint("case_id", "username"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    by: Mapped[str] = mapped_column(String(64))  # who copied it (the step's actor, for a step's `cc`)
+    seq: Mapped[int]  # the history entry that copied it
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+    case: Mapped[Case] = relationship(lazy="joined")
+
+
 class Document(Base):
     """A stage document of a case. The bytes live once in storage, named by their SHA-256."""
 
