@@ -8,7 +8,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
 from flask_bootstrap import Bootstrap5
 from flask_migrate import Migrate
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -128,5 +128,11 @@ def create_app(config: dict[str, Any] | None = None, processes: Installed = Inst
                       inbox.bp, delegation.bp, copies.bp):
         app.register_blueprint(blueprint)
     plugins.install(app, processes, security.csrf.exempt)
+
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        """The icon, for the browser's own request on a page that names none (a PDF, a JSON answer)."""
+        return app.send_static_file("favicon.svg")
+
     cli.register(app)
     return app

@@ -198,7 +198,6 @@ class PageChecks:
         self.problems: list[str] = []
         self.documents: list[Document] = []
         self.failed_documents: set[str] = set()  # main-frame documents answered with a 4xx (the test's own business)
-        self.other_documents: set[str] = set()  # main-frame documents that are not HTML (JSON, a PDF in the viewer)
         self.console_errors: list[tuple[str, str, str]] = []  # (text, resource url, page url)
         self.contexts: list[BrowserContext] = []
 
@@ -244,7 +243,6 @@ class PageChecks:
         if 400 <= response.status < 500:
             self.failed_documents.add(response.url)
         if not response.headers.get("content-type", "").startswith("text/html"):
-            self.other_documents.add(response.url)
             return
         if 300 <= response.status < 400:
             return
@@ -275,13 +273,7 @@ class PageChecks:
     def _expected(self, text: str, resource: str, url: str) -> bool:
         if not text.startswith("Failed to load resource: the server responded with a status of 4"):
             return False
-        if resource in self.failed_documents:  # the document itself: the test asked for it, and checks the answer
-            return True
-        # KNOWN GAP, to remove with its cause: a JSON or PDF document names no icon, so chromium asks for
-        # /favicon.ico, which the app answers 404 (HTML pages name static/favicon.svg). The cure is in web/ (a
-        # /favicon.ico route sending static/favicon.svg); then delete these lines.
-        return (url in self.other_documents and "404" in text
-                and urlparse(resource).path == "/favicon.ico" and urlparse(resource).netloc == urlparse(url).netloc)
+        return resource in self.failed_documents  # the document itself: the test asked for it, and checks the answer
 
     def forget(self) -> None:
         """Drop what was seen so far, the documents served so far included (a test that provokes a problem on purpose,

@@ -101,7 +101,7 @@ OWNER = Access("the notification's owner (the submitter's, here); to anyone else
                frozenset({"submitter"}), refused=404)
 
 PERMISSIONS: dict[str, Access] = {
-    "login.login": ANYONE, "login.choose_language": ANYONE, "api.openapi": ANYONE,
+    "login.login": ANYONE, "login.choose_language": ANYONE, "api.openapi": ANYONE, "favicon": ANYONE,
     "login.logout": SIGNED_IN, "login.password": SIGNED_IN, "home.index": SIGNED_IN, "tasks.todo": SIGNED_IN,
     "tasks.done": SIGNED_IN, "mine.requests": SIGNED_IN, "mine.start": SIGNED_IN,
     "api.workflows": SIGNED_IN, "api.workflow": SIGNED_IN, "api.queue": SIGNED_IN, "api.upload": SIGNED_IN,
@@ -195,6 +195,7 @@ PROBES = [
     P("login.password", "POST", "/password", {"current_password": PASSWORD, "new_password": "new-password-1",
                                               "new_password_again": "new-password-2"}, ok=422),
     P("home.index", "GET", "/"),
+    P("favicon", "GET", "/favicon.ico"),
     P("tasks.todo", "GET", "/tasks/"),
     P("tasks.done", "GET", "/tasks/done"),
     P("mine.requests", "GET", "/requests"),

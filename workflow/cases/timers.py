@@ -94,16 +94,21 @@ def _fire(service: CaseService, timer: Timer, actor: User, report: RunReport) ->
 
 
 def _still_waiting(service: CaseService, timer: Timer, state: str, due: date | None) -> bool:
-    """Whether the case is still in the stay the timer was set for: in its state, on its deadline, and not gone and
-    back since (the steps that stay put, such as a 附议 or a task verb, do not end a stay; a step that starts the
-    deadline afresh writes a timer of its own)."""
-    if state != timer.state or due is None or due_moment(due) != timer.due_at:
+    """Whether the case is still in the stay the timer was set for: in its state, not gone and back since, and not
+    given a newer deadline there (a step that starts the deadline afresh writes a timer of its own); the steps that
+    stay put, such as a 附议 or a task verb, do not end a stay. A reminder is meant only while the case waits on
+    that very deadline."""
+    if state != timer.state:
+        return False
+    if timer.action == "remind" and (due is None or due_moment(due) != timer.due_at):
         return False
     with service.db.read() as session:
         left = session.scalar(select(HistoryEntry.id).where(
             HistoryEntry.case_id == timer.case_id, HistoryEntry.seq > timer.case_version,
             HistoryEntry.from_state != HistoryEntry.to_state).limit(1))
-    return left is None
+        newer = session.scalar(select(Timer.id).where(Timer.case_id == timer.case_id,
+                                                      Timer.case_version > timer.case_version).limit(1))
+    return left is None and newer is None
 
 
 def _case(service: CaseService, case_id: int) -> tuple[str, int, str, date | None]:
