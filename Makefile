@@ -76,7 +76,7 @@ translations: venv
 axe: $(AXE)
 
 $(AXE):
-	@command -v npm >/dev/null || { echo "npm is needed to fetch axe-core for the browser tests" >&2; exit 1; }
+	@command -v npm >/dev/null || bash scripts/ensure-debs.sh npm  # Debian's nodejs comes without npm
 	rm -f .cache/axe/axe-core-*.stamp
 	npm install --prefix .cache/axe --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
 		axe-core@$(AXE_VERSION)

@@ -56,7 +56,7 @@ def _task(row: Any) -> BoardTask:
 def write(connection: Connection, case_id: int, changes: Changes, now: datetime) -> None:
     """Insert and update the rows a step changed, in the step's own transaction."""
     if changes.opened:
-        connection.execute(_INSERT, [_row(case_id, t, now) for t in changes.opened])
+        connection.execute(_INSERT, [row(case_id, t, now) for t in changes.opened])
     if changes.changed:
         connection.execute(_UPDATE, [{"key_case": case_id, "key_number": t.number, "assignee": t.assignee,
                                       "delegated_from": t.delegated_from,
@@ -65,7 +65,8 @@ def write(connection: Connection, case_id: int, changes: Changes, now: datetime)
                                      for t in changes.changed])
 
 
-def _row(case_id: int, t: BoardTask, now: datetime) -> dict[str, Any]:
+def row(case_id: int, t: BoardTask, now: datetime) -> dict[str, Any]:
+    """The columns of a task's row."""
     return {"case_id": case_id, "number": t.number, "state": t.state, "visit": t.visit, "triggers": sorted(t.triggers),
             "pool_role": t.seat.role, "pool_unit": t.seat.unit, "person": t.seat.person, "assignee": t.assignee,
             "delegated_from": t.delegated_from,
@@ -204,6 +205,6 @@ def backfill(session: Session, definition_of: Callable[[Case], Definition], now:
             continue
         tasks, _ = replay(definition_of(case), entries, case.unit.code if case.unit else None)
         if tasks:
-            session.execute(_INSERT, [_row(case.id, t, now) for t in tasks.values()])
+            session.execute(_INSERT, [row(case.id, t, now) for t in tasks.values()])
             made += 1
     return made
