@@ -11,6 +11,7 @@ from web import MAX_ID
 from web.i18n import lang
 from web.services import service, session
 from workflow.cases.service import NotFound
+from workflow.core import display
 from workflow.core.display import chinese_date, local, local_date
 from workflow.store.models import Case, OrgUnit, User
 
@@ -72,6 +73,8 @@ def first_time(key: str) -> bool:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(definition_of=definition_of, members=members, first_time=first_time,
+                                 case_title=lambda c: display.case_title(definition_of(c), c.data,
+                                                                         c.submitter.display_name, c.number, lang()),
                                  case_final=lambda c: definition_of(c).states[c.state].final)
     app.jinja_env.filters["local"] = lambda moment: local(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
     app.jinja_env.filters["day"] = lambda day: day.isoformat() if lang() == "en" else chinese_date(day)

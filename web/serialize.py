@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from workflow.cases.service import CaseService
 from workflow.core.definition import Definition, Field
-from workflow.core.display import acting_role, action_label
+from workflow.core.display import acting_role, action_label, case_title
 from workflow.core.engine import Action
 from workflow.store.models import Case, Document, HistoryEntry, Task, User
 
@@ -47,7 +47,8 @@ def history_json(definition: Definition, entry: HistoryEntry, docs: dict[str, Do
 
 def case_summary(service: CaseService, session: Session, case: Case) -> dict[str, Any]:
     definition = service.definition_of(case, session)
-    return {"id": case.id, "number": case.number, "workflow": case.workflow, "title": case.data.get("title", ""),
+    title = case_title(definition, case.data, case.submitter.display_name, case.number)
+    return {"id": case.id, "number": case.number, "workflow": case.workflow, "title": title,
             "state": case.state, "state_label": definition.states[case.state].label.zh, "version": case.version,
             "submitter": case.submitter.username, "unit": case.unit.code if case.unit else None,
             "due_date": case.due_date.isoformat() if case.due_date else None,

@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 import bootstrap  # noqa: F401 (the shipped definitions name the installed processes' guards and effects)
+from workflow.core import display
 from workflow.core.definition import DefinitionError
 from workflow.core.definition_load import load_dir, parse
 
@@ -140,3 +141,15 @@ def test_a_computed_value_is_shown_after_its_field_and_checked():
     found = problems_of(raw)
     assert any("computed[0].name: 'title' is a form field" in p for p in found)
     assert any("computed[1].after: 'nope' is not a field" in p for p in found)
+
+
+def test_a_title_pattern_names_a_case_and_names_only_what_the_case_has():
+    raw = proposal_raw()
+    raw["title"] = {"zh": "{submitter}：{category}（{number}）", "en": "{submitter}: {category} ({number})"}
+    definition = parse(yaml.safe_dump(raw, allow_unicode=True), "proposal.yaml", None)
+    data = {"category": "welfare"}
+    assert display.case_title(definition, data, "张伟", "TA-2026-0001") == "张伟：生活福利（TA-2026-0001）"
+    assert display.case_title(definition, data, "张伟", "TA-2026-0001", "en") == "张伟: Welfare (TA-2026-0001)"
+    assert display.case_title(definition, {"title": "关于食堂", **data}, "张伟", "n") == "关于食堂"  # its own first
+    raw["title"] = {"zh": "{applicant}的{category}", "en": "{category}"}
+    assert problems_of(raw) == ["broken.yaml: title.zh: '{applicant}' is neither a field nor submitter or number"]

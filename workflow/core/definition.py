@@ -148,6 +148,7 @@ class Definition:
     log_views: bool = False  # every reading of a case by anyone but its applicant is logged (hardship files)
     computed: tuple[tuple[Field, str], ...] = ()  # (a value an effect writes, the field it is shown after)
     description: Label | None = None  # one sentence on the 发起 page: what the process is for, who may file it
+    title: Label | None = None  # how a case is named in lists: a pattern of {field}, {submitter}, {number}
 
     def public_triggers(self) -> frozenset[str]:
         """Steps anyone may take that give no right to read the case (docs/architecture.md invariant 6: need-to-know)."""

@@ -3,6 +3,7 @@ and their arguments, forms, deadlines, countersigns, reachability. Tolerates mal
 those) and reports every problem at once."""
 from __future__ import annotations
 
+import re
 from collections import deque
 from pathlib import Path
 from typing import Any, Mapping
@@ -75,9 +76,20 @@ class _Checker:
         for name in as_list(visibility.get("unit_fields")):
             if not (self._declares_field(name, "unit") or self._declares_field(name, "units")):
                 self.add("visibility.unit_fields", f"'{name}' is not a unit field of any transition")
+        self._title(raw.get("title"), transitions)
         self._consistent_forms(transitions)
         self._reachability(raw.get("initial"), states, transitions)
         return self.found
+
+    def _title(self, title: Any, transitions: list[dict[str, Any]]) -> None:
+        """A title pattern names only fields of the process, {submitter} and {number}."""
+        if not isinstance(title, dict):
+            return
+        fields = {f.get("name") for t in transitions for f in as_list(t.get("fields")) if isinstance(f, dict)}
+        for lang in ("zh", "en"):
+            for name in re.findall(r"{([^{}]*)}", str(title.get(lang, ""))):
+                if name not in fields | {"submitter", "number"}:
+                    self.add(f"title.{lang}", f"'{{{name}}}' is neither a field nor submitter or number")
 
     def _transition(self, i: int, t: dict[str, Any], known: set[str], roles: set[str],
                     params: dict[str, Any], documents: dict[str, Any]) -> None:

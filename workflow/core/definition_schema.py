@@ -138,6 +138,7 @@ SCHEMA: dict[str, Any] = {
         "label": LABEL,
         "number_prefix": {"type": "string", "pattern": "^[A-Z]{2,4}$"},
         "description": LABEL,
+        "title": LABEL,
         "initial": NAME,
         "roles": {"type": "array", "items": NAME, "uniqueItems": True},
         "visibility": {

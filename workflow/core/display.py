@@ -1,6 +1,7 @@
 """Turning stored values into what people read: choice labels, unit names, Chinese dates, local time."""
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, datetime, timezone
 from typing import Any
@@ -85,6 +86,27 @@ def action_label(definition: Definition, trigger: str, lang: str = "zh") -> str:
         if t.trigger == trigger:
             return t.label.get(lang)
     return trigger
+
+
+def case_title(definition: Definition, data: Mapping[str, Any], submitter: str, number: str,
+               lang: str = "zh") -> str:
+    """How a case is named in lists and on its page: its `title` field, else the definition's `title` pattern
+    ({field} as the field shows it, {submitter}, {number}), else the process's name."""
+    if data.get("title"):
+        return str(data["title"])
+    if definition.title is None:
+        return definition.label.get(lang)
+    fields = {f.name: f for f in definition.fields()}
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in ("submitter", "number"):
+            return submitter if name == "submitter" else number
+        raw, field = data.get(name), fields.get(name)
+        if raw in (None, ""):
+            return "—"
+        return (field.choice_label(raw, lang) if field else None) or str(raw)
+    return re.sub(r"{([^{}]*)}", value, definition.title.get(lang))
 
 
 def acting_name(actor: str, acting_for: str | None, names: Mapping[str, str]) -> str:
