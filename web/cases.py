@@ -70,9 +70,10 @@ def case_page(case: Case, errors: dict[str, dict[str, str]] | None = None,
         forms.append({"action": action, "values": values, "errors": (errors or {}).get(action.trigger, {}),
                       "comment": posted.get("comment", "") if posted and posted.get("trigger") == action.trigger else ""})
     drafting = case.state == definition.initial and case.submitter_id == user.id
-    tasks = _next_up(case, user.username, {a.trigger for a in actions}, errors or {}, posted or {})
-    remind = None  # 催办: the applicant's, when the case waits on someone; `after`: not before then
-    if case.submitter_id == user.id and tasks and not definition.states[case.state].final:
+    tasks = _next_up(case, user, {a.trigger for a in actions}, errors or {}, posted or {})
+    remind = None  # 催办: the applicant's, when the case waits on someone else; `after`: not before then
+    others = [t for t in tasks if (t["task"].assignee or t["task"].person) != user.username]
+    if case.submitter_id == user.id and others and not definition.states[case.state].final:
         last = reminders.last_reminder(session(), case.id)
         after = last + remind_interval(definition) if last else None
         remind = {"after": after if after and after > service().clock() else None}
@@ -125,16 +126,19 @@ def _cc_form(case: Case, user: Any, actions: list[Any], errors: dict[str, dict[s
             "comment": posted.get("comment", "") if again else ""}
 
 
-def _next_up(case: Case, me: str, offered: set[str], errors: dict[str, dict[str, str]],
+def _next_up(case: Case, user: Any, offered: set[str], errors: dict[str, dict[str, str]],
              posted: dict[str, Any]) -> list[dict[str, Any]]:
-    """Who is to act now (the open tasks), and what I may do with each: claim it, hand it on."""
+    """Who is to act now (the open tasks), and what I may do with each: claim it, hand it on (a pool's task only
+    when I am of the pool: a step I may take otherwise, as the applicant, does not make its pool mine)."""
+    me, unit = user.username, user.unit.code if user.unit else None
     tasks = service().open_tasks(session(), case.id)
     names = display_names(session(), [t.assignee for t in tasks] + [t.person for t in tasks]
                           + [t.delegated_from for t in tasks])
     shown = []
     for task in tasks:
         holder = task.assignee or task.person
-        mine = holder == me or (holder is None and bool(offered & set(task.triggers)))
+        of_pool = task.pool_role in user.roles and task.pool_unit in (None, unit)
+        mine = holder == me or (holder is None and of_pool and bool(offered & set(task.triggers)))
         key = f"transfer-{task.id}"
         shown.append({"task": task, "holder": names.get(holder, holder) if holder else None, "mine": mine,
                       "principal": names.get(task.delegated_from or "", task.delegated_from),

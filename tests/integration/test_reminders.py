@@ -75,3 +75,11 @@ def test_nothing_to_remind_on_a_closed_case_or_one_nobody_holds(office: Hardship
     with pytest.raises(ActionRefused) as refused:
         reminders.remind(office.service, case_id, office.users["zhangxm"])
     assert refused.value.status == 409
+
+
+def test_the_applicant_is_not_reminded_of_their_own_step(office: HardshipOffice):
+    case_id = office.apply()
+    office.act("ganshi", case_id, "return", {}, "请补充诊断证明")  # back to the applicant: their own step
+    with pytest.raises(ActionRefused) as refused:
+        reminders.remind(office.service, case_id, office.users["zhangxm"])
+    assert refused.value.status == 409 and "您本人" in refused.value.message

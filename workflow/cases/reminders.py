@@ -33,9 +33,11 @@ def remind(service: CaseService, case_id: int, user: User) -> Done:
         definition = service.definition_of(case, session)
         if definition.states[case.state].final:
             raise NotOpen("事项已办结，无需催办", "The case is closed")
-        waiting = task_rows.board(session, case.id).open()
+        tasks = task_rows.board(session, case.id).open()
+        waiting = [t for t in tasks if t.assignee != case.submitter]  # not the applicant's own step
         if not waiting:
-            raise NotOpen("当前没有待办人员，到期后由系统自动处理", "Nobody holds a task now: the system acts on the deadline")
+            raise NotOpen("事项正等待您本人办理" if tasks else "当前没有待办人员，到期后由系统自动处理",
+                          "The case waits on you" if tasks else "Nobody holds a task now: the system acts on the deadline")
         refused = too_soon(definition, last_reminder(session, case.id), now)
         if refused:
             raise refused
