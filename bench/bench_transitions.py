@@ -18,7 +18,8 @@ sys.path.insert(0, str(ROOT))
 
 from bootstrap import domains, load_workflows  # noqa: E402
 from workflow.accounts.users import create_user, ensure_unit  # noqa: E402
-from workflow.cases.service import _INSERT_ENTRY, _MOVE_CASE, CaseService  # noqa: E402
+from workflow.cases.entries import INSERT_ENTRY  # noqa: E402
+from workflow.cases.service import _MOVE_CASE, CaseService  # noqa: E402
 from workflow.store.db import Database  # noqa: E402
 from workflow.store.models import User  # noqa: E402
 from workflow.store.storage import BlobStore  # noqa: E402
@@ -62,7 +63,7 @@ def write_floor_rate(folder: Path, seconds: float = 2.0) -> float:
                                    ensure_ascii=False),
              "comment": "", "documents": "[]", "at": "2026-11-23 14:00:00.000000", "prev_hash": "a" * 64,
              "hash": "b" * 64}
-    insert = _INSERT_ENTRY.compile(dialect=dialect, column_keys=list(event))
+    insert = INSERT_ENTRY.compile(dialect=dialect, column_keys=list(event))
     conn = sqlite3.connect(folder / "floor.db", isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")

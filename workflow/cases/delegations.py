@@ -11,7 +11,7 @@ delegate never acts on a case they filed.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from workflow.accounts.users import actor_of
 from workflow.core.actor import Actor
 from workflow.core.display import local_date
+from workflow.core.lazy import LazyMapping
 from workflow.store.models import Delegation, User
 
 
@@ -39,28 +40,11 @@ def principals_of(session: Session, delegate: str, day: date) -> list[Delegation
                                 .order_by(Delegation.id)))
 
 
-class DelegatesOf(Mapping[str, str]):
+def delegates_of(session: Session, workflow: str, submitter: str | None, day: date) -> Mapping[str, str]:
     """principal → delegate for the tasks a step of one case opens today: read only when a step opens a named task
     (most open a pool's), never to the case's own applicant."""
-
-    def __init__(self, session: Session, workflow: str, submitter: str | None, day: date):
-        self._args, self._found = (session, workflow, submitter, day), None
-
-    def _load(self) -> dict[str, str]:
-        if self._found is None:
-            session, workflow, submitter, day = self._args
-            self._found = {d.principal: d.delegate for d in session.scalars(select(Delegation).where(in_force(day)))
-                           if covers(d, workflow) and d.delegate != submitter}
-        return self._found
-
-    def __getitem__(self, principal: str) -> str:
-        return self._load()[principal]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._load())
-
-    def __len__(self) -> int:
-        return len(self._load())
+    return LazyMapping(lambda: {d.principal: d.delegate for d in session.scalars(select(Delegation).where(in_force(day)))
+                                if covers(d, workflow) and d.delegate != submitter})
 
 
 def current(session: Session, user: User, day: date) -> Delegation | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -21,12 +21,15 @@ from workflow.accounts.users import actor_of
 from workflow.cases import (
     copies,
     delegations,
+    entries,
     notifications,
     recipients,
+    standing,
     task_rows,
     uploads,
 )
 from workflow.cases.domain import CaseRef, Domain, case_ref
+from workflow.cases.entries import INSERT_ENTRY, history_row
 from workflow.cases.registry import Workflows
 from workflow.core import attachments, forms
 from workflow.core.actor import Actor
@@ -38,14 +41,14 @@ from workflow.core.engine import (
     Action,
     ActionRefused,
     CaseView,
-    Engine,
     Forbidden,
     InvalidData,
     NotOpen,
     TransitionRecord,
 )
-from workflow.core.history import GENESIS, content_hash, entry_content
-from workflow.core.tasks import OPEN, Board, Changes, Task
+from workflow.core.history import GENESIS
+from workflow.core.lazy import LazyMapping
+from workflow.core.tasks import OPEN, Board
 from workflow.documents.issuer import CaseSnapshot, DocumentIssuer, Issued, Opinion
 from workflow.store.db import Database, insert_new
 from workflow.store.models import (
@@ -99,7 +102,7 @@ class CaseService:
 
     def lazy_units(self, session: Session) -> Mapping[str, str]:
         """The unit table, read only if a form actually has a unit field."""
-        return _LazyUnits(lambda: self.units(session))
+        return LazyMapping(lambda: self.units(session))
 
     def definition_of(self, case: Case | CaseRef, session: Session) -> Definition:
         return self.workflows.definition(case.definition_version, session)
@@ -187,15 +190,7 @@ class CaseService:
         """What this user may do on the case now: what the engine offers them, less the steps whose tasks are
         someone else's, with the steps of a named seat handed to them (a 会签 vote passed on)."""
         engine = self.workflows.engine(case.definition_version, session)
-        actor, view = actor_of(user), self.view(case)
-        board = task_rows.board(session, case.id)
-        actions = {a.trigger: a for a in engine.actions_for(view, actor)}
-        for task in board.open():
-            if task.assignee == actor.username and task.seat.person not in (None, actor.username):
-                for action in engine.actions_for(view, Board.acting_as(task, actor)):
-                    if action.trigger in task.triggers:
-                        actions.setdefault(action.trigger, action)
-        return [a for a in actions.values() if board.allows(a.trigger, actor)]
+        return standing.offered(task_rows.board(session, case.id), engine, self.view(case), actor_of(user))
 
     @staticmethod
     def open_tasks(session: Session, case_id: int) -> list[TaskRow]:
@@ -246,7 +241,7 @@ class CaseService:
             entry = history_row(case_id=case.id, case_number=case.number, seq=1, actor=user, trigger="create",
                               source=None, dest=definition.initial, changes=clean, comment="", documents=[], at=now,
                               prev_hash=GENESIS)
-            session.connection().execute(_INSERT_ENTRY, entry)
+            session.connection().execute(INSERT_ENTRY, entry)
             view = CaseView(definition.initial, clean, user.username, user.unit.code if user.unit else None)
             task_rows.write(session.connection(), case.id,
                             Board().step(definition, "", view, user.username, None, 1), now)
@@ -274,7 +269,8 @@ class CaseService:
             board = task_rows.board(session, case_id)
             actor = actor_of(user)
             try:
-                through, principal = self._standing(session, board, engine, case, trigger, actor, local_date(now))
+                through, principal = standing.through(session, board, engine, self.view(case), trigger, actor,
+                                                      local_date(now))
                 record = engine.fire(self.view(case), trigger, Board.acting_as(through, actor, principal), data,
                                      comment, today=local_date(now), units=units,
                                      electorate=lambda role: self.holders(session, role),
@@ -286,7 +282,7 @@ class CaseService:
             tasks = board.step(definition, case.state, CaseView(record.dest, record.data, case.submitter, case.unit,
                                                                 record.due_date),
                                user.username, through, version + 1, record.restart,
-                               delegations.DelegatesOf(session, definition.key, case.submitter, local_date(now)))
+                               delegations.delegates_of(session, definition.key, case.submitter, local_date(now)))
             issued = []
             if self.issuer is not None and record.documents:
                 issued = self._issue(session, definition, session.get(Case, case_id), user, record, now, units,
@@ -299,14 +295,14 @@ class CaseService:
         entry = history_row(case_id=case_id, case_number=number, seq=seq, actor=user, trigger=trigger,
                           source=record.source, dest=record.dest, changes=record.changes, comment=record.comment,
                           documents=[d.sha256 for d in issued], at=now, prev_hash=prev_hash,
-                          acting_for=_acting_for(principal), delegated=_delegated(tasks))
+                          acting_for=entries.acting_for(principal), delegated=entries.delegated(tasks))
         with self.db.write_connection() as connection:
             moved = connection.execute(_MOVE_CASE, {
                 "case_id": case_id, "expected": version, "state": record.dest, "data": record.data,
                 "due_date": record.due_date, "version": seq, "head_hash": entry["hash"], "updated_at": now})
             if moved.rowcount != 1:  # someone else moved the case since our snapshot
                 raise Conflict(*STALE)
-            connection.execute(_INSERT_ENTRY, entry)
+            connection.execute(INSERT_ENTRY, entry)
             task_rows.write(connection, case_id, tasks, now)
             copies.write(connection, case_id, seq, user.username, copied, now)
             deadline = definition.states[record.dest].deadline
@@ -334,35 +330,6 @@ class CaseService:
         return reference
 
     # -- internals ------------------------------------------------------------------------------
-
-    def _standing(self, session: Session, board: Board, engine: Engine, case: CaseRef, trigger: str, actor: Actor,
-                  today: date) -> tuple[Task | None, Actor | None]:
-        """The task the actor takes this step through (workflow/core/tasks.py), and the principal they act for when
-        they take it as a delegate (委托). Where the step is theirs neither way, the engine's own refusal says why
-        when it has one (the role it needs), else the board's (not your task)."""
-        refusal: ActionRefused | None = None
-        try:
-            through = board.through(trigger, actor)
-        except ActionRefused as refused:
-            through, refusal = None, refused
-        if through is not None and through.delegated_from:
-            return through, delegations.principal_actor(session, through.delegated_from)
-        offered = {a.trigger for a in engine.actions_for(self.view(case), actor)}
-        if refusal is None and (through is not None or trigger in offered):
-            return through, None
-        if case.submitter != actor.username:  # a delegate never acts on a case they filed
-            for delegation in delegations.principals_of(session, actor.username, today):
-                if not delegations.covers(delegation, engine.definition.key) or delegation.principal == case.submitter:
-                    continue
-                principal = delegations.principal_actor(session, delegation.principal)
-                if principal is None or not board.allows(trigger, principal):
-                    continue
-                task = board.through(trigger, principal)
-                if task is not None or trigger in {a.trigger for a in engine.actions_for(self.view(case), principal)}:
-                    return task, principal
-        if refusal is None or (isinstance(refusal, Forbidden) and trigger not in offered):
-            return None, None  # the engine refuses it, in its own words
-        raise refusal
 
     def _issue(self, session: Session, definition: Definition, case: Case, user: User, record: TransitionRecord,
                now: datetime, units: Mapping[str, str], principal: Actor | None) -> list[Issued]:
@@ -416,28 +383,8 @@ _MOVE_CASE = (_CASES.update()
               .values(state=bindparam("state"), data=bindparam("data"), due_date=bindparam("due_date"),
                       version=bindparam("version"), head_hash=bindparam("head_hash"),
                       updated_at=bindparam("updated_at")))
-_INSERT_ENTRY = HistoryEntry.__table__.insert()
 _INSERT_DOCUMENT = Document.__table__.insert()
 _INSERT_TIMER = Timer.__table__.insert()
-
-
-class _LazyUnits(Mapping[str, str]):
-    def __init__(self, load: Callable[[], dict[str, str]]):
-        self._load, self._units = load, None
-
-    def _get(self) -> dict[str, str]:
-        if self._units is None:
-            self._units = self._load()
-        return self._units
-
-    def __getitem__(self, code: str) -> str:
-        return self._get()[code]
-
-    def __iter__(self):
-        return iter(self._get())
-
-    def __len__(self) -> int:
-        return len(self._get())
 
 
 @dataclass(frozen=True)
@@ -447,33 +394,3 @@ class Performed:
     record: TransitionRecord
     documents: tuple[Issued, ...]
     notified: tuple[int, ...] = ()  # the inbox rows the step wrote
-
-
-def history_row(*, case_id: int, case_number: str, seq: int, actor: User, trigger: str, source: str | None, dest: str,
-                changes: dict[str, Any], comment: str, documents: list[str], at: datetime, prev_hash: str,
-                acting_for: dict[str, Any] | None = None, delegated: dict[str, str] | None = None) -> dict[str, Any]:
-    """The columns of a new HistoryEntry, its hash computed over its content and its predecessor's hash."""
-    roles = sorted(actor.roles)
-    unit = actor.unit.code if actor.unit else None
-    content = entry_content(case_number=case_number, seq=seq, actor=actor.username, actor_roles=roles,
-                            actor_unit=unit, trigger=trigger, from_state=source, to_state=dest, changes=changes,
-                            comment=comment, documents=documents, at=at, prev_hash=prev_hash,
-                            acting_for=acting_for, delegated=delegated)
-    return {"case_id": case_id, "seq": seq, "actor_id": actor.id, "actor_username": actor.username,
-            "actor_roles": roles, "actor_unit": unit, "trigger": trigger, "from_state": source, "to_state": dest,
-            "changes": changes, "comment": comment, "documents": documents, "at": at, "prev_hash": prev_hash,
-            "acting_for": acting_for or None, "delegated": delegated or None, "hash": content_hash(content)}
-
-
-def _acting_for(principal: Actor | None) -> dict[str, Any] | None:
-    """The principal a delegate acted for, as the entry records them (and the audit replays them)."""
-    if principal is None:
-        return None
-    return {"username": principal.username, "name": principal.name, "roles": sorted(principal.roles),
-            "unit": principal.unit}
-
-
-def _delegated(changes: Changes) -> dict[str, str] | None:
-    """principal → delegate for the new tasks the step gave to delegates."""
-    given = {t.delegated_from: t.assignee for t in changes.opened if t.delegated_from and t.assignee}
-    return given or None

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from workflow.accounts.users import actor_of
 from workflow.cases import copies, notifications, task_rows
 from workflow.cases.domain import CaseRef
+from workflow.cases.entries import INSERT_ENTRY, history_row
 from workflow.cases.notifications import Letter
-from workflow.cases.service import STALE, CaseService, Conflict, NotFound, history_row
+from workflow.cases.service import STALE, CaseService, Conflict, NotFound
 from workflow.core.definition import Definition
 from workflow.core.engine import Forbidden, InvalidData
 from workflow.core.roles import SYSTEM
@@ -177,7 +178,7 @@ def commit(service: CaseService, case: CaseRef, user: User, verb: str, recorded:
                                             "head_hash": entry["hash"], "updated_at": now})
         if bumped.rowcount != 1:  # the case moved since the snapshot: its tasks may have too
             raise Conflict(*STALE)
-        connection.execute(_INSERT_ENTRY, entry)
+        connection.execute(INSERT_ENTRY, entry)
         task_rows.write(connection, case.id, changes, now)
         if extra is not None:
             extra(connection, seq)
@@ -191,4 +192,3 @@ _TASK = select(Task.case_id, Task.number).where(Task.id == bindparam("task_id"))
 _CASES = Case.__table__
 _BUMP = (_CASES.update().where(_CASES.c.id == bindparam("case_id"), _CASES.c.version == bindparam("expected"))
          .values(version=bindparam("version"), head_hash=bindparam("head_hash"), updated_at=bindparam("updated_at")))
-_INSERT_ENTRY = HistoryEntry.__table__.insert()

@@ -1,0 +1,67 @@
+"""Where a person stands on a case's tasks (docs/architecture.md § Tasks): which steps the tasks leave them, and which
+task they take a step through — their own, their pool's, or as a delegate (委托) one of their principal's. The board
+(workflow/core/tasks.py) holds the rules of one task; this puts it together with the engine and the delegations."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from workflow.cases import delegations
+from workflow.core.actor import Actor
+from workflow.core.engine import Action, ActionRefused, CaseView, Engine, Forbidden
+from workflow.core.tasks import Board, Task
+
+
+def offered(board: Board, engine: Engine, view: CaseView, actor: Actor) -> list[Action]:
+    """What the actor may do now: what the engine offers them, less the steps whose tasks are someone else's, with
+    the steps of a named seat handed to them (a 会签 vote passed on)."""
+    actions = {a.trigger: a for a in engine.actions_for(view, actor)}
+    for task in board.open():
+        if task.assignee == actor.username and task.seat.person not in (None, actor.username):
+            for action in engine.actions_for(view, Board.acting_as(task, actor)):
+                if action.trigger in task.triggers:
+                    actions.setdefault(action.trigger, action)
+    return [a for a in actions.values() if board.allows(a.trigger, actor)]
+
+
+def through(session: Session, board: Board, engine: Engine, view: CaseView, trigger: str, actor: Actor,
+            today: date) -> tuple[Task | None, Actor | None]:
+    """The task the actor takes this step through, and the principal they act for when they take it as a delegate.
+    Where the step is theirs neither way, the engine's own refusal says why when it has one (the role it needs),
+    else the board's (not your task)."""
+    refusal: ActionRefused | None = None
+    try:
+        task = board.through(trigger, actor)
+    except ActionRefused as refused:
+        task, refusal = None, refused
+    if task is not None and task.delegated_from:
+        return task, delegations.principal_actor(session, task.delegated_from)
+    mine = {a.trigger for a in engine.actions_for(view, actor)}
+    if refusal is None and (task is not None or trigger in mine):
+        return task, None
+    if view.submitter != actor.username:  # a delegate never acts on a case they filed
+        found = _as_delegate(session, board, engine, view, trigger, actor, today)
+        if found is not None:
+            return found
+    if refusal is None or (isinstance(refusal, Forbidden) and trigger not in mine):
+        return None, None  # the engine refuses it, in its own words
+    raise refusal
+
+
+def _as_delegate(session: Session, board: Board, engine: Engine, view: CaseView, trigger: str, actor: Actor,
+                 today: date) -> tuple[Task | None, Actor] | None:
+    """The task of a principal the actor is delegate of who may take the step (never on the principal's own case)."""
+    for delegation in delegations.principals_of(session, actor.username, today):
+        if not delegations.covers(delegation, engine.definition.key) or delegation.principal == view.submitter:
+            continue
+        principal = delegations.principal_actor(session, delegation.principal)
+        if principal is None:
+            continue
+        try:
+            task = board.through(trigger, principal)
+        except ActionRefused:
+            continue
+        if task is not None or trigger in {a.trigger for a in engine.actions_for(view, principal)}:
+            return task, principal
+    return None
