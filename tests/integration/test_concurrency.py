@@ -6,6 +6,7 @@ import threading
 from datetime import datetime
 
 from support.people import PROPOSAL, seed
+from support.threads import at_once
 from sqlalchemy import delete, func, select
 
 from bootstrap import domains
@@ -47,33 +48,13 @@ def test_twenty_threads_one_success_one_event(service):
 PAIRS = 50
 
 
-def _at_once(*calls):
-    """Run the calls in threads released together; what each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(i, call):
-        barrier.wait()
-        try:
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 (the test reports whatever a create raised)
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
-
-
 def test_two_first_creates_of_a_year_both_succeed(service):
     """On 1 January two members file at once: the year's counter row does not exist yet, and both make it."""
     users, _ = seed(service)
     numbers = []
     for i in range(PAIRS):
         service.clock = ManualClock(datetime(2031 + i, 1, 1, 1, 0))  # a new year for every pair
-        made = _at_once(*(lambda u=u: service.create_case(u, "proposal", PROPOSAL)
+        made = at_once(*(lambda u=u: service.create_case(u, "proposal", PROPOSAL)
                           for u in (users["zhang"], users["wang"])))
         assert all(isinstance(case, Case) for case in made), made
         numbers.append(sorted(case.number for case in made))
@@ -87,7 +68,7 @@ def test_two_hosts_registering_a_new_definition_version_both_succeed(service):
     for _ in range(PAIRS):
         with service.db.transaction() as session:  # the version is new again: neither host has registered it
             session.execute(delete(DefinitionVersion))
-        made = _at_once(*(lambda host=host, u=u: host.create_case(u, "proposal", PROPOSAL)
+        made = at_once(*(lambda host=host, u=u: host.create_case(u, "proposal", PROPOSAL)
                           for host, u in zip(hosts, (users["zhang"], users["wang"]))))
         assert all(isinstance(case, Case) for case in made), made
         for host in hosts:

@@ -13,6 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, select, update
 
+from support.desk import Desk
+from support.hardship_desk import APPLICATION
+from support.threads import at_once as released_together
+
 from bootstrap import domains, load_workflows
 from workflow.accounts.users import create_user, ensure_unit
 from workflow.audit.verify import verify
@@ -35,17 +39,12 @@ CAST = {  # username: (name, unit, roles)
     "li": ("李娜", "GH", ["member"]),
     **{f"c{i}": (f"委员{i}", "GH", ["union_committee"]) for i in (1, 2, 3)},
 }
-APPLICATION = {
-    "category": "serious_illness", "family_size": 4, "monthly_income": "4800", "amount_requested": "3000",
-    "description": "妻子患尿毒症需长期透析，每月自付医疗费用约三千元，孩子正在读高中。",
-    "bank_account": "6222021234567890123",
-}
 ELIGIBLE = {"eligibility": "eligible", "review_opinion": "符合困难职工帮扶条件"}
 FIELDS = ("number", "state", "visit", "triggers", "pool_role", "pool_unit", "person", "assignee", "claimable",
           "status", "done_by", "closed_seq")
 
 
-class Office:
+class Office(Desk):
     """困难职工帮扶 and a small 会签 process (tests/integration/definitions/grant.yaml), without stage PDFs."""
 
     def __init__(self, database_url: str, tmp_path: Path):
@@ -71,24 +70,11 @@ class Office:
         self.now += timedelta(seconds=1)
         return self.now
 
-    def load_users(self) -> dict[str, User]:
-        with self.db.read() as session:
-            return {u.username: u for u in session.scalars(select(User))}
-
     def add_user(self, username: str, roles: list[str], unit: str = "GH") -> User:
         with self.db.transaction() as session:
             create_user(session, username, "password-123", roles, unit, username)
         self.users = self.load_users()
         return self.users[username]
-
-    def case(self, case_id: int) -> Case:
-        with self.db.read() as session:
-            case = session.get(Case, case_id)
-            session.expunge(case)
-            return case
-
-    def act(self, who: str, case_id: int, trigger: str, data: dict | None = None, comment: str | None = None):
-        return self.service.perform(case_id, trigger, self.users[who], self.case(case_id).version, data or {}, comment)
 
     def apply(self) -> int:
         """A hardship application of 第一车间, submitted: its first review is the unit's 干事' pool task."""
@@ -185,28 +171,9 @@ def at_once(office: Office, *calls):
     returned or the ActionRefused it raised."""
     real, office.service.db = office.service.db, HeldWrites(office.service.db, len(calls))
     try:
-        return _threads(*calls)
+        return released_together(*calls)
     finally:
         office.service.db = real
-
-
-def _threads(*calls):
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(i, call):
-        barrier.wait()
-        try:
-            results[i] = call()
-        except ActionRefused as refused:
-            results[i] = refused
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 ROUNDS = 4
