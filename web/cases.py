@@ -30,7 +30,7 @@ from workflow.cases import reminders
 from workflow.cases.service import Conflict, NotFound
 from workflow.core import attachments
 from workflow.core.display import acting_name, data_text
-from workflow.core.engine import SAVE_DRAFT, InvalidData, NotOpen
+from workflow.core.engine import SAVE_DRAFT, ActionRefused, InvalidData, NotOpen
 from workflow.core.tasks import (
     COPY,
     DELEGATE,
@@ -169,9 +169,7 @@ def act(case_id: int, trigger: str) -> BaseResponse | tuple[str, int]:
             raise InvalidData("缺少事项版本号，请刷新页面后重试", "The case version is missing; reload the page")
         performed = service().perform(case_id, trigger, user, version, values, comment or None)
     except (Conflict, NotOpen) as refused:
-        # Someone acted first: show them what happened, on the page as it is now.
-        flash(_("未能执行：%(reason)s。下面是事项的最新状态。", reason=message(refused)), "warning")
-        return redirect(url_for("cases.show", case_id=case_id))
+        return moved_on(refused, case_id)
     except InvalidData as refused:
         flash(message(refused), "danger")
         values = values or posted_values(request.form)  # an upload refused: keep what was typed
@@ -183,6 +181,12 @@ def act(case_id: int, trigger: str) -> BaseResponse | tuple[str, int]:
         posted = {"trigger": shown, "values": values, "comment": comment}
         return case_page(case, {shown: refused.fields}, posted, status=422)
     flash(_("已完成「%(action)s」", action=label(performed.record.label)), "success")
+    return redirect(url_for("cases.show", case_id=case_id))
+
+
+def moved_on(refused: ActionRefused, case_id: int) -> BaseResponse:
+    """Someone acted first (or the step is no longer open): say what happened, on the case as it is now."""
+    flash(_("未能执行：%(reason)s。下面是事项的最新状态。", reason=message(refused)), "warning")
     return redirect(url_for("cases.show", case_id=case_id))
 
 

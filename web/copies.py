@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from web.auth import signed_in
-from web.cases import case_page
+from web.cases import case_page, moved_on
 from web.i18n import message
 from web.pages import page_blueprint, page_number
 from web.services import service, session
@@ -44,8 +44,7 @@ def copy(case_id: int) -> BaseResponse | tuple[str, int]:
     try:
         task_verbs.copy(service(), case_id, user, people, comment)
     except Conflict as refused:
-        flash(_("未能执行：%(reason)s。下面是事项的最新状态。", reason=message(refused)), "warning")
-        return redirect(url_for("cases.show", case_id=case_id))
+        return moved_on(refused, case_id)
     except InvalidData as refused:
         flash(message(refused), "danger")
         case = service().get_case(session(), case_id, user)

@@ -7,13 +7,13 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from web.auth import signed_in
-from web.cases import case_page
+from web.cases import case_page, moved_on
 from web.i18n import message
 from web.pages import page_blueprint, page_number, today
 from web.services import service, session
 from workflow.cases import reminders, task_verbs, worklists
 from workflow.cases.service import Conflict
-from workflow.core.engine import ActionRefused, InvalidData, NotOpen
+from workflow.core.engine import InvalidData, NotOpen
 from workflow.core.tasks import Taken, TooSoon
 
 bp = page_blueprint("tasks", __name__, url_prefix="/tasks")
@@ -42,7 +42,7 @@ def claim(task_id: int) -> BaseResponse:
     try:
         done = task_verbs.claim(service(), task_id, signed_in())
     except (Conflict, Taken, NotOpen) as refused:
-        return _moved_on(refused, case_id)
+        return moved_on(refused, case_id)
     flash(_("已签收，此任务由您办理"), "success")
     return redirect(url_for("cases.show", case_id=done.case_id))
 
@@ -55,7 +55,7 @@ def transfer(task_id: int) -> BaseResponse | tuple[str, int]:
     try:
         done = task_verbs.transfer(service(), task_id, user, to, comment)
     except (Conflict, Taken, NotOpen) as refused:
-        return _moved_on(refused, case_id)
+        return moved_on(refused, case_id)
     except InvalidData as refused:  # the form again, with what was typed and why it was refused
         flash(message(refused), "danger")
         case = service().get_case(session(), case_id, user)
@@ -71,12 +71,6 @@ def remind(case_id: int) -> BaseResponse:
     try:
         reminders.remind(service(), case_id, signed_in())
     except (TooSoon, NotOpen, Conflict) as refused:
-        return _moved_on(refused, case_id)
+        return moved_on(refused, case_id)
     flash(_("已催办：已通知当前办理人"), "success")
-    return redirect(url_for("cases.show", case_id=case_id))
-
-
-def _moved_on(refused: ActionRefused, case_id: int) -> BaseResponse:
-    """Someone else acted first: say what happened, on the case as it is now."""
-    flash(_("未能执行：%(reason)s。下面是事项的最新状态。", reason=message(refused)), "warning")
     return redirect(url_for("cases.show", case_id=case_id))
