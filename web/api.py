@@ -18,6 +18,7 @@ from web.plugins import installed
 from web.services import fresh_session, service, session
 from workflow.audit.verify import verify
 from workflow.cases import (
+    batch,
     copies,
     delegation_moves,
     delegations,
@@ -157,6 +158,16 @@ def tasks() -> Response:
     response = jsonify(rows)
     response.headers["X-Total-Count"] = str(listed.total)
     return response
+
+
+@bp.post("/tasks/batch")
+def batch_approve() -> Response:
+    """批量同意: one step with one opinion through each of these tasks; one result per task, in the order given."""
+    body = json_body()
+    outcomes = batch.approve(service(), current_user(session()), body.get("task_ids"), body.get("trigger"),
+                             body.get("comment"))
+    return jsonify({"done": sum(o.done for o in outcomes), "refused": sum(not o.done for o in outcomes),
+                    "results": [serialize.outcome_json(o) for o in outcomes]})
 
 
 @bp.post("/tasks/<int:task_id>/claim")

@@ -77,7 +77,7 @@ def init_app(app: Flask, translations: str) -> None:
         pgettext=lambda c, s: catalogue().upgettext(c, s),
         npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n), newstyle=True)
     app.jinja_env.globals.update(label=label, lang=lang, step_label=step_label, LANGUAGES=LANGUAGES,
-                                 role_name=role_name,
+                                 role_name=role_name, message=message,
                                  error_heading=error_heading)
 
 

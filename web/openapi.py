@@ -96,6 +96,26 @@ OPENAPI: dict[str, Any] = {
             "responses": {"200": {**json_response({"type": "array", "items": ref("Task")}, "The tasks, 200 a page"),
                                   "headers": {"X-Total-Count": {"schema": {"type": "integer"}}}},
                           "422": {"$ref": "#/components/responses/Invalid"}, **ERRORS}}},
+        "/tasks/batch": {"post": {
+            "summary": "批量同意 One step with one opinion through several tasks of the same step",
+            "description": "Each task is its own step of its own case (history, notifications, stage PDF); a stale or "
+                           "refused one is reported in its result and the rest go through. 422 for the whole "
+                           "request only when it is malformed, its tasks are of different steps, or the step asks "
+                           "for a form (taken case by case).",
+            "requestBody": request_body({"required": ["task_ids", "trigger"], "properties": {
+                "task_ids": {"type": "array", "items": ID, "minItems": 1, "maxItems": 100},
+                "trigger": {"type": "string"}, "comment": {"type": "string", "maxLength": 2000}}}),
+            "responses": {"200": json_response({"type": "object", "required": ["done", "refused", "results"],
+                                                "properties": {
+                "done": {"type": "integer"}, "refused": {"type": "integer"},
+                "results": {"type": "array", "items": {"type": "object", "required": ["task_id", "status", "error"],
+                                                       "properties": {
+                    "task_id": {"type": "integer"}, "case_id": {"type": ["integer", "null"]},
+                    "case_number": {"type": ["string", "null"]},
+                    "status": {"type": "string", "description": "done, or the error code (conflict, forbidden, "
+                                                                "not_found, invalid)"},
+                    "error": {"type": ["object", "null"]}}}}}}, "One result per task, in the order given"),
+                          **JSON_ERRORS}}},
         "/tasks/{task_id}/claim": {"post": {
             "summary": "签收 Claim a pool's task (where its step may be claimed): it becomes yours alone",
             "parameters": [path_param("task_id", ID)],

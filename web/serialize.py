@@ -6,6 +6,8 @@ from typing import Any
 from flask import url_for
 from sqlalchemy.orm import Session
 
+from web.errors import CODES
+from workflow.cases.batch import Outcome
 from workflow.cases.service import CaseService
 from workflow.core.definition import Definition, Field
 from workflow.core.display import acting_role, action_label, case_title
@@ -70,6 +72,15 @@ def tasks_json(tasks: list[Task], actions: list[Action]) -> list[dict[str, Any]]
     """Tasks of one case, each with the caller's open steps through it."""
     offered = [a.trigger for a in actions]
     return [task_json(t, [a for a in offered if a in t.triggers] if t.status == "open" else []) for t in tasks]
+
+
+def outcome_json(outcome: Outcome) -> dict[str, Any]:
+    """One task of a batch (批量同意): done, or why not in the API's error shape."""
+    refused = outcome.refused
+    return {"task_id": outcome.task_id, "case_id": outcome.case_id, "case_number": outcome.case_number,
+            "status": "done" if refused is None else CODES.get(refused.status, str(refused.status)),
+            "error": None if refused is None else {"message": refused.message, "message_en": refused.message_en,
+                                                   "fields": refused.fields}}
 
 
 def case_json(service: CaseService, session: Session, case: Case, user: User) -> dict[str, Any]:

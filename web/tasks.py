@@ -1,9 +1,10 @@
 """待办 (my open tasks, exactly what the engine allows), 已办 (the tasks I completed), and the task verbs taken from a
-case page: 签收, 转交 and 催办 (docs/architecture.md § Tasks)."""
+case page: 签收, 转交 and 催办, and 批量同意 from the 待办 (docs/architecture.md § Tasks)."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from web.auth import signed_in
@@ -11,10 +12,11 @@ from web.cases import case_page, moved_on
 from web.i18n import message
 from web.pages import page_blueprint, page_number, today
 from web.services import service, session
-from workflow.cases import reminders, task_verbs, worklists
+from workflow.cases import batch, reminders, task_verbs, worklists
 from workflow.cases.service import Conflict
 from workflow.core.engine import InvalidData, NotOpen
 from workflow.core.tasks import Taken, TooSoon
+from workflow.store.models import Case
 
 bp = page_blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -26,9 +28,28 @@ def todo() -> str:
                                 state=request.args.get("state") or None, unit=request.args.get("unit") or None)
     page = worklists.queue(service(), session(), user, filters, page_number(), today=today())
     workflows = service().workflows.current
-    states = workflows[filters.workflow].states.values() if filters.workflow in workflows else []
+    definition = workflows.get(filters.workflow or "")
+    states = definition.states.values() if definition else []
+    steps = batch.batchable(definition, filters.state) if definition and filters.state in definition.states else []
     return render_template("tasks/todo.html", page=page, filters=filters, workflows=workflows, states=states,
-                           units=service().units(session()))
+                           steps=steps, units=service().units(session()))
+
+
+@bp.post("/batch")
+def batch_approve() -> tuple[str, int]:
+    """批量同意 from the 待办: each chosen task its own step; the page reports each case, done or why not."""
+    user = signed_in()
+    try:
+        ids = [int(i) for i in request.form.getlist("task_ids")]
+    except ValueError:
+        ids = None  # refused below with the field named
+    try:
+        outcomes = batch.approve(service(), user, ids, request.form.get("trigger"), request.form.get("comment", ""))
+    except InvalidData as refused:
+        flash(message(refused), "danger")
+        return render_template("tasks/batch.html", outcomes=[], cases={}), 422
+    cases = {c.id: c for c in session().scalars(select(Case).where(Case.id.in_([o.case_id for o in outcomes])))}
+    return render_template("tasks/batch.html", outcomes=outcomes, cases=cases), 200
 
 
 @bp.get("/done")

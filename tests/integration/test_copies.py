@@ -3,54 +3,19 @@ its fields name; one who handles a case copies named people; whoever has a copy 
 mine, unread first, and marks them read; the audit replays the copies."""
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
+from support.memo_desk import file_memo
 
-from bootstrap import domains, load_workflows
-from workflow.accounts.users import create_user, ensure_unit
 from workflow.audit.verify import verify
 from workflow.cases import copies, task_verbs
-from workflow.cases.service import CaseService
 from workflow.core.engine import ActionRefused, InvalidData
-from workflow.store.db import Database
-from workflow.store.models import Case, HistoryEntry, User
-from workflow.store.storage import BlobStore
-
-ROOT = Path(__file__).resolve().parents[2]
-CAST = {"li": ["member"], "wu": ["member"], "qian": ["finance"], "huang": ["union_chair"], "zhou": ["member"]}
-
-
-@pytest.fixture
-def memo(database_url: str, tmp_path: Path):
-    folder = tmp_path / "definitions"
-    folder.mkdir()
-    shutil.copytree(ROOT / "definitions" / "calendar", folder / "calendar")
-    shutil.copy(ROOT / "tests" / "integration" / "definitions" / "memo.yaml", folder)
-    db = Database(database_url)
-    db.create_all()
-    service = CaseService(db, load_workflows(folder, None), BlobStore(tmp_path / "storage"), domains=domains())
-    with db.transaction() as session:
-        ensure_unit(session, "GH", "工会办公室")
-        for username, roles in CAST.items():
-            create_user(session, username, "password-123", roles, "GH", username)
-    with db.read() as session:
-        users = {u.username: u for u in session.scalars(select(User))}
-    yield service, users
-    db.dispose()
-
-
-def _file(service: CaseService, users: dict[str, User], colleague: str = "wu") -> int:
-    case = service.create_case(users["li"], "memo", {})
-    service.perform(case.id, "submit", users["li"], 1, {"title": "年终慰问安排", "colleague": colleague})
-    return case.id
+from workflow.store.models import Case, HistoryEntry
 
 
 def test_a_steps_cc_copies_its_roles_and_the_people_its_field_names(memo):
     service, users = memo
-    case_id = _file(service, users)
+    case_id = file_memo(service, users)
     with service.db.read() as session:
         case = session.get(Case, case_id)
         assert service.may_view(session, case, users["wu"]) and service.may_view(session, case, users["qian"])
@@ -65,7 +30,7 @@ def test_a_steps_cc_copies_its_roles_and_the_people_its_field_names(memo):
 
 def test_one_who_handles_the_case_copies_named_people_once(memo):
     service, users = memo
-    case_id = _file(service, users, colleague="")
+    case_id = file_memo(service, users, colleague="")
     done = task_verbs.copy(service, case_id, users["huang"], ["zhou"], "请周知")
     assert len(done.notified) == 1
     with service.db.read() as session:

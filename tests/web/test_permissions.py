@@ -116,6 +116,7 @@ PERMISSIONS: dict[str, Access] = {
     "election_api.cast": CASE_READER, "election_api.receipt": CASE_READER, "election_api.ballots": CASE_READER,
     "api.get_case": CASE_READER, "api.document": CASE_READER, "api.attachment": CASE_READER,
     "cases.act": CASE_ACTOR, "api.act": CASE_ACTOR, "api.tasks": SIGNED_IN,
+    "api.batch_approve": SIGNED_IN, "tasks.batch_approve": SIGNED_IN,
     "api.claim": CASE_ACTOR, "api.transfer": CASE_ACTOR, "tasks.claim": CASE_ACTOR, "tasks.transfer": CASE_ACTOR,
     "api.remind": APPLICANT, "tasks.remind": APPLICANT, "api.copy": HANDLER, "copies.copy": HANDLER,
     "api.copied": SIGNED_IN, "copies.index": SIGNED_IN, "copies.read": SIGNED_IN, "copies.read_all": SIGNED_IN,
@@ -251,6 +252,9 @@ PROBES = [
     # Everyone may name a delegate for themself; the world never keeps one (a refused form, a cancel of none), so
     # that no probe changes another's outcome. Delegations: tests/integration/test_delegation.py.
     P("tasks.remind", "POST", "/tasks/remind/{case}", ok=302, changes=True, fresh="case"),
+    # 批量同意 answers every signed-in user with one result per task; each task is checked as its own step
+    # (tests/web/test_batch.py, tests/integration/test_batch.py): here, a task nobody has.
+    P("tasks.batch_approve", "POST", "/tasks/batch", {"task_ids": "999999", "trigger": "second"}, ok=200),
     P("copies.copy", "POST", "/cc/cases/{case}", {"users": "target", "comment": "请知悉"}, ok=302, changes=True,
       fresh="case"),
     P("copies.index", "GET", "/cc/"),
@@ -299,6 +303,7 @@ PROBES = [
     P("api.queue", "GET", "/api/v1/queue"),
     P("api.tasks", "GET", "/api/v1/tasks"),
     P("api.tasks", "GET", "/api/v1/tasks?status=done"),
+    P("api.batch_approve", "POST", "/api/v1/tasks/batch", {"task_ids": [999999], "trigger": "second"}),
     P("api.claim", "POST", "/api/v1/tasks/{task}/claim", ok=409),
     P("api.transfer", "POST", "/api/v1/tasks/{task}/transfer", {"to": "liu", "comment": "请代为附议"}, ok=409),
     P("api.remind", "POST", "/api/v1/cases/{case}/remind", changes=True, fresh="case"),
