@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.cases.service import CaseService, Conflict, NotFound
+from workflow.cases.task_verbs import checked_comment
 from workflow.core.definition import GENERIC_WITHDRAW, Definition, Label, Transition
 from workflow.core.engine import ActionRefused, InvalidData
 from workflow.core.roles import SYSTEM
@@ -22,7 +23,6 @@ from workflow.core.tasks import OPEN
 from workflow.store.models import Task, User
 
 MAX_BATCH = 100
-MAX_COMMENT = 2000
 MOVED_ON = ("该任务已被他人处理或已办结", "The task was taken by someone else or is done")
 
 
@@ -57,9 +57,7 @@ def approve(service: CaseService, user: User, task_ids: Any, trigger: Any, comme
     ids = _ids(task_ids)
     if not isinstance(trigger, str) or not trigger:
         raise InvalidData("请指定操作", "Name the step to take", fields={"trigger": "此项为必填项"})
-    if not isinstance(comment, (str, type(None))) or len(comment or "") > MAX_COMMENT:
-        raise InvalidData("意见应为不超过 2000 字的文字", "The comment must be text of at most 2000 characters",
-                          fields={"comment": "不超过 2000 字"})
+    comment = checked_comment(comment)
     with service.db.read() as session:
         found = _visible(service, session, user, ids)
         _one_step(service, session, found.values(), trigger)

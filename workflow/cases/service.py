@@ -24,6 +24,7 @@ from workflow.cases import (
     entries,
     notifications,
     recipients,
+    signers,
     standing,
     task_rows,
     uploads,
@@ -290,6 +291,7 @@ class CaseService:
             letters = recipients.letters(session, engine, case, record, user.id)  # found here: no lock is held
             copied = copies.step_copies(session, definition, record, case, user.username)  # the step's 抄送
             letters += copies.letters(definition, case, copied, user.display_name)
+            letters += signers.letters(session, definition, case, tasks, user.display_name)  # 后加签, now open
             number, prev_hash = case.number, case.head_hash
         seq = version + 1  # one entry per version: the create entry is seq 1 at version 1
         entry = history_row(case_id=case_id, case_number=number, seq=seq, actor=user, trigger=trigger,

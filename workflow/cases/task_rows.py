@@ -13,10 +13,14 @@ from workflow.core.actor import Actor
 from workflow.core.definition import Definition
 from workflow.core.engine import ActionRefused, CaseView, Forbidden
 from workflow.core.tasks import (
+    ADD_SIGN,
     CLAIM,
     COPY,
     DELEGATE,
+    OPINIONS,
     REMIND,
+    REMOVE_SIGN,
+    SIGN_OFF,
     TRANSFER,
     UNDELEGATE,
     VERBS,
@@ -30,7 +34,8 @@ from workflow.core.tasks import Task as BoardTask
 from workflow.store.models import Case, HistoryEntry, Task
 
 _COLUMNS = (Task.number, Task.state, Task.visit, Task.triggers, Task.pool_role, Task.pool_unit, Task.person,
-            Task.assignee, Task.claimable, Task.status, Task.done_by, Task.closed_seq, Task.delegated_from)
+            Task.assignee, Task.claimable, Task.status, Task.done_by, Task.closed_seq, Task.delegated_from,
+            Task.sign_for, Task.sign_position)
 _LATEST_VISIT = (select(func.max(Task.visit)).where(Task.case_id == bindparam("case_id"))).scalar_subquery()
 _LATEST = select(*_COLUMNS).where(Task.case_id == bindparam("case_id"), Task.visit == _LATEST_VISIT)
 _TABLE = Task.__table__
@@ -50,7 +55,7 @@ def board(session: Session | Connection, case_id: int) -> Board:
 def _task(row: Any) -> BoardTask:
     return BoardTask(row.number, row.state, row.visit, Seat(row.pool_role, row.pool_unit, row.person),
                      frozenset(row.triggers), row.assignee, row.claimable, row.status, row.done_by, row.closed_seq,
-                     row.delegated_from)
+                     row.delegated_from, row.sign_for, row.sign_position)
 
 
 def write(connection: Connection, case_id: int, changes: Changes, now: datetime) -> None:
@@ -69,7 +74,7 @@ def row(case_id: int, t: BoardTask, now: datetime) -> dict[str, Any]:
     """The columns of a task's row."""
     return {"case_id": case_id, "number": t.number, "state": t.state, "visit": t.visit, "triggers": sorted(t.triggers),
             "pool_role": t.seat.role, "pool_unit": t.seat.unit, "person": t.seat.person, "assignee": t.assignee,
-            "delegated_from": t.delegated_from,
+            "delegated_from": t.delegated_from, "sign_for": t.sign_for, "sign_position": t.sign_position,
             "claimable": t.claimable, "status": t.status, "done_by": t.done_by, "created_at": now,
             "closed_seq": t.closed_seq, "closed_at": now if t.closed_seq is not None else None}
 
@@ -92,15 +97,28 @@ def target_in(changes: dict[str, Any]) -> Actor:
     return Actor(str(changes.get("to")), roles=frozenset(changes.get("to_roles") or ()), unit=changes.get("to_unit"))
 
 
-def replay_verb(board: Board, entry: HistoryEntry, submitter: str | None, offered: Offered) -> Changes:
+def replay_verb(board: Board, entry: HistoryEntry, submitter: str | None, offered: Offered,
+                definition: Definition) -> Changes:
     """Apply a recorded task verb to the board: refused (ActionRefused) if the tasks did not allow it then."""
     number = entry.changes.get("task")
     if not isinstance(number, int):
         raise ActionRefused("记录未写明任务编号", "The entry names no task")
+    actor = actor_in(entry)
     if entry.trigger == CLAIM:
-        return board.claim(number, actor_in(entry), offered)
+        return board.claim(number, actor, offered)
     if entry.trigger == TRANSFER:
-        return board.transfer(number, actor_in(entry), target_in(entry.changes), submitter, offered)
+        return board.transfer(number, actor, target_in(entry.changes), submitter, offered)
+    if entry.trigger in (ADD_SIGN, REMOVE_SIGN):
+        people = entry.changes.get("users")
+        if not isinstance(people, list) or not all(isinstance(p, str) for p in people):
+            raise ActionRefused("加签记录未写明加签人", "The entry names no signer")
+        if entry.trigger == ADD_SIGN:
+            return board.add_sign(number, actor, people, str(entry.changes.get("position")), submitter, definition)
+        return board.remove_sign(number, actor, people, entry.seq)
+    if entry.trigger == SIGN_OFF:
+        if entry.changes.get("opinion") not in OPINIONS:
+            raise ActionRefused("加签意见应为同意或不同意", "The opinion must be agree or disagree")
+        return board.sign_off(number, actor, entry.seq)
     principal, delegate = str(entry.changes.get("from")), str(entry.changes.get("to"))
     if entry.trigger == DELEGATE:
         return board.delegate(number, principal, delegate, submitter)
@@ -159,7 +177,7 @@ def replay(definition: Definition, entries: Sequence[HistoryEntry], unit: str | 
                     continue
                 seen = view  # without `offers` (rows remade from a history): whatever the definition has
                 _keep(tasks, replay_verb(current, entry, submitter, lambda actor: offers(seen, actor) if offers
-                                         else {t.trigger for t in definition.transitions}))
+                                         else {t.trigger for t in definition.transitions}, definition))
                 continue
             actor, principal = actor_in(entry), principal_in(entry)
             if fire is None:

@@ -1,5 +1,5 @@
-"""The task verbs: 签收 (claim), 转交 (transfer), 抄送 (cc: an approver copies named people), and the system's moves
-of 委托 (delegate, undelegate). Each is one step of the case's history that leaves its state and
+"""The task verbs: 签收 (claim), 转交 (transfer), 抄送 (cc: an approver copies named people), 加签 and 减签 (add and
+remove signers) with the signer's opinion, and the system's moves of 委托 (delegate, undelegate). Each is one step of the case's history that leaves its state and
 data as they are and bumps its version, so a verb races with the case's other steps on the same check: of a claim
 and an approval, or two claims, exactly one commits and the other gets 409 (docs/architecture.md § Tasks).
 """
@@ -14,7 +14,7 @@ from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from workflow.accounts.users import actor_of
-from workflow.cases import copies, notifications, task_rows
+from workflow.cases import copies, notifications, signers, task_rows
 from workflow.cases.domain import CaseRef
 from workflow.cases.entries import INSERT_ENTRY, history_row
 from workflow.cases.notifications import Letter
@@ -22,7 +22,20 @@ from workflow.cases.service import STALE, CaseService, Conflict, NotFound
 from workflow.core.definition import Definition
 from workflow.core.engine import Forbidden, InvalidData
 from workflow.core.roles import SYSTEM
-from workflow.core.tasks import CLAIM, COPY, DELEGATE, TRANSFER, Board, Changes, Offered
+from workflow.core.tasks import (
+    ADD_SIGN,
+    CLAIM,
+    COPY,
+    DELEGATE,
+    MAX_SIGNERS,
+    OPINIONS,
+    REMOVE_SIGN,
+    SIGN_OFF,
+    TRANSFER,
+    Board,
+    Changes,
+    Offered,
+)
 from workflow.store.models import Case, HistoryEntry, Task, User
 
 MAX_COMMENT = 2000
@@ -41,6 +54,34 @@ class Done:
 Decision = tuple[Changes, dict[str, Any], list[Letter]]
 
 
+def checked_comment(comment: Any) -> str:
+    """An opinion or a note as given: text of at most MAX_COMMENT characters, or nothing."""
+    if not isinstance(comment, (str, type(None))) or len(comment or "") > MAX_COMMENT:
+        raise InvalidData("意见应为不超过 2000 字的文字", "The comment must be text of at most 2000 characters",
+                          fields={"comment": "不超过 2000 字"})
+    return (comment or "").strip()
+
+
+def checked_people(people: Any, limit: int) -> list[str]:
+    """The user names a verb names (抄送, 加签), each once, in the order given: 1 to `limit` of them."""
+    if not isinstance(people, list) or not people or len(people) > limit \
+            or not all(isinstance(p, str) and p.strip() for p in people):
+        raise InvalidData(f"请指定 1 至 {limit} 位人员", f"Name 1 to {limit} people",
+                          fields={"users": f"1 至 {limit} 个用户名"})
+    return list(dict.fromkeys(p.strip()[:64] for p in people))
+
+
+def _active(session: Session, names: list[str]) -> dict[str, int]:
+    """The active users of these names, by name; InvalidData naming the ones there are not."""
+    found = dict(session.execute(select(User.username, User.id).where(User.username.in_(names),
+                                                                      User.active.is_(True))).all())
+    unknown = [n for n in names if n not in found]
+    if unknown:
+        raise InvalidData("没有此用户：" + "、".join(unknown[:5]), "No such user: " + ", ".join(unknown[:5]),
+                          fields={"users": "没有此用户或账号已停用：" + "、".join(unknown[:5])})
+    return found
+
+
 def claim(service: CaseService, task_id: int, user: User) -> Done:
     """签收: the pool's task becomes this user's; the others of the pool no longer see it."""
     def decide(session: Session, board: Board, number: int, case: CaseRef, definition: Definition) -> Decision:
@@ -53,9 +94,7 @@ def transfer(service: CaseService, task_id: int, user: User, to: Any, comment: A
     the roles and unit the new holder had, so the audit can replay the hand-over."""
     if not isinstance(to, str) or not to.strip():
         raise InvalidData("请指定转交给谁", "Name the person to hand the task to", fields={"to": "此项为必填项"})
-    if not isinstance(comment, (str, type(None))) or len(comment or "") > MAX_COMMENT:
-        raise InvalidData("意见应为不超过 2000 字的文字", "The comment must be text of at most 2000 characters",
-                          fields={"comment": "不超过 2000 字"})
+    note = checked_comment(comment)
 
     def decide(session: Session, board: Board, number: int, case: CaseRef, definition: Definition) -> Decision:
         target = session.scalar(select(User).where(User.username == to.strip()[:64], User.active.is_(True)))
@@ -69,38 +108,67 @@ def transfer(service: CaseService, task_id: int, user: User, to: Any, comment: A
                         f"{user.display_name} 将「{label.zh}」{case.number} 转交给您办理。\n"
                         f"{user.display_name} handed {label.en} {case.number} to you.", f"/cases/{case.id}")
         return changes, {"to": target.username, "to_roles": sorted(actor.roles), "to_unit": actor.unit}, [letter]
-    return _verb(service, task_id, user, TRANSFER, (comment or "").strip(), decide)
+    return _verb(service, task_id, user, TRANSFER, note, decide)
 
 
 def copy(service: CaseService, case_id: int, user: User, people: Any, comment: Any) -> Done:
     """An approver copies named people (user names) to the case, with a comment."""
-    if not isinstance(people, list) or not people or len(people) > MAX_PEOPLE \
-            or not all(isinstance(p, str) and p.strip() for p in people):
-        raise InvalidData(f"请指定 1 至 {MAX_PEOPLE} 位抄送人", f"Name 1 to {MAX_PEOPLE} people",
-                          fields={"users": f"1 至 {MAX_PEOPLE} 个用户名"})
-    if not isinstance(comment, (str, type(None))) or len(comment or "") > 2000:
-        raise InvalidData("说明应为不超过 2000 字的文字", "The comment must be at most 2000 characters",
-                          fields={"comment": "不超过 2000 字"})
+    names, note = sorted(checked_people(people, MAX_PEOPLE)), checked_comment(comment)
     now = service.clock()
-    names = sorted({p.strip()[:64] for p in people})
     with service.db.read() as session:
         case = service.snapshot(session, case_id)
         if not service.may_view(session, case, user) or not _handles(service, session, case, user):
             raise Forbidden("只有办理此事项的人员可以抄送", "Only those who handle the case may copy it")
-        found = dict(session.execute(select(User.username, User.id).where(User.username.in_(names),
-                                                                          User.active.is_(True))).all())
-        unknown = [n for n in names if n not in found]
-        if unknown:
-            raise InvalidData("没有此用户：" + "、".join(unknown[:5]), "No such user: " + ", ".join(unknown[:5]),
-                              fields={"users": "没有此用户或账号已停用：" + "、".join(unknown[:5])})
+        found = _active(session, names)
         fresh = copies.new_people(session, case, found, user.username)
         if not fresh:
             raise InvalidData("这些人已能查看此事项（已抄送或为申请人）", "They have a copy already",
                               fields={"users": "已抄送过"})
         definition = service.definition_of(case, session)
         sent = copies.letters(definition, case, fresh, user.display_name)
-    return commit(service, case, user, COPY, {"users": sorted(fresh)}, (comment or "").strip(), Changes(), sent,
+    return commit(service, case, user, COPY, {"users": sorted(fresh)}, note, Changes(), sent,
                   now, extra=lambda connection, seq: copies.write(connection, case.id, seq, user.username, fresh, now))
+
+
+def add_sign(service: CaseService, task_id: int, user: User, people: Any, position: Any, comment: Any) -> Done:
+    """加签: named people give their opinion on my task, before me, alongside me or after me; each is told."""
+    names, note = checked_people(people, MAX_SIGNERS), checked_comment(comment)
+
+    def decide(session: Session, board: Board, number: int, case: CaseRef, definition: Definition) -> Decision:
+        _active(session, names)
+        changes = board.add_sign(number, actor_of(user), names, str(position), case.submitter, definition)
+        letters = signers.letters(session, definition, case, changes, user.display_name)
+        return changes, {"users": names, "position": position}, letters
+    return _verb(service, task_id, user, ADD_SIGN, note, decide)
+
+
+def remove_sign(service: CaseService, task_id: int, user: User, people: Any, comment: Any = None) -> Done:
+    """减签: take back signers I added who have not given their opinion yet."""
+    names, note = checked_people(people, MAX_SIGNERS), checked_comment(comment)
+
+    def decide(session: Session, board: Board, number: int, case: CaseRef, definition: Definition) -> Decision:
+        return board.remove_sign(number, actor_of(user), names, case.version + 1), {"users": names}, []
+    return _verb(service, task_id, user, REMOVE_SIGN, note, decide)
+
+
+def sign_off(service: CaseService, task_id: int, user: User, opinion: Any, comment: Any) -> Done:
+    """An added signer's opinion (同意 or 不同意, with a comment); whoever asked for it is told."""
+    if opinion not in OPINIONS:
+        raise InvalidData("请选择同意或不同意", "Choose agree or disagree", fields={"opinion": "请选择"})
+    note = checked_comment(comment)
+
+    def decide(session: Session, board: Board, number: int, case: CaseRef, definition: Definition) -> Decision:
+        changes = board.sign_off(number, actor_of(user), case.version + 1)
+        signed = board.get(number)
+        owner = board.get(signed.sign_for).assignee if signed.sign_for else None
+        target = session.scalar(select(User.id).where(User.username == owner)) if owner else None
+        said, label = OPINIONS[str(opinion)], definition.label
+        letters = [] if target is None else [Letter(
+            target, f"加签意见：{user.display_name}「{said.zh}」—「{label.zh}」{case.number}",
+            f"{user.display_name} 对「{label.zh}」{case.number} 的加签意见：{said.zh}。{note}\n"
+            f"{user.display_name} on {label.en} {case.number}: {said.en}.", f"/cases/{case.id}")]
+        return changes, {"opinion": opinion}, letters
+    return _verb(service, task_id, user, SIGN_OFF, note, decide)
 
 
 def _handles(service: CaseService, session: Session, case: CaseRef, user: User) -> bool:

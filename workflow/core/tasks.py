@@ -25,12 +25,21 @@ from workflow.core.engine import (
 from workflow.core.roles import SYSTEM
 
 OPEN, DONE, CLOSED = "open", "done", "closed"
+PENDING = "pending"  # an added signer after me (后加签), waiting for my step
 
 CLAIM, TRANSFER, DELEGATE, UNDELEGATE, REMIND, COPY = "claim", "transfer", "delegate", "undelegate", "remind", "cc"
+ADD_SIGN, REMOVE_SIGN, SIGN_OFF = "add_sign", "remove_sign", "sign_off"
 VERBS: Mapping[str, Label] = {CLAIM: Label("签收", "Claim"), TRANSFER: Label("转交", "Transfer"),
                               REMIND: Label("催办", "Reminder"), COPY: Label("抄送", "Copy"),
                               DELEGATE: Label("委托代办", "Passed to a delegate"),
-                              UNDELEGATE: Label("委托结束收回", "Back from a delegate")}
+                              UNDELEGATE: Label("委托结束收回", "Back from a delegate"),
+                              ADD_SIGN: Label("加签", "Added a signer"), REMOVE_SIGN: Label("减签", "Removed a signer"),
+                              SIGN_OFF: Label("加签意见", "Signer's opinion")}
+BEFORE, AFTER, PARALLEL = "before", "after", "parallel"
+POSITIONS: Mapping[str, Label] = {BEFORE: Label("在我之前", "before me"), AFTER: Label("在我之后", "after me"),
+                                  PARALLEL: Label("与我并行", "alongside me")}
+OPINIONS: Mapping[str, Label] = {"agree": Label("同意", "Agree"), "disagree": Label("不同意", "Disagree")}
+MAX_SIGNERS = 10  # added to one task at once
 
 Offered = Callable[[Actor], "set[str]"]  # the steps the engine offers someone on the case as it stands
 
@@ -57,6 +66,13 @@ class Task:
     done_by: str | None = None
     closed_seq: int | None = None
     delegated_from: str | None = None  # the principal (委托) while their delegate holds the task
+    sign_for: int | None = None        # 加签: the number of the task this signer was added to
+    sign_position: str | None = None   # 加签: before | after | parallel
+
+    @property
+    def signer(self) -> bool:
+        """An added signer's task (加签): an opinion, not a step of the case."""
+        return self.sign_position is not None
 
     def holds(self, actor: Actor) -> bool:
         """Whether this actor may act through the task now."""
@@ -141,6 +157,13 @@ def seats(definition: Definition, case: CaseView) -> list[tuple[Seat, frozenset[
     return [(seat, frozenset(triggers), claimable) for seat, (triggers, claimable) in found.items()]
 
 
+def shared(definition: Definition, task: Task) -> bool:
+    """Whether a pool's task is everyone's to take in turn (a 附议: one of its steps stays in the state), not one
+    person's to take for the pool."""
+    return any(t.dest == task.state and not t.restart_deadline
+               for t in definition.transitions_from(task.state) if t.trigger in task.triggers)
+
+
 # -- the board ------------------------------------------------------------------------------------------------------
 
 @dataclass
@@ -181,7 +204,7 @@ class Board:
             return None
         mine = [t for t in covering if t.holds(actor)]
         if mine:
-            return min(mine, key=lambda t: (t.assignee is None, t.number))  # my own before the pool's
+            return self._unless_waiting(min(mine, key=lambda t: (t.assignee is None, t.number)))  # mine first
         held = [t for t in covering if t.assignee is not None and t.of_pool(actor)]
         if held:  # only one of the pool hears who holds it
             raise Taken(f"此任务已由 {held[0].assignee} 办理", f"This task is held by {held[0].assignee}")
@@ -194,7 +217,7 @@ class Board:
             return self.through(trigger, actor)
         for task in self.open():
             if trigger in task.triggers and task.assignee == actor.username and task.delegated_from == principal.username:
-                return task
+                return self._unless_waiting(task)
         return self.through(trigger, principal)
 
     def allows(self, trigger: str, actor: Actor) -> bool:
@@ -233,13 +256,14 @@ class Board:
                              status=DONE, done_by=actor, closed_seq=seq)
                 self.tasks.append(share)
                 changes.opened.append(share)
+        afters = [t for t in self.tasks if t.status == PENDING and through is not None and t.sign_for == through.number]
         if leaving:
-            for task in self.open():
+            for task in [*self.open(), *(t for t in self.tasks if t.status == PENDING)]:
                 self._finish(task, CLOSED, None, seq, changes)
             self.tasks = []
         visit = [t for t in self.tasks if t.state == after.state]
         at = visit[0].visit if visit else seq
-        have = {t.seat for t in visit}
+        have = {t.seat for t in visit if not t.signer}
         wanted = seats(definition, after)
         for seat, triggers, claimable in wanted:
             if seat not in have:
@@ -249,9 +273,16 @@ class Board:
                     task.assignee, task.delegated_from = delegate, seat.person
                 self.tasks.append(task)
                 changes.opened.append(task)
+        for pending in afters:  # 后加签: the added signers act before anyone of the state the step led to
+            if not leaving:
+                self._finish(pending, CLOSED, None, seq, changes)
+            signer = Task(self._number(), after.state, at, pending.seat, pending.triggers, pending.assignee,
+                          sign_position=AFTER)
+            self.tasks.append(signer)
+            changes.opened.append(signer)
         still = {seat for seat, _, _ in wanted}
         for task in self.open():  # a stay that changed who may act (a unit field): the seats it dropped close
-            if task.seat not in still:
+            if task.seat not in still and not task.signer:
                 self._finish(task, CLOSED, None, seq, changes)
         return changes
 
@@ -306,7 +337,97 @@ class Board:
         task.assignee, task.delegated_from = principal, None
         return Changes(changed=[task])
 
+    def add_sign(self, number: int, actor: Actor, signers: Iterable[str], position: str,
+                 submitter: str | None, definition: Definition) -> Changes:
+        """加签: named people give their opinion on my task — before me (my step waits for them), alongside me (my
+        step waits for them too, they need not wait for me) or after me (once I have taken my step, before anyone
+        of the state it leads to). A pool's task that I take this way becomes mine, as if claimed; a step everyone
+        of a pool takes (附议) gets no signers."""
+        task = self._open_task(number)
+        if task.signer:
+            raise NotOpen("加签人不能再加签", "A signer does not add signers")
+        if not task.holds(actor) or SYSTEM in actor.roles:
+            raise (Taken if task.assignee and task.of_pool(actor) else Forbidden)(
+                "只能为自己的待办任务加签", "You may add signers to a task of your own only")
+        if task.assignee is None and shared(definition, task):
+            raise NotOpen("此步骤由多人各自办理，不能加签", "Everyone of the pool takes this step: it gets no signers")
+        if position not in POSITIONS:
+            raise InvalidData("加签方式应为之前、之后或并行", "The position must be before, after or parallel",
+                              fields={"position": "请选择加签方式"})
+        names = list(dict.fromkeys(signers))
+        if not names or len(names) > MAX_SIGNERS:
+            raise InvalidData(f"请指定 1 至 {MAX_SIGNERS} 位加签人", f"Name 1 to {MAX_SIGNERS} signers",
+                              fields={"users": f"1 至 {MAX_SIGNERS} 人"})
+        for name in names:
+            refusal = self._not_signer(task, actor, name, submitter)
+            if refusal:
+                raise InvalidData(refusal[0], refusal[1], fields={"users": refusal[0]})
+        changes = Changes()
+        if task.assignee is None:
+            task.assignee = actor.username
+            changes.changed.append(task)
+        for name in names:
+            signer = Task(self._number(), task.state, task.visit, Seat(person=name), frozenset({SIGN_OFF}), name,
+                          status=PENDING if position == AFTER else OPEN, sign_for=task.number,
+                          sign_position=position)
+            self.tasks.append(signer)
+            changes.opened.append(signer)
+        return changes
+
+    def remove_sign(self, number: int, actor: Actor, signers: Iterable[str], seq: int) -> Changes:
+        """减签: take back signers I added to my task who have not given their opinion yet."""
+        task = self._open_task(number)
+        if not task.holds(actor):
+            raise Forbidden("只能为自己的待办任务减签", "You may remove signers from a task of your own only")
+        names = list(dict.fromkeys(signers))
+        if not names or len(names) > MAX_SIGNERS:
+            raise InvalidData(f"请指定 1 至 {MAX_SIGNERS} 位加签人", f"Name 1 to {MAX_SIGNERS} signers",
+                              fields={"users": f"1 至 {MAX_SIGNERS} 人"})
+        changes = Changes()
+        for name in names:
+            found = [t for t in self.tasks if t.sign_for == number and t.assignee == name
+                     and t.status in (OPEN, PENDING)]
+            if not found:
+                raise InvalidData(f"{name} 不是此任务尚未办理的加签人", f"{name} is not a signer who has yet to act",
+                                  fields={"users": f"{name} 已办理或不是加签人"})
+            for signer in found:
+                self._finish(signer, CLOSED, None, seq, changes)
+        return changes
+
+    def sign_off(self, number: int, actor: Actor, seq: int) -> Changes:
+        """An added signer gives their opinion: their task is done, and what waited on it may go on."""
+        task = self._open_task(number)
+        if not task.signer or task.assignee != actor.username:
+            raise Forbidden("此加签任务不是您的", "This signer's task is not yours")
+        changes = Changes()
+        self._finish(task, DONE, actor.username, seq, changes)
+        return changes
+
+    def waiting_on(self, task: Task) -> list[Task]:
+        """The signers a task waits on: added before or alongside it, or after the step that led to its state."""
+        if task.signer:
+            return []
+        return [t for t in self.open() if t.signer and (
+            (t.sign_for == task.number and t.sign_position in (BEFORE, PARALLEL))
+            or (t.sign_position == AFTER and t.sign_for is None and t.visit == task.visit))]
+
     # -- internals -------------------------------------------------------------------------------------------
+
+    def _unless_waiting(self, task: Task) -> Task:
+        waiting = self.waiting_on(task)
+        if waiting:
+            who = "、".join(t.assignee or "" for t in waiting)
+            raise NotOpen(f"须待加签人 {who} 办理后才能办理", f"Waiting for the signers: {who}")
+        return task
+
+    def _not_signer(self, task: Task, actor: Actor, name: str, submitter: str | None) -> tuple[str, str] | None:
+        if name == submitter:
+            return "申请人本人不能作为加签人", "Not the applicant"
+        if name in (actor.username, task.assignee, task.seat.person):
+            return "不能为自己加签", "Not yourself"
+        if any(t.sign_for == task.number and t.assignee == name and t.status in (OPEN, PENDING) for t in self.tasks):
+            return f"{name} 已是此任务的加签人", f"{name} signs this task already"
+        return None
 
     def _may_take(self, task: Task, actor: Actor, offered: Offered) -> bool:
         """Whether the actor holds the task (named to them), or is of its pool and offered one of its steps."""

@@ -145,8 +145,10 @@ class Task(Base):
     person: Mapped[str | None] = mapped_column(String(64))    # a named seat: the voter, the submitter
     assignee: Mapped[str | None] = mapped_column(String(64))  # who holds it now; none: the pool
     delegated_from: Mapped[str | None] = mapped_column(String(64))  # the principal, while a delegate holds it
+    sign_for: Mapped[int | None]  # 加签: the number of the task this signer was added to
+    sign_position: Mapped[str | None] = mapped_column(String(8))  # 加签: before | after | parallel
     claimable: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[str] = mapped_column(String(8))            # open | done | closed
+    status: Mapped[str] = mapped_column(String(8))            # open | done | closed | pending (后加签)
     done_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     closed_seq: Mapped[int | None]
