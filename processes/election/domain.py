@@ -14,7 +14,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from processes.election import tally, voter_list
@@ -26,6 +26,7 @@ from processes.election.models import (
     RollEntry,
 )
 from processes.election.strokes import stroke_key
+from workflow.cases import people
 from workflow.cases.domain import CaseRef, Prepared
 from workflow.core.engine import InvalidData, NotOpen, TransitionRecord
 from workflow.store.db import Database
@@ -33,6 +34,7 @@ from workflow.store.models import Case, OrgUnit, User
 from workflow.store.scrub import scrub
 
 log = logging.getLogger(__name__)
+_NOT_A_VOTER = "「{given}」不是本次选举的选民"  # a candidate is a voter (so a write-in, a voter on the roll, is one too)
 
 
 class ElectionDomain:
@@ -77,21 +79,39 @@ class ElectionDomain:
             raise InvalidData("选民名单来源为“选举范围内单位的全体会员”时，不需要导入名单", "No list is imported for a roll of units",
                               fields={"voter_list": "请清空名单，或把选民名单来源改为“导入的选民名单”"})
 
+    def eligible_people(self, session: Session, case: CaseRef | Case, field: str) -> people.Eligible | None:
+        """Who a person field of an election names: a nominee is a voter of the election (a member of a unit in
+        scope, or on the imported list); a reviewed candidate a nominee who accepted (workflow/cases/people.py)."""
+        plan = case.data
+        if field == "nominee":
+            if plan.get("roll_source") == "list":
+                listed = sorted(voter_list.listed_usernames(plan.get("voter_list") or ""))
+                # literal: a list of thousands would pass the bound-parameter limits of SQLite and PostgreSQL
+                voters = User.username.in_(bindparam("listed", listed, expanding=True, literal_execute=True))
+                return people.Eligible(voters & OrgUnit.id.is_not(None), _NOT_A_VOTER)
+            return people.Eligible(OrgUnit.code.in_(plan.get("scope_units") or []), _NOT_A_VOTER)
+        if field == "candidate":
+            accepted = [n["username"] for n in plan.get("nominations") or [] if n["accepted"]]
+            return people.Eligible(User.username.in_(accepted), "「{given}」不是已接受提名的被提名人")
+        return None
+
     def _nominate(self, session: Session, case: CaseRef, user: User, data: Mapping[str, Any],
                   today: str) -> Prepared:
-        """The nominee, resolved: an active member of a unit the election covers, not nominated already."""
-        username = str(data.get("nominee") or "").strip()
-        if not username:
+        """The nominee, resolved (by user name, or by a name one voter has): a voter of the election, not
+        nominated already."""
+        given = str(data.get("nominee") or "").strip()
+        if not given:
             return Prepared({"nomination": {}})  # the form's own check names the missing field
-        person = _person(session, username)
-        if person is None or not _may_stand(session, case.data, person):
-            raise InvalidData("被提名人不在本次选举范围内", "The nominee is not a voter of this election",
-                              fields={"nominee": f"「{username}」不是本次选举的选民"})
-        if any(n["username"] == username for n in case.data.get("nominations") or []):
-            raise InvalidData("此人已被提名", "Already nominated", fields={"nominee": f"{person['name']} 已被提名"})
-        return Prepared({"nomination": {"username": username, "name": person["name"], "unit": person["unit"],
+        try:
+            person = people.resolve(session, given, people.eligible(self, session, case, "nominee"))
+        except people.Unresolved as why:
+            raise InvalidData("被提名人不在本次选举范围内，或须从列表中选择", "The nominee is not one voter of this election",
+                              fields={"nominee": str(why)}) from None
+        if any(n["username"] == person.username for n in case.data.get("nominations") or []):
+            raise InvalidData("此人已被提名", "Already nominated", fields={"nominee": f"{person.name} 已被提名"})
+        return Prepared({"nomination": {"username": person.username, "name": person.name, "unit": person.unit,
                                         "by": user.username, "by_name": user.display_name,
-                                        "accepted": True if username == user.username else None}})
+                                        "accepted": True if person.username == user.username else None}})
 
     def _open_voting(self, session: Session, case: CaseRef, parameters: Mapping[str, Any], today: str) -> Prepared:
         """The roll frozen with the counting rules of the whole election (the definition's parameters now)."""
@@ -258,25 +278,11 @@ def _ballot_position(plan: Mapping[str, Any], username: str, name: str) -> tuple
     return (stroke_key(name),)
 
 
-def _person(session: Session, username: str) -> dict[str, Any] | None:
-    row = session.execute(select(User.username, User.display_name, OrgUnit.code, OrgUnit.name)
-                          .join(OrgUnit, OrgUnit.id == User.unit_id)
-                          .where(User.username == username, User.active.is_(True))).one_or_none()
-    return None if row is None else {"username": row[0], "name": row[1], "unit_code": row[2], "unit": row[3]}
-
-
 def _electorate(session: Session, plan: Mapping[str, Any]) -> list[dict[str, str]]:
     """The voters of the plan: its imported list, or every member of the units in scope."""
     if plan.get("roll_source") == "list":
         return voter_list.parse(session, plan.get("voter_list") or "")
     return _roll_of_units(session, plan.get("scope_units") or [])
-
-
-def _may_stand(session: Session, plan: Mapping[str, Any], person: Mapping[str, Any]) -> bool:
-    """A candidate is a voter of the election (so a write-in, a voter on the roll, is one too)."""
-    if plan.get("roll_source") == "list":
-        return any(r["username"] == person["username"] for r in _electorate(session, plan))
-    return person["unit_code"] in (plan.get("scope_units") or [])
 
 
 def _roll_of_units(session: Session, units: list[str]) -> list[dict[str, str]]:

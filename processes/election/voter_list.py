@@ -22,10 +22,7 @@ _CHUNK = 500  # user names per query: far below every database's bound-parameter
 
 def parse(session: Session, text: str) -> list[dict[str, str]]:
     """The roll's rows ({username, name, unit}, by user name), or InvalidData naming every bad line."""
-    lines = [(number, [c.strip() for c in row]) for number, row in enumerate(
-        csv.reader(io.StringIO(text.replace("，", ",").replace("\t", ","))), start=1) if any(c.strip() for c in row)]
-    if lines and lines[0][1][0].lower() in HEADERS:
-        lines = lines[1:]
+    lines = _lines(text)
     if not lines:
         raise InvalidData("选民名单是空的", "The voter list is empty", fields={"voter_list": "请每行填写一名选民的用户名"})
     accounts = _accounts(session, {cells[0] for _, cells in lines})
@@ -47,6 +44,19 @@ def parse(session: Session, text: str) -> list[dict[str, str]]:
         raise InvalidData(f"选民名单有 {len(errors)} 处错误，请改正后再提交", f"The voter list has {len(errors)} error(s)",
                           fields={"voter_list": "；".join(errors[:MAX_SHOWN]) + more})
     return sorted(roll, key=lambda r: r["username"])
+
+
+def listed_usernames(text: str) -> set[str]:
+    """The user names a list names, unchecked: who may be nominated from a plan filed with it (parse checked each
+    line then; an account closed since is no active account, which the people search leaves out anyway)."""
+    return {cells[0] for _, cells in _lines(text)}
+
+
+def _lines(text: str) -> list[tuple[int, list[str]]]:
+    """The list's non-blank lines by number, as cells (a header line left out)."""
+    lines = [(number, [c.strip() for c in row]) for number, row in enumerate(
+        csv.reader(io.StringIO(text.replace("，", ",").replace("\t", ","))), start=1) if any(c.strip() for c in row)]
+    return lines[1:] if lines and lines[0][1][0].lower() in HEADERS else lines
 
 
 def _accounts(session: Session, usernames: set[str]) -> dict[str, dict[str, str]]:

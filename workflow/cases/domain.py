@@ -57,7 +57,11 @@ class Domain(Protocol):
     `prepare` runs before the step fires, on the snapshot, and returns None when the step needs nothing of it (then
     `after` does not run either: return `Prepared({})` for a step that only needs `after`);
     `after` writes the domain's rows in the very transaction that moves the case (invariant 1), and returns
-    the notifications they call for (an event's cancellation, to everyone signed up), posted with the step's own."""
+    the notifications they call for (an event's cancellation, to everyone signed up), posted with the step's own.
+
+    Optional: `eligible_people(session, case, field)`, who a `member` field of the case's forms may name, as a
+    `workflow.cases.people.Eligible` (None: every active account); the people search and the resolution of a typed
+    name ask it (`people.ChoosesPeople`)."""
 
     def prepare(self, session: Session, case: CaseRef, trigger: str, user: User, data: Mapping[str, Any],
                 today: date, parameters: Mapping[str, Any]) -> Prepared | None: ...
