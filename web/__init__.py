@@ -111,6 +111,7 @@ def create_app(config: dict[str, Any] | None = None, processes: Installed = Inst
         mine,
         notices,
         pages,
+        people,
         services,
         tasks,
     )
@@ -125,7 +126,7 @@ def create_app(config: dict[str, Any] | None = None, processes: Installed = Inst
     errors.register(app)
     security.csrf.exempt(api.bp)  # API callers send a Bearer token; a browser session there is checked in auth
     for blueprint in (api.bp, login.bp, home.bp, tasks.bp, mine.bp, cases.bp, notices.bp, auditing.bp, admin.bp,
-                      inbox.bp, delegation.bp, copies.bp):
+                      inbox.bp, delegation.bp, copies.bp, people.bp):
         app.register_blueprint(blueprint)
     plugins.install(app, processes, security.csrf.exempt)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Blueprint, Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -25,8 +25,18 @@ CSRF_MESSAGE = (N_("页面已过期或缺少安全令牌，请刷新页面后重
                 "The page has expired or lacks its security token; reload it and submit again")
 
 
+_JSON_BLUEPRINTS: set[str] = set()
+
+
+def answers_in_json(bp: Blueprint) -> Blueprint:
+    """A blueprint outside /api whose refusals are the API's JSON body too: a page's script reads them (the people
+    search, web/people.py)."""
+    _JSON_BLUEPRINTS.add(bp.name)
+    return bp
+
+
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith("/api/") or request.blueprint in _JSON_BLUEPRINTS
 
 
 def error_response(status: int, message: str, fields: dict[str, str] | None = None, message_en: str = ""):

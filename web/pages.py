@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Flask, current_app, g, request
+from flask import Blueprint, Flask, current_app, request
 from flask_login import login_required
-from sqlalchemy import select
 
 from web import MAX_ID
 from web.i18n import lang
@@ -13,7 +12,7 @@ from web.services import service, session
 from workflow.cases.service import NotFound
 from workflow.core import display
 from workflow.core.display import chinese_date, local, local_date
-from workflow.store.models import Case, OrgUnit, User
+from workflow.store.models import Case
 
 
 def page_blueprint(name: str, import_name: str, **kwargs: object) -> Blueprint:
@@ -52,27 +51,8 @@ def definition_of(case: Case):  # noqa: ANN201 (the Definition of the case's ver
     return service().definition_of(case, session())
 
 
-def members() -> list[dict[str, str]]:
-    """The active members to pick from in a `member` field, read once per request."""
-    if "members" not in g:
-        rows = session().execute(select(User.username, User.display_name, OrgUnit.name)
-                                 .join(OrgUnit, OrgUnit.id == User.unit_id).where(User.active.is_(True))
-                                 .order_by(OrgUnit.code, User.username))
-        g.members = [{"username": u, "name": n, "unit": unit} for u, n, unit in rows]
-    return g.members
-
-
-def first_time(key: str) -> bool:
-    """True once per request and key: what a page includes once however many forms need it (a datalist)."""
-    done = g.setdefault("first_time", set())
-    if key in done:
-        return False
-    done.add(key)
-    return True
-
-
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(definition_of=definition_of, members=members, first_time=first_time,
+    app.jinja_env.globals.update(definition_of=definition_of,
                                  case_title=lambda c: display.case_title(definition_of(c), c.data,
                                                                          c.submitter.display_name, c.number, lang()),
                                  case_final=lambda c: definition_of(c).states[c.state].final)
