@@ -23,6 +23,7 @@ from web.auth import signed_in
 from web.fields import posted_values, uploader
 from web.i18n import acting_role, label, lang, message, step_label
 from web.pages import page_blueprint
+from web.people import resolved
 from web.plugins import installed
 from web.services import service, session
 from workflow.accounts.users import display_names
@@ -47,8 +48,10 @@ bp = page_blueprint("cases", __name__)
 
 def case_page(case: Case, errors: dict[str, dict[str, str]] | None = None,
               posted: dict[str, Any] | None = None, status: int = 200) -> tuple[str, int]:
-    """`errors`/`posted`: a refused action form shown again with its messages and the input kept."""
+    """`errors`/`posted`: a refused action form shown again with its messages and the input kept (`posted`:
+    trigger, values, comment, and the refusal's message to show at the form)."""
     user = signed_in()
+    sent = posted or {}
     definition = service().definition_of(case, session())
     documents = service().documents(session(), case)
     by_hash = {d.sha256: d for d in documents}
@@ -65,10 +68,12 @@ def case_page(case: Case, errors: dict[str, dict[str, str]] | None = None,
     for action in actions:
         transition = definition.transitions_from(case.state, action.trigger)[0]
         values = {f.name: case.data[f.name] for f in action.fields if transition.prefill and f.name in case.data}
-        if posted and posted.get("trigger") == action.trigger:
-            values = posted["values"]
-        forms.append({"action": action, "values": values, "errors": (errors or {}).get(action.trigger, {}),
-                      "comment": posted.get("comment", "") if posted and posted.get("trigger") == action.trigger else ""})
+        again = sent.get("trigger") == action.trigger
+        forms.append({"action": action, "values": sent["values"] if again else values,
+                      "errors": (errors or {}).get(action.trigger, {}), "comment": sent.get("comment", "") if again
+                      else "", "refusal": sent.get("refusal") if again else None})
+    if sent.get("refusal") and not any(f["refusal"] for f in forms):
+        flash(sent["refusal"], "danger")  # a step not offered (forged, or no longer): said at the top instead
     drafting = case.state == definition.initial and case.submitter_id == user.id
     tasks = _next_up(case, user, {a.trigger for a in actions}, errors or {}, posted or {})
     remind = None  # 催办: the applicant's, when the case waits on someone else; `after`: not before then
@@ -167,21 +172,28 @@ def act(case_id: int, trigger: str) -> BaseResponse | tuple[str, int]:
         values = posted_values(request.form, request.files, uploader(user))
         if version is None:
             raise InvalidData("缺少事项版本号，请刷新页面后重试", "The case version is missing; reload the page")
-        performed = service().perform(case_id, trigger, user, version, values, comment or None)
+        performed = service().perform(case_id, trigger, user, version, resolved(case_id, trigger, user, values),
+                                      comment or None)
     except (Conflict, NotOpen) as refused:
         return moved_on(refused, case_id)
-    except InvalidData as refused:
-        flash(message(refused), "danger")
-        values = values or posted_values(request.form)  # an upload refused: keep what was typed
-        case = service().get_case(session(), case_id, user)
-        shown = trigger  # the form to show again with its messages; a draft is saved from the first step's form
-        if trigger == SAVE_DRAFT:
-            shown = next((a.trigger for a in service().actions_for(session(), case, user)
-                          if a.trigger != "withdraw"), trigger)
-        posted = {"trigger": shown, "values": values, "comment": comment}
-        return case_page(case, {shown: refused.fields}, posted, status=422)
+    except ActionRefused as refused:  # 403, a guard's 409, 422: the form again as typed, the reason at it
+        return _refused(refused, case_id, trigger, user, values or posted_values(request.form), comment)
     flash(_("已完成「%(action)s」", action=label(performed.record.label)), "success")
     return redirect(url_for("cases.show", case_id=case_id))
+
+
+def _refused(refused: ActionRefused, case_id: int, trigger: str, user: Any, values: dict[str, Any],
+             comment: str) -> BaseResponse | tuple[str, int]:
+    """A refused step shows the case page again with its status, the form as typed (an upload refused: the rest
+    of it) and the message at the form, so nothing typed is lost; one who may not read the case gets the error
+    page instead (get_case refuses)."""
+    case = service().get_case(session(), case_id, user)
+    shown = trigger  # the form to show again with its messages; a draft is saved from the first step's form
+    if trigger == SAVE_DRAFT:
+        shown = next((a.trigger for a in service().actions_for(session(), case, user)
+                      if a.trigger != "withdraw"), trigger)
+    posted = {"trigger": shown, "values": values, "comment": comment, "refusal": message(refused)}
+    return case_page(case, {shown: refused.fields}, posted, status=refused.status)
 
 
 def moved_on(refused: ActionRefused, case_id: int) -> BaseResponse:
