@@ -154,7 +154,8 @@ def tasks() -> Response:
         rows = [serialize.task_json(item["task"], []) for item in listed.items]
     else:
         listed = worklists.queue(service(), session(), user, page=page, per_page=TASKS_PER_PAGE)
-        rows = [serialize.tasks_json([t], service().actions_for(session(), t.case, user))[0] for t in listed.items]
+        rows = [serialize.tasks_json([t], service().actions_for(session(), t.case, user), user.username)[0]
+                for t in listed.items]
     response = jsonify(rows)
     response.headers["X-Total-Count"] = str(listed.total)
     return response
@@ -181,6 +182,31 @@ def transfer(task_id: int) -> Response:
     user = current_user(session())
     body = json_body()
     return _task_answer(task_verbs.transfer(service(), task_id, user, body.get("to"), body.get("comment")), user)
+
+
+@bp.post("/tasks/<int:task_id>/add_sign")
+def add_sign(task_id: int) -> Response:
+    """加签: named people give their opinion on my task, before, after or alongside me."""
+    user = current_user(session())
+    body = json_body()
+    done = task_verbs.add_sign(service(), task_id, user, body.get("users"), body.get("position"), body.get("comment"))
+    return _task_answer(done, user)
+
+
+@bp.post("/tasks/<int:task_id>/remove_sign")
+def remove_sign(task_id: int) -> Response:
+    """减签: take back signers I added who have not given their opinion yet."""
+    user = current_user(session())
+    body = json_body()
+    return _task_answer(task_verbs.remove_sign(service(), task_id, user, body.get("users"), body.get("comment")), user)
+
+
+@bp.post("/tasks/<int:task_id>/sign_off")
+def sign_off(task_id: int) -> Response:
+    """An added signer's opinion: {"opinion": "agree"|"disagree", "comment": "..."}."""
+    user = current_user(session())
+    body = json_body()
+    return _task_answer(task_verbs.sign_off(service(), task_id, user, body.get("opinion"), body.get("comment")), user)
 
 
 @bp.post("/cases/<int:case_id>/remind")
@@ -239,7 +265,7 @@ def _task_answer(done: task_verbs.Done, user: User) -> Response:
     """The task as it is after the verb, with what the caller may still do through it."""
     fresh = fresh_session()
     task = fresh.get(Task, done.task_id)
-    return jsonify(serialize.tasks_json([task], service().actions_for(fresh, task.case, user))[0])
+    return jsonify(serialize.tasks_json([task], service().actions_for(fresh, task.case, user), user.username)[0])
 
 
 @bp.get("/documents/<int:document_id>")

@@ -33,8 +33,11 @@ from workflow.core import attachments
 from workflow.core.display import acting_name, data_text
 from workflow.core.engine import SAVE_DRAFT, ActionRefused, InvalidData, NotOpen
 from workflow.core.tasks import (
+    ADD_SIGN,
     COPY,
     DELEGATE,
+    REMOVE_SIGN,
+    SIGN_OFF,
     TRANSFER,
     UNDELEGATE,
     VERBS,
@@ -93,7 +96,7 @@ def case_page(case: Case, errors: dict[str, dict[str, str]] | None = None,
 
 def _people_of(entry: HistoryEntry) -> list[str]:
     """The user names a history entry names besides its actor: the principal, a verb's from and to."""
-    copied = entry.changes.get("users") if entry.trigger == COPY else None
+    copied = entry.changes.get("users") if entry.trigger in (COPY, ADD_SIGN, REMOVE_SIGN) else None
     return [entry.actor_username, (entry.acting_for or {}).get("username") or "",
             *(str(entry.changes.get(k) or "") for k in ("to", "from") if entry.trigger in VERBS),
             *(str(name) for name in (copied if isinstance(copied, list) else []))]
@@ -118,6 +121,15 @@ def _detail(entry: HistoryEntry, names: dict[str, str]) -> str:
             if isinstance(people, list) else ""
     if entry.trigger == UNDELEGATE:
         return _("委托结束，任务交回 %(principal)s", principal=name("from"))
+    people = entry.changes.get("users")
+    who = "、".join(names.get(str(p)) or str(p) for p in people) if isinstance(people, list) else ""
+    if entry.trigger == ADD_SIGN:
+        where = {"before": _("在我之前"), "after": _("在我之后"), "parallel": _("与我并行")}
+        return _("加签 %(who)s（%(where)s）", who=who, where=where.get(str(entry.changes.get("position")), ""))
+    if entry.trigger == REMOVE_SIGN:
+        return _("减签 %(who)s", who=who)
+    if entry.trigger == SIGN_OFF:
+        return _("同意") if entry.changes.get("opinion") == "agree" else _("不同意")
     return ""
 
 
@@ -151,8 +163,17 @@ def _next_up(case: Case, user: Any, offered: set[str], errors: dict[str, dict[st
                       "transfer": mine and task.person != case.submitter.username,
                       "errors": errors.get(key, {}), "to": posted.get("values", {}).get("to", "")
                       if posted.get("trigger") == key else "",
-                      "comment": posted.get("comment", "") if posted.get("trigger") == key else ""})
+                      "comment": posted.get("comment", "") if posted.get("trigger") == key else "",
+                      "add_sign": _task_form(f"add_sign-{task.id}", errors, posted),
+                      "sign": _task_form(f"sign_off-{task.id}", errors, posted)})
     return shown
+
+
+def _task_form(key: str, errors: dict[str, dict[str, str]], posted: dict[str, Any]) -> dict[str, Any]:
+    """A task verb's form as typed when it was refused (its errors under `key`), else empty."""
+    again = posted.get("trigger") == key
+    return {**(posted.get("values", {}) if again else {}), "errors": errors.get(key, {}),
+            "comment": posted.get("comment", "") if again else ""}
 
 
 @bp.get("/cases/<int:case_id>")

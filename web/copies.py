@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from web.auth import signed_in
 from web.cases import case_page, moved_on
+from web.fields import typed_people
 from web.i18n import message
 from web.pages import page_blueprint, page_number
 from web.services import service, session
@@ -40,7 +41,7 @@ def copy(case_id: int) -> BaseResponse | tuple[str, int]:
     """抄送 from the case page: user names, one per line or separated by commas or spaces."""
     user = signed_in()
     typed, comment = request.form.get("users", ""), request.form.get("comment", "")
-    people = [p for p in typed.replace("，", ",").replace(",", " ").split() if p]
+    people = typed_people(typed)
     try:
         task_verbs.copy(service(), case_id, user, people, comment)
     except Conflict as refused:

@@ -75,3 +75,8 @@ def _kept(raw: list[str]) -> list[dict[str, Any]]:
             out.append(item)
     return out
 
+
+
+def typed_people(text: str) -> list[str]:
+    """User names typed into one box (抄送, 加签): one per line, or separated by commas (，、 too) or spaces."""
+    return [p for p in text.replace("，", ",").replace("、", ",").replace(",", " ").split() if p]

@@ -129,6 +129,31 @@ OPENAPI: dict[str, Any] = {
                 "comment": {"type": "string", "maxLength": 2000}}}),
             "responses": {"200": json_response(ref("Task"), "The task, now theirs"),
                           "409": {"$ref": "#/components/responses/Conflict"}, **JSON_ERRORS}}},
+        "/tasks/{task_id}/add_sign": {"post": {
+            "summary": "加签 Named people give their opinion on your task: before you (your step waits for them), "
+                       "alongside you (it waits for them too) or after you (before anyone of the next state)",
+            "parameters": [path_param("task_id", ID)],
+            "requestBody": request_body({"required": ["users", "position"], "properties": {
+                "users": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 10},
+                "position": {"enum": ["before", "after", "parallel"]},
+                "comment": {"type": "string", "maxLength": 2000}}}),
+            "responses": {"200": json_response(ref("Task"), "Your task, now yours (a pool's is taken for you)"),
+                          "409": {"$ref": "#/components/responses/Conflict"}, **JSON_ERRORS}}},
+        "/tasks/{task_id}/remove_sign": {"post": {
+            "summary": "减签 Take back signers you added who have not given their opinion yet",
+            "parameters": [path_param("task_id", ID)],
+            "requestBody": request_body({"required": ["users"], "properties": {
+                "users": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 10},
+                "comment": {"type": "string", "maxLength": 2000}}}),
+            "responses": {"200": json_response(ref("Task"), "Your task"),
+                          "409": {"$ref": "#/components/responses/Conflict"}, **JSON_ERRORS}}},
+        "/tasks/{task_id}/sign_off": {"post": {
+            "summary": "加签意见 An added signer gives their opinion; whoever added them is told",
+            "parameters": [path_param("task_id", ID)],
+            "requestBody": request_body({"required": ["opinion"], "properties": {
+                "opinion": {"enum": ["agree", "disagree"]}, "comment": {"type": "string", "maxLength": 2000}}}),
+            "responses": {"200": json_response(ref("Task"), "The signer's task, done"),
+                          "409": {"$ref": "#/components/responses/Conflict"}, **JSON_ERRORS}}},
         "/cases/{case_id}/remind": {"post": {
             "summary": "催办 The applicant reminds whoever the case waits on (inbox and e-mail)",
             "description": "At most once per case in the definition's `remind_hours` (default 4): sooner is 429, "
@@ -206,12 +231,16 @@ OPENAPI: dict[str, Any] = {
             "Task": {"type": "object", "required": ["id", "case_id", "state", "triggers", "assignee", "pool"],
                      "properties": {
                 "id": {"type": "integer"}, "case_id": {"type": "integer"}, "case_number": {"type": "string"},
-                "workflow": {"type": "string"}, "state": {"type": "string"}, "status": {"enum": ["open", "done", "closed"]},
+                "workflow": {"type": "string"}, "state": {"type": "string"}, "status": {"enum": ["open", "done", "closed", "pending"]},
                 "triggers": {"type": "array", "items": {"type": "string"}, "description": "what the caller may do"},
                 "assignee": {"type": ["string", "null"], "description": "who holds it; null: the pool's"},
                 "pool": {"type": ["object", "null"], "properties": {"role": {"type": "string"},
                                                                     "unit": {"type": ["string", "null"]}}},
                 "claimable": {"type": "boolean"}, "delegated_from": {"type": ["string", "null"]},
+                "number": {"type": "integer", "description": "the task's number within its case"},
+                "sign_for": {"type": ["integer", "null"], "description": "加签: the number of the task signed"},
+                "sign_position": {"enum": ["before", "after", "parallel", None],
+                                  "description": "加签: an added signer's task (its trigger: sign_off)"},
                 "created_at": {"type": "string", "format": "date-time"},
                 "due_at": {"type": ["string", "null"], "format": "date"}}},
             "Case": {"allOf": [ref("CaseSummary"), {"type": "object", "properties": {

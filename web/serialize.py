@@ -12,6 +12,7 @@ from workflow.cases.service import CaseService
 from workflow.core.definition import Definition, Field
 from workflow.core.display import acting_role, action_label, case_title
 from workflow.core.engine import Action
+from workflow.core.tasks import SIGN_OFF
 from workflow.store.models import Case, Document, HistoryEntry, Task, User
 
 
@@ -65,13 +66,21 @@ def task_json(task: Task, triggers: list[str]) -> dict[str, Any]:
             "claimable": task.claimable and task.assignee is None, "delegated_from": task.delegated_from,
             "created_at": task.created_at.isoformat() + "Z",
             "due_at": task.case.due_date.isoformat() if task.case.due_date else None,
-            "done_by": task.done_by, "closed_at": task.closed_at.isoformat() + "Z" if task.closed_at else None}
+            "done_by": task.done_by, "closed_at": task.closed_at.isoformat() + "Z" if task.closed_at else None,
+            "number": task.number, "sign_for": task.sign_for, "sign_position": task.sign_position}
 
 
-def tasks_json(tasks: list[Task], actions: list[Action]) -> list[dict[str, Any]]:
-    """Tasks of one case, each with the caller's open steps through it."""
+def tasks_json(tasks: list[Task], actions: list[Action], me: str) -> list[dict[str, Any]]:
+    """Tasks of one case, each with the caller's open steps through it (an added signer's: their opinion)."""
     offered = [a.trigger for a in actions]
-    return [task_json(t, [a for a in offered if a in t.triggers] if t.status == "open" else []) for t in tasks]
+
+    def mine(t: Task) -> list[str]:
+        if t.status != "open":
+            return []
+        if t.sign_position:
+            return [SIGN_OFF] if t.assignee == me else []
+        return [a for a in offered if a in t.triggers]
+    return [task_json(t, mine(t)) for t in tasks]
 
 
 def outcome_json(outcome: Outcome) -> dict[str, Any]:
@@ -93,7 +102,7 @@ def case_json(service: CaseService, session: Session, case: Case, user: User) ->
         "definition_version": case.definition_version,
         "data": case.data,
         "actions": [action_json(a) for a in actions],
-        "tasks": tasks_json(service.open_tasks(session, case.id), actions),
+        "tasks": tasks_json(service.open_tasks(session, case.id), actions, user.username),
         "history": [history_json(definition, e, by_hash) for e in service.history(session, case)],
         "documents": [document_json(d) for d in documents],
     }

@@ -2,6 +2,8 @@
 case page: 签收, 转交 and 催办, and 批量同意 from the 待办 (docs/architecture.md § Tasks)."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -9,6 +11,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from web.auth import signed_in
 from web.cases import case_page, moved_on
+from web.fields import typed_people
 from web.i18n import message
 from web.pages import page_blueprint, page_number, today
 from web.services import service, session
@@ -70,20 +73,55 @@ def claim(task_id: int) -> BaseResponse:
 
 @bp.post("/<int:task_id>/transfer")
 def transfer(task_id: int) -> BaseResponse | tuple[str, int]:
+    to = request.form.get("to", "")
+    return _task_form(task_id, f"transfer-{task_id}", {"to": to},
+                      lambda user, comment: task_verbs.transfer(service(), task_id, user, to, comment), _("已转交"))
+
+
+@bp.post("/<int:task_id>/add_sign")
+def add_sign(task_id: int) -> BaseResponse | tuple[str, int]:
+    """加签 from the case page: user names in one box, where they come (before, after, alongside), a note."""
+    typed, position = request.form.get("users", ""), request.form.get("position", "")
+    return _task_form(task_id, f"add_sign-{task_id}", {"users": typed, "position": position},
+                      lambda user, comment: task_verbs.add_sign(service(), task_id, user, typed_people(typed),
+                                                                position, comment), _("已加签，等待加签人办理"))
+
+
+@bp.post("/<int:task_id>/remove_sign")
+def remove_sign(task_id: int) -> BaseResponse | tuple[str, int]:
+    """减签 from the case page: one signer's button."""
+    who = request.form.get("user", "")
+    return _task_form(task_id, f"remove_sign-{task_id}", {},
+                      lambda user, comment: task_verbs.remove_sign(service(), task_id, user, [who], comment),
+                      _("已减签"))
+
+
+@bp.post("/<int:task_id>/sign_off")
+def sign_off(task_id: int) -> BaseResponse | tuple[str, int]:
+    """An added signer's opinion from the case page."""
+    opinion = request.form.get("opinion", "")
+    return _task_form(task_id, f"sign_off-{task_id}", {"opinion": opinion},
+                      lambda user, comment: task_verbs.sign_off(service(), task_id, user, opinion, comment),
+                      _("已提交加签意见"))
+
+
+def _task_form(task_id: int, key: str, values: dict[str, str], verb: Any, done: str) -> BaseResponse | tuple[str, int]:
+    """A task verb's form on the case page: to the case with a flash; someone quicker, back to the case as it is now;
+    invalid, the case page again with what was typed and why (under `key`)."""
     user = signed_in()
     case_id = task_verbs.case_of(session(), task_id)
-    to, comment = request.form.get("to", ""), request.form.get("comment", "")
+    comment = request.form.get("comment", "")
     try:
-        done = task_verbs.transfer(service(), task_id, user, to, comment)
+        verb(user, comment)
     except (Conflict, Taken, NotOpen) as refused:
         return moved_on(refused, case_id)
-    except InvalidData as refused:  # the form again, with what was typed and why it was refused
+    except InvalidData as refused:
         flash(message(refused), "danger")
         case = service().get_case(session(), case_id, user)
-        return case_page(case, {f"transfer-{task_id}": refused.fields},
-                         {"trigger": f"transfer-{task_id}", "values": {"to": to}, "comment": comment}, status=422)
-    flash(_("已转交"), "success")
-    return redirect(url_for("cases.show", case_id=done.case_id))
+        return case_page(case, {key: refused.fields}, {"trigger": key, "values": values, "comment": comment},
+                         status=422)
+    flash(done, "success")
+    return redirect(url_for("cases.show", case_id=case_id))
 
 
 @bp.post("/remind/<int:case_id>")

@@ -117,6 +117,8 @@ PERMISSIONS: dict[str, Access] = {
     "api.get_case": CASE_READER, "api.document": CASE_READER, "api.attachment": CASE_READER,
     "cases.act": CASE_ACTOR, "api.act": CASE_ACTOR, "api.tasks": SIGNED_IN,
     "api.batch_approve": SIGNED_IN, "tasks.batch_approve": SIGNED_IN,
+    "api.add_sign": CASE_ACTOR, "api.remove_sign": CASE_ACTOR, "api.sign_off": CASE_ACTOR,
+    "tasks.add_sign": CASE_ACTOR, "tasks.remove_sign": CASE_ACTOR, "tasks.sign_off": CASE_ACTOR,
     "api.claim": CASE_ACTOR, "api.transfer": CASE_ACTOR, "tasks.claim": CASE_ACTOR, "tasks.transfer": CASE_ACTOR,
     "api.remind": APPLICANT, "tasks.remind": APPLICANT, "api.copy": HANDLER, "copies.copy": HANDLER,
     "api.copied": SIGNED_IN, "copies.index": SIGNED_IN, "copies.read": SIGNED_IN, "copies.read_all": SIGNED_IN,
@@ -253,6 +255,11 @@ PROBES = [
     # a page: back to the case with the reason), the rest are refused. Claims and transfers: tests/web/test_tasks_api.py.
     P("tasks.claim", "POST", "/tasks/{task}/claim", ok=302),
     P("tasks.transfer", "POST", "/tasks/{task}/transfer", {"to": "liu", "comment": "请代为附议"}, ok=302),
+    # 加签 on a 附议 (everyone's own share) is refused to its pool (back to the case) and to the rest; nobody signs a
+    # task that is no signer's. 加签 itself: tests/integration/test_signers.py, tests/web/test_tasks_api.py.
+    P("tasks.add_sign", "POST", "/tasks/{task}/add_sign", {"users": "liu", "position": "before"}, ok=302),
+    P("tasks.remove_sign", "POST", "/tasks/{task}/remove_sign", {"user": "liu"}, ok=422),
+    P("tasks.sign_off", "POST", "/tasks/{task}/sign_off", {"opinion": "agree"}, ok=403),
     # Everyone may name a delegate for themself; the world never keeps one (a refused form, a cancel of none), so
     # that no probe changes another's outcome. Delegations: tests/integration/test_delegation.py.
     P("tasks.remind", "POST", "/tasks/remind/{case}", ok=302, changes=True, fresh="case"),
@@ -309,6 +316,9 @@ PROBES = [
     P("api.tasks", "GET", "/api/v1/tasks?status=done"),
     P("api.batch_approve", "POST", "/api/v1/tasks/batch", {"task_ids": [999999], "trigger": "second"}),
     P("api.claim", "POST", "/api/v1/tasks/{task}/claim", ok=409),
+    P("api.add_sign", "POST", "/api/v1/tasks/{task}/add_sign", {"users": ["liu"], "position": "before"}, ok=409),
+    P("api.remove_sign", "POST", "/api/v1/tasks/{task}/remove_sign", {"users": ["liu"]}, ok=422),
+    P("api.sign_off", "POST", "/api/v1/tasks/{task}/sign_off", {"opinion": "agree"}, ok=403),
     P("api.transfer", "POST", "/api/v1/tasks/{task}/transfer", {"to": "liu", "comment": "请代为附议"}, ok=409),
     P("api.remind", "POST", "/api/v1/cases/{case}/remind", changes=True, fresh="case"),
     P("api.copy", "POST", "/api/v1/cases/{case}/cc", {"users": ["target"], "comment": "请知悉"}, changes=True,

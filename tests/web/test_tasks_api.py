@@ -272,3 +272,72 @@ def test_a_claim_from_the_page_goes_to_the_case_with_a_flash(desk, web):
     page = browser.get(f"/cases/{case['id']}").get_data(as_text=True)
     assert "已签收" in page and f'action="/tasks/{task["id"]}/claim"' not in page
     assert open_task(desk, case, "submitted")["assignee"] == "ganshi"
+
+
+# -- 加签 and 减签 -------------------------------------------------------------------------------------------------------
+
+def test_add_sign_then_the_signers_opinion_through_the_api(desk):
+    case = apply(desk)
+    task = open_task(desk, case, "submitted")
+    added = desk.post("ganshi", f"/tasks/{task['id']}/add_sign",
+                      {"users": ["li"], "position": "before", "comment": "请核实收入"})
+    assert added.status_code == 200, added.json
+    assert added.json["assignee"] == "ganshi" and added.json["triggers"] == []  # waits for li
+    [signer] = [t for t in tasks_of(desk, "li") if t["case_id"] == case["id"]]
+    assert (signer["sign_position"], signer["sign_for"], signer["triggers"]) == ("before", task["number"], ["sign_off"])
+    desk.act("ganshi", case, "review", ELIGIBLE, expect=409)
+    refused = desk.post("li", f"/tasks/{signer['id']}/sign_off", {"opinion": "perhaps"})
+    assert refused.status_code == 422 and "opinion" in refused.json["error"]["fields"]
+    assert desk.post("song", f"/tasks/{signer['id']}/sign_off", {"opinion": "agree"}).status_code == 403
+    signed = desk.post("li", f"/tasks/{signer['id']}/sign_off", {"opinion": "agree", "comment": "属实"})
+    assert signed.status_code == 200 and signed.json["status"] == "done"
+    desk.act("ganshi", case, "review", ELIGIBLE)
+    history = desk.get("song", f"/cases/{case['id']}").json["history"]
+    assert [h["trigger"] for h in history][-3:] == ["add_sign", "sign_off", "review"]
+
+
+@pytest.mark.parametrize("body, status, field", [
+    ({"users": ["zhangxm"], "position": "before"}, 422, "users"),
+    ({"users": "li", "position": "before"}, 422, "users"),
+    ({"users": ["li"], "position": "later"}, 422, "position"),
+    ({"users": ["li"], "position": "before", "comment": "长" * 2001}, 422, "comment"),
+])
+def test_a_refused_add_sign_is_in_the_error_format(desk, body, status, field):
+    case = apply(desk)
+    task = open_task(desk, case, "submitted")
+    response = desk.post("ganshi", f"/tasks/{task['id']}/add_sign", body)
+    assert response.status_code == status and field in response.json["error"]["fields"]
+    assert desk.post("hq_ganshi", f"/tasks/{task['id']}/add_sign",
+                     {"users": ["li"], "position": "before"}).status_code == 403
+
+
+def test_remove_sign_through_the_api(desk):
+    case = apply(desk)
+    task = open_task(desk, case, "submitted")
+    desk.post("ganshi", f"/tasks/{task['id']}/add_sign", {"users": ["li", "song"], "position": "parallel"})
+    assert desk.post("ganshi2", f"/tasks/{task['id']}/remove_sign", {"users": ["li"]}).status_code == 409  # ganshi's
+    assert desk.post("ganshi", f"/tasks/{task['id']}/remove_sign", {"users": ["li", "song"]}).status_code == 200
+    desk.act("ganshi", case, "review", ELIGIBLE)
+
+
+def test_the_case_page_adds_a_signer_shows_whom_the_task_waits_for_and_takes_the_opinion(desk, web):
+    case = apply(desk)
+    task = open_task(desk, case, "submitted")
+    officer = web("ganshi")
+    refused = officer.post(f"/tasks/{task['id']}/add_sign", {"users": "zhangxm", "position": "before",
+                                                             "comment": "请核实"})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    field = re.search(rf'<input[^>]*id="add-sign-{task["id"]}-users"[^>]*>', page, re.S).group(0)
+    assert 'value="zhangxm"' in field and "is-invalid" in field and "申请人本人不能作为加签人" in page
+    done = officer.post(f"/tasks/{task['id']}/add_sign", {"users": "li", "position": "before", "comment": ""})
+    assert done.status_code == 302
+    page = officer.get(f"/cases/{case['id']}").get_data(as_text=True)
+    assert "已加签" in page and 'data-testid="waiting-signers"' in page and "李娜" in page
+    signer = web("li")
+    page = signer.get(f"/cases/{case['id']}").get_data(as_text=True)
+    [signer_task] = re.findall(r'action="/tasks/(\d+)/sign_off"', page)
+    assert signer.post(f"/tasks/{signer_task}/sign_off", {"opinion": "", "comment": "x"}).status_code == 422
+    assert signer.post(f"/tasks/{signer_task}/sign_off", {"opinion": "agree", "comment": "情况属实"}).status_code == 302
+    page = officer.get(f"/cases/{case['id']}").get_data(as_text=True)
+    assert "加签 李娜（在我之前）" in page and 'data-testid="waiting-signers"' not in page

@@ -113,8 +113,9 @@ def replay_verb(board: Board, entry: HistoryEntry, submitter: str | None, offere
         if not isinstance(people, list) or not all(isinstance(p, str) for p in people):
             raise ActionRefused("加签记录未写明加签人", "The entry names no signer")
         if entry.trigger == ADD_SIGN:
-            return board.add_sign(number, actor, people, str(entry.changes.get("position")), submitter, definition)
-        return board.remove_sign(number, actor, people, entry.seq)
+            return board.add_sign(number, actor, people, str(entry.changes.get("position")), submitter, definition,
+                                  offered)
+        return board.remove_sign(number, actor, people, entry.seq, offered)
     if entry.trigger == SIGN_OFF:
         if entry.changes.get("opinion") not in OPINIONS:
             raise ActionRefused("加签意见应为同意或不同意", "The opinion must be agree or disagree")

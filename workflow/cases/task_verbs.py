@@ -136,7 +136,8 @@ def add_sign(service: CaseService, task_id: int, user: User, people: Any, positi
 
     def decide(session: Session, board: Board, number: int, case: CaseRef, definition: Definition) -> Decision:
         _active(session, names)
-        changes = board.add_sign(number, actor_of(user), names, str(position), case.submitter, definition)
+        changes = board.add_sign(number, actor_of(user), names, str(position), case.submitter, definition,
+                                 _offers(service, session, case))
         letters = signers.letters(session, definition, case, changes, user.display_name)
         return changes, {"users": names, "position": position}, letters
     return _verb(service, task_id, user, ADD_SIGN, note, decide)
@@ -147,7 +148,8 @@ def remove_sign(service: CaseService, task_id: int, user: User, people: Any, com
     names, note = checked_people(people, MAX_SIGNERS), checked_comment(comment)
 
     def decide(session: Session, board: Board, number: int, case: CaseRef, definition: Definition) -> Decision:
-        return board.remove_sign(number, actor_of(user), names, case.version + 1), {"users": names}, []
+        changes = board.remove_sign(number, actor_of(user), names, case.version + 1, _offers(service, session, case))
+        return changes, {"users": names}, []
     return _verb(service, task_id, user, REMOVE_SIGN, note, decide)
 
 

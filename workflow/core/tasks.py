@@ -338,7 +338,7 @@ class Board:
         return Changes(changed=[task])
 
     def add_sign(self, number: int, actor: Actor, signers: Iterable[str], position: str,
-                 submitter: str | None, definition: Definition) -> Changes:
+                 submitter: str | None, definition: Definition, offered: Offered) -> Changes:
         """加签: named people give their opinion on my task — before me (my step waits for them), alongside me (my
         step waits for them too, they need not wait for me) or after me (once I have taken my step, before anyone
         of the state it leads to). A pool's task that I take this way becomes mine, as if claimed; a step everyone
@@ -346,7 +346,7 @@ class Board:
         task = self._open_task(number)
         if task.signer:
             raise NotOpen("加签人不能再加签", "A signer does not add signers")
-        if not task.holds(actor) or SYSTEM in actor.roles:
+        if not self._may_take(task, actor, offered) or SYSTEM in actor.roles:
             raise (Taken if task.assignee and task.of_pool(actor) else Forbidden)(
                 "只能为自己的待办任务加签", "You may add signers to a task of your own only")
         if task.assignee is None and shared(definition, task):
@@ -374,11 +374,12 @@ class Board:
             changes.opened.append(signer)
         return changes
 
-    def remove_sign(self, number: int, actor: Actor, signers: Iterable[str], seq: int) -> Changes:
+    def remove_sign(self, number: int, actor: Actor, signers: Iterable[str], seq: int, offered: Offered) -> Changes:
         """减签: take back signers I added to my task who have not given their opinion yet."""
         task = self._open_task(number)
-        if not task.holds(actor):
-            raise Forbidden("只能为自己的待办任务减签", "You may remove signers from a task of your own only")
+        if not self._may_take(task, actor, offered):
+            raise (Taken if task.assignee and task.of_pool(actor) else Forbidden)(
+                "只能为自己的待办任务减签", "You may remove signers from a task of your own only")
         names = list(dict.fromkeys(signers))
         if not names or len(names) > MAX_SIGNERS:
             raise InvalidData(f"请指定 1 至 {MAX_SIGNERS} 位加签人", f"Name 1 to {MAX_SIGNERS} signers",
