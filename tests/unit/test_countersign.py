@@ -111,3 +111,47 @@ def test_the_validator_checks_a_countersign():
         parse(SOURCE.replace("RULE", "majority").replace("{role: union_committee}", "{role: finance}"), "grant.yaml",
               None)
     assert "role 'finance' is not declared" in str(role.value)
+
+
+def ratio_vote(share: str) -> Vote:
+    vote = Vote.__new__(Vote)
+    vote.engine = Engine(parse(SOURCE.replace("RULE", "ratio").replace("at_least: {param: quorum}",
+                                                                       f"ratio: {share}"), "grant.yaml", None))
+    record = vote.engine.fire(CaseView("draft", {}, "li", None), "submit", Actor("li", "李娜", frozenset({"member"})),
+                              {}, today=TODAY, units={}, electorate=lambda role: COMMITTEE)
+    vote.case = CaseView(record.dest, record.data, "li", None)
+    return vote
+
+
+def test_a_ratio_needs_that_share_of_the_voters_rounded_up():
+    half = ratio_vote("0.5")  # 2.5 of 5: three approvals
+    assert [half("c1", "approve"), half("c2", "approve"), half("c3", "approve")] == ["voting", "voting", "approved"]
+    three_fifths = ratio_vote("0.6")  # exactly three
+    assert [three_fifths(c, "reject") for c in ("c1", "c2", "c3")] == ["voting", "voting", "rejected"]
+    everyone = ratio_vote("1")
+    assert everyone("c1", "reject") == "rejected"
+
+
+def test_sequential_takes_the_voters_in_order_and_any_refusal_ends_it():
+    vote = Vote("sequential")
+    assert [a.trigger for a in vote.engine.actions_for(vote.case, member("c2"))] == []  # not c2's turn
+    with pytest.raises(ActionRefused) as early:
+        vote("c2", "approve")
+    assert "尚未轮到您" in early.value.message
+    assert [vote(c, "approve") for c in COMMITTEE[:4]] == ["voting"] * 4
+    assert vote("c5", "approve") == "approved"
+    assert Vote("sequential")("c1", "reject") == "rejected"
+
+
+def test_the_validator_checks_the_approver_modes():
+    ratio = SOURCE.replace("RULE", "ratio")
+    with pytest.raises(DefinitionError) as missing:
+        parse(ratio, "grant.yaml", None)
+    assert "rule 'ratio' needs ratio" in str(missing.value)
+    with pytest.raises(DefinitionError) as too_big:
+        parse(ratio.replace("at_least: {param: quorum}", "ratio: 1.5"), "grant.yaml", None)
+    assert "ratio" in str(too_big.value)
+    with pytest.raises(DefinitionError) as field:
+        parse(SOURCE.replace("RULE", "all").replace("{role: union_committee}", "{field: reviewers}"), "grant.yaml",
+              None)
+    assert "field 'reviewers' is not a field of any step" in str(field.value)

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Text, cast, func, not_
 
+from workflow.core.guards import voters
 from workflow.store.models import Case, User
 
 
@@ -60,11 +61,6 @@ def _not_listed(field: str, username: str) -> ColumnElement[bool]:
     """The username not in a JSON list field: its JSON text (as stored, escapes and all) is not in the list's."""
     listed = func.coalesce(Case.data[field].as_string(), "")
     return not_(listed.contains(json.dumps(username), autoescape=True))
-
-
-def voters(data: Any, state: str) -> list[str]:
-    """The frozen voters of a 会签 in `state` (workflow/core/guards.py keeps the votes in the case data)."""
-    return ((data.get("countersign") or {}).get(state) or {}).get("voters") or []
 
 
 def _nobody(before: Any, after: Any, **_: Any) -> set[str]:

@@ -47,6 +47,7 @@ from workflow.core.engine import (
     NotOpen,
     TransitionRecord,
 )
+from workflow.core.guards import voters
 from workflow.core.history import GENESIS
 from workflow.core.lazy import LazyMapping
 from workflow.core.tasks import OPEN, Board
@@ -163,6 +164,9 @@ class CaseService:
             return True  # a task handed to them
         if copies.is_copied(session, case.id, user.username):
             return True  # 抄送
+        sign = definition.states[case.state].countersign
+        if sign is not None and user.username in voters(case.data, case.state):
+            return True  # an approver of this stay, whose turn (依次) has not come yet
         public = definition.public_triggers()  # one who may take a step reads the case, even if a colleague holds it
         engine = self.workflows.engine(case.definition_version, session)
         if any(a.trigger not in public for a in engine.actions_for(self.view(case), actor_of(user))):

@@ -81,18 +81,22 @@ class Deadline:
 
 @dataclass(frozen=True)
 class Countersign:
-    """会签: the votes of several people decide the step out of a state.
+    """会签 and the other approver modes: the votes of several people decide the step out of a state.
 
-    The voters are the holders of `role` when the case enters the state (frozen into the case), or the named
-    `users`. The step goes to `pass` as soon as `rule` is met and to `fail` as soon as it can no longer be met.
+    The voters are the holders of `role` when the case enters the state, the named `users`, or the people a `field`
+    of the case names (user names), frozen into the case on entry. The step goes to `pass` as soon as `rule` is met
+    and to `fail` as soon as it can no longer be met: `all` (会签), `any` (或签), `majority`, `at_least` (a count),
+    `ratio` (at least that share of the voters), `sequential` (依次: each in the order given, all needed).
     """
 
     role: str | None
     users: tuple[str, ...]
-    rule: str            # all | any | majority | at_least
+    rule: str            # all | any | majority | at_least | ratio | sequential
     at_least: int | None
     pass_state: str
     fail_state: str
+    field: str | None = None
+    ratio: float | None = None
 
 
 @dataclass(frozen=True)

@@ -49,9 +49,11 @@ class _Checker:
         transitions = [t for t in as_list(raw.get("transitions")) if isinstance(t, dict)]
         date_fields = {f.get("name") for t in transitions for f in as_list(t.get("fields"))
                        if isinstance(f, dict) and f.get("type") == "date"}
+        all_fields = {f.get("name") for t in transitions for f in as_list(t.get("fields")) if isinstance(f, dict)}
         self._computed(transitions)
         for i, state in enumerate(states):
-            self._countersign(f"states[{i}].countersign", state.get("countersign"), known, declared_roles, params)
+            self._countersign(f"states[{i}].countersign", state.get("countersign"), known, declared_roles, params,
+                              all_fields)
             self._document(f"states[{i}].document", state.get("document"), documents)
             deadline = state.get("deadline") if isinstance(state.get("deadline"), dict) else {}
             self._param(f"states[{i}].deadline.param", deadline.get("param"), params)
@@ -184,7 +186,8 @@ class _Checker:
                                                   "in fields, roles, unit or label")
                 first.setdefault(key, (i, shape))
 
-    def _countersign(self, at: str, sign: Any, known: set[Any], roles: set[Any], params: dict[str, Any]) -> None:
+    def _countersign(self, at: str, sign: Any, known: set[Any], roles: set[Any], params: dict[str, Any],
+                     fields: set[Any]) -> None:
         if not isinstance(sign, dict):
             return
         for key in ("pass", "fail"):
@@ -195,6 +198,10 @@ class _Checker:
             self.add(f"{at}.voters.role", f"role '{voters['role']}' is not declared in the definition's roles")
         if sign.get("rule") == "at_least" and "at_least" not in sign:
             self.add(f"{at}.at_least", "rule 'at_least' needs at_least: N (or {param: name})")
+        if (sign.get("rule") == "ratio") != ("ratio" in sign):
+            self.add(f"{at}.ratio", "rule 'ratio' needs ratio: a share of the voters (0 < ratio <= 1), and only it")
+        if "field" in voters and voters["field"] not in fields:
+            self.add(f"{at}.voters.field", f"field '{voters['field']}' is not a field of any step")
         if isinstance(sign.get("at_least"), dict):
             self._param(f"{at}.at_least.param", sign["at_least"].get("param"), params)
 

@@ -107,7 +107,8 @@ def _countersign(raw: dict[str, Any], params: Mapping[str, Any]) -> Countersign:
         at_least = int(params[at_least["param"]])
     voters = raw["voters"]
     return Countersign(role=voters.get("role"), users=tuple(voters.get("users", ())), rule=raw["rule"],
-                       at_least=at_least, pass_state=raw["pass"], fail_state=raw["fail"])
+                       at_least=at_least, pass_state=raw["pass"], fail_state=raw["fail"], field=voters.get("field"),
+                       ratio=raw.get("ratio"))
 
 
 VOTE = "vote"
@@ -122,12 +123,15 @@ def _vote_transitions(state: State, first_index: int) -> list[Transition]:
     sign = state.countersign
     assert sign is not None
     offered = (Call("countersign_voter", (("state", state.name),)), Call("countersign_not_voted", (("state", state.name),)))
+    if sign.rule == "sequential":
+        offered += (Call("countersign_turn", (("state", state.name),)),)
     outcomes = [(sign.pass_state, "pass"), (sign.fail_state, "fail"), (state.name, "open")]
     return [Transition(
         index=first_index + i, trigger=VOTE, label=VOTE_LABEL, sources=(state.name,), dest=dest,
         roles=frozenset({sign.role}) if sign.role else frozenset(), unit=None,
         guards=(*offered, Call("countersign_outcome", (("at_least", sign.at_least), ("outcome", outcome),
-                                                       ("rule", sign.rule), ("state", state.name)))),
+                                                       ("ratio", sign.ratio), ("rule", sign.rule),
+                                                       ("state", state.name)))),
         effects=(Call("record_vote", (("state", state.name),)),), fields=(DECISION,), document=None,
         comment_required=False) for i, (dest, outcome) in enumerate(outcomes)]
 

@@ -11,6 +11,7 @@ a trigger (the first whose guards pass fires, in definition order).
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -99,6 +100,13 @@ class _Run:
     facts: Mapping[str, Any] = field(default_factory=dict)
     chosen: Transition | None = None
     data_after: dict[str, Any] = field(default_factory=dict)
+
+
+def named(value: Any) -> list[str]:
+    """The user names a case field holds (a list, or names separated by spaces or commas), each once, in the order
+    given: the approvers a `voters: {field}` freezes."""
+    names = value if isinstance(value, list) else re.split(r"[\s,，、]+", value) if isinstance(value, str) else []
+    return list(dict.fromkeys(str(n).strip() for n in names if str(n).strip()))
 
 
 class Engine:
@@ -237,7 +245,8 @@ class Engine:
             EFFECTS[call.name].apply(data, run.actor, **call.kwargs)
         sign = self.definition.states[t.dest].countersign
         if sign is not None and t.dest != run.case.state:  # entering a 会签: freeze who votes
-            voters = list(sign.users) if sign.users else sorted(run.electorate(sign.role) if run.electorate else [])
+            voters = list(sign.users) if sign.users else named(data.get(sign.field)) if sign.field \
+                else sorted(run.electorate(sign.role) if run.electorate and sign.role else [])
             data["countersign"] = {**(data.get("countersign") or {}), t.dest: {"voters": voters, "votes": []}}
         return data
 

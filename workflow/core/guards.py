@@ -7,6 +7,7 @@ refuses, which status and message the caller sees.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -158,14 +159,20 @@ def _sign(data: Mapping[str, Any], state: str) -> Mapping[str, Any]:
     return (data.get("countersign") or {}).get(state) or {}
 
 
-def tally(sign: Mapping[str, Any], rule: str, at_least: int | None) -> str:
+def voters(data: Mapping[str, Any], state: str) -> list[str]:
+    """The frozen voters of a 会签 in `state`."""
+    return list(_sign(data, state).get("voters") or [])
+
+
+def tally(sign: Mapping[str, Any], rule: str, at_least: int | None, ratio: float | None = None) -> str:
     """'pass' once the rule is met, 'fail' once it can no longer be met, else 'open'."""
     voters = len(sign.get("voters") or [])
     votes = sign.get("votes") or []
     yes = sum(1 for v in votes if v["decision"] == "approve")
     no = len(votes) - yes
     still_possible = voters - no  # the most approvals this vote can still reach
-    needed = {"all": voters, "any": 1, "majority": voters // 2 + 1, "at_least": at_least or voters}[rule]
+    needed = {"all": voters, "sequential": voters, "any": 1, "majority": voters // 2 + 1,
+              "at_least": at_least or voters, "ratio": math.ceil(round((ratio or 1) * voters, 9))}[rule]
     if voters and yes >= needed:
         return "pass"
     if still_possible < needed or not voters:
@@ -184,10 +191,20 @@ def countersign_not_voted(ctx: GuardContext, state: str) -> bool:
     return all(v["voter"] != ctx.actor.username for v in _sign(ctx.data, state).get("votes") or [])
 
 
-@guard("countersign_outcome", params=("outcome", "state", "rule", "at_least"), needs_form=True,
+@guard("countersign_turn", params=("state",), zh="尚未轮到您审批（依次审批）", en="It is not your turn yet (in order)")
+def countersign_turn(ctx: GuardContext, state: str) -> bool:
+    """依次: the first voter, in the order given, who has not voted."""
+    sign = _sign(ctx.data, state)
+    voted = {v["voter"] for v in sign.get("votes") or []}
+    waiting = [v for v in sign.get("voters") or [] if v not in voted]
+    return bool(waiting) and waiting[0] == ctx.actor.username
+
+
+@guard("countersign_outcome", params=("outcome", "state", "rule", "at_least", "ratio"), needs_form=True,
        zh="表决结果与此去向不符", en="The vote does not lead here")
-def countersign_outcome(ctx: GuardContext, outcome: str, state: str, rule: str, at_least: int | None) -> bool:
-    return tally(_sign(ctx.data, state), rule, at_least) == outcome
+def countersign_outcome(ctx: GuardContext, outcome: str, state: str, rule: str, at_least: int | None,
+                        ratio: float | None = None) -> bool:
+    return tally(_sign(ctx.data, state), rule, at_least, ratio) == outcome
 
 
 @effect("record_vote", params=("state",))

@@ -133,7 +133,11 @@ def _seats(t: Transition, case: CaseView) -> list[Seat]:
         return [Seat(person=case.submitter)] if case.submitter else []
     if "countersign_voter" in names:
         state = dict(next(c for c in t.guards if c.name == "countersign_voter").args)["state"]
-        voters = ((case.data.get("countersign") or {}).get(state) or {}).get("voters") or []
+        sign = (case.data.get("countersign") or {}).get(state) or {}
+        voted = {v.get("voter") for v in sign.get("votes") or []}
+        voters = [v for v in sign.get("voters") or [] if v not in voted]
+        if "countersign_turn" in names:  # 依次: one at a time, in the order given
+            voters = voters[:1]
         return [Seat(person=v) for v in voters]
     narrowed = {value for call in t.guards if call.name == "actor_has_role"
                 for value in [dict(call.args).get("value")] if isinstance(value, str)}
