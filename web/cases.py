@@ -30,8 +30,10 @@ from workflow.accounts.users import display_names
 from workflow.cases import reminders
 from workflow.cases.service import Conflict, NotFound
 from workflow.core import attachments
+from workflow.core.definition import Definition
 from workflow.core.display import acting_name, data_text
 from workflow.core.engine import SAVE_DRAFT, ActionRefused, InvalidData, NotOpen
+from workflow.core.moves import RECALL, SEND_BACK
 from workflow.core.tasks import (
     ADD_SIGN,
     COPY,
@@ -62,15 +64,15 @@ def case_page(case: Case, errors: dict[str, dict[str, str]] | None = None,
     actions = service().actions_for(session(), case, user)
     people = display_names(session(), [v for e in events for v in _people_of(e)])
     timeline = [{"event": e, "label": step_label(definition, e.trigger), "who": _who(e, people),
-                 "detail": _detail(e, people),
+                 "detail": _detail(definition, e, people),
                  "role": acting_role(definition, e.trigger, (e.acting_for or {}).get("roles") or e.actor_roles),
                  "from": definition.states[e.from_state].label if e.from_state in definition.states else None,
                  "to": definition.states[e.to_state].label, "documents": [by_hash[h] for h in e.documents if h in by_hash]}
                 for e in events]
     forms = []
     for action in actions:
-        transition = definition.transitions_from(case.state, action.trigger)[0]
-        values = {f.name: case.data[f.name] for f in action.fields if transition.prefill and f.name in case.data}
+        prefill = any(t.prefill for t in definition.transitions_from(case.state, action.trigger))  # none for a move
+        values = {f.name: case.data[f.name] for f in action.fields if prefill and f.name in case.data}
         again = sent.get("trigger") == action.trigger
         forms.append({"action": action, "values": sent["values"] if again else values,
                       "errors": (errors or {}).get(action.trigger, {}), "comment": sent.get("comment", "") if again
@@ -106,7 +108,7 @@ def _who(entry: HistoryEntry, names: dict[str, str]) -> str:
     return acting_name(entry.actor_username, (entry.acting_for or {}).get("username"), names)
 
 
-def _detail(entry: HistoryEntry, names: dict[str, str]) -> str:
+def _detail(definition: Definition, entry: HistoryEntry, names: dict[str, str]) -> str:
     """What a task verb did, in a few words (转交给 李四)."""
     def name(key: str) -> str:
         value = str(entry.changes.get(key) or "")
@@ -130,6 +132,10 @@ def _detail(entry: HistoryEntry, names: dict[str, str]) -> str:
         return _("减签 %(who)s", who=who)
     if entry.trigger == SIGN_OFF:
         return _("同意") if entry.changes.get("opinion") == "agree" else _("不同意")
+    if entry.trigger == SEND_BACK and entry.changes.get("to") in definition.states:
+        return _("退回至「%(state)s」", state=label(definition.states[entry.changes["to"]].label))
+    if entry.trigger == RECALL:
+        return _("撤回本人的「%(step)s」", step=step_label(definition, str(entry.changes.get("step") or "")))
     return ""
 
 

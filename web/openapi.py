@@ -59,6 +59,9 @@ OPENAPI: dict[str, Any] = {
             "parameters": [CASE_ID], "responses": {"200": json_response(ref("Case"), "The case"), **ERRORS}}},
         "/cases/{case_id}/actions/{trigger}": {"post": {
             "summary": "办理 Take an action",
+            "description": "Besides the definition's steps: `send_back` (退回至…, `data: {\"to\": state}` among the "
+                           "choices the case's `actions` list) and `recall` (撤回 of your own last step); both need "
+                           "a comment.",
             "parameters": [CASE_ID, path_param("trigger", NAME)],
             "requestBody": request_body({"required": ["version"], "properties": {
                 "version": {"type": "integer", "description": "the case version you read"},

@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 from workflow.cases import delegations as delegation_rules
 from workflow.cases import task_rows
 from workflow.cases.registry import UnknownVersion, Workflows
+from workflow.core import moves
 from workflow.core.actor import Actor
 from workflow.core.definition import Definition
 from workflow.core.display import local_date
-from workflow.core.engine import ActionRefused, CaseView
+from workflow.core.engine import ActionRefused, CaseView, TransitionRecord
 from workflow.core.history import GENESIS, hash_of_entry
 from workflow.core.tasks import DELEGATE, UNDELEGATE
 from workflow.core.tasks import Task as BoardTask
@@ -153,6 +154,12 @@ def _replay(workflows: Workflows, definition: Definition, case: Case, entries: l
     unit = case.unit.code if case.unit else None
 
     def fire(entry: HistoryEntry, view: CaseView, actor: Actor) -> tuple[CaseView, bool]:
+        if entry.trigger in moves.MOVES:  # 退回, 撤回: by the path the replayed history took
+            trail = moves.trail_of((e.actor_username, e.trigger, e.from_state, e.to_state)
+                                   for e in entries if e.seq < entry.seq)
+            record = moves.take(engine, view, entry.trigger, actor, {"to": entry.changes.get("to")}, entry.comment,
+                                today=local_date(entry.at), trail=trail)
+            return _checked(entry, record, view), False
         fields = {f.name for f in engine.form_fields(view.state, entry.trigger)}
         form = {k: v for k, v in entry.changes.items() if k in fields}
         frozen = ((entry.changes.get("countersign") or {}).get(entry.to_state) or {}).get("voters", [])
@@ -160,12 +167,7 @@ def _replay(workflows: Workflows, definition: Definition, case: Case, entries: l
         record = engine.fire(view, entry.trigger, actor, form, entry.comment, today=local_date(entry.at), units=units,
                              electorate=lambda role: frozen,  # who held the role then
                              facts=facts)  # what the domain established then
-        if record.source != entry.from_state or record.dest != entry.to_state:
-            raise _Mismatch(f"第 {entry.seq} 步记录为 {entry.from_state}→{entry.to_state}，"
-                            f"按流程定义应为 {record.source}→{record.dest}")
-        if record.changes != entry.changes:
-            raise _Mismatch(f"第 {entry.seq} 步记录的数据与按流程定义重放的结果不符")
-        return CaseView(record.dest, record.data, view.submitter, view.unit, record.due_date), record.restart
+        return _checked(entry, record, view), record.restart
 
     try:
         tasks, view = task_rows.replay(definition, entries, unit, fire,
@@ -182,6 +184,16 @@ def _replay(workflows: Workflows, definition: Definition, case: Case, entries: l
     elif case.data != view.data:
         problems.append("案件当前数据与历史记录重放的结果不符")
     _check_tasks(tasks, rows, problems)
+
+
+def _checked(entry: HistoryEntry, record: TransitionRecord, view: CaseView) -> CaseView:
+    """The case after a replayed step, once the step is found to be what the history recorded."""
+    if record.source != entry.from_state or record.dest != entry.to_state:
+        raise _Mismatch(f"第 {entry.seq} 步记录为 {entry.from_state}→{entry.to_state}，"
+                        f"按流程定义应为 {record.source}→{record.dest}")
+    if record.changes != entry.changes:
+        raise _Mismatch(f"第 {entry.seq} 步记录的数据与按流程定义重放的结果不符")
+    return CaseView(record.dest, record.data, view.submitter, view.unit, record.due_date)
 
 
 def _vouch(given: list[Delegation], workflow: str, submitter: str, entry: HistoryEntry) -> None:

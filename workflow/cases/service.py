@@ -32,7 +32,7 @@ from workflow.cases import (
 from workflow.cases.domain import CaseRef, Domain, case_ref
 from workflow.cases.entries import INSERT_ENTRY, history_row
 from workflow.cases.registry import Workflows
-from workflow.core import attachments, forms
+from workflow.core import attachments, forms, moves
 from workflow.core.actor import Actor
 from workflow.core.clock import Clock, system_now
 from workflow.core.deadlines import timer_row
@@ -195,7 +195,24 @@ class CaseService:
         """What this user may do on the case now: what the engine offers them, less the steps whose tasks are
         someone else's, with the steps of a named seat handed to them (a 会签 vote passed on)."""
         engine = self.workflows.engine(case.definition_version, session)
-        return standing.offered(task_rows.board(session, case.id), engine, self.view(case), actor_of(user))
+        view, actor = self.view(case), actor_of(user)
+        steps = standing.offered(task_rows.board(session, case.id), engine, view, actor)
+        return steps + moves.offered(engine, view, actor, self._trail_for(session, case, user))
+
+    @staticmethod
+    def trail(session: Session, case_id: int) -> moves.Trail:
+        """What the history says for a 退回 or a 撤回 (workflow/core/moves.py)."""
+        return moves.trail_of(session.execute(
+            select(HistoryEntry.actor_username, HistoryEntry.trigger, HistoryEntry.from_state, HistoryEntry.to_state)
+            .where(HistoryEntry.case_id == case_id).order_by(HistoryEntry.seq)).all())
+
+    def _trail_for(self, session: Session, case: Case | CaseRef, user: User) -> moves.Trail | None:
+        """The trail when a move may be open to the user: the state sends cases back, or the last step was theirs."""
+        if self.definition_of(case, session).states[case.state].send_back is None and session.scalar(
+                select(HistoryEntry.actor_id).where(HistoryEntry.case_id == case.id,
+                                                    HistoryEntry.seq == case.version)) != user.id:
+            return None
+        return self.trail(session, case.id)
 
     @staticmethod
     def open_tasks(session: Session, case_id: int) -> list[TaskRow]:
@@ -274,12 +291,17 @@ class CaseService:
             board = task_rows.board(session, case_id)
             actor = actor_of(user)
             try:
-                through, principal = standing.through(session, board, engine, self.view(case), trigger, actor,
-                                                      local_date(now))
-                record = engine.fire(self.view(case), trigger, Board.acting_as(through, actor, principal), data,
-                                     comment, today=local_date(now), units=units,
-                                     electorate=lambda role: self.holders(session, role),
-                                     facts=prepared.facts if prepared else None)
+                if trigger in moves.MOVES:  # 退回, 撤回: decided by the path the case took
+                    through, principal = board.moving(actor), None
+                    record = moves.take(engine, self.view(case), trigger, actor, data, comment, today=local_date(now),
+                                        trail=self.trail(session, case_id))
+                else:
+                    through, principal = standing.through(session, board, engine, self.view(case), trigger, actor,
+                                                          local_date(now))
+                    record = engine.fire(self.view(case), trigger, Board.acting_as(through, actor, principal), data,
+                                         comment, today=local_date(now), units=units,
+                                         electorate=lambda role: self.holders(session, role),
+                                         facts=prepared.facts if prepared else None)
             except NotOpen:
                 if outsider:  # the refusal would name the state of a case this user may not read
                     raise NotOpen(*NOT_ON_NOTICE) from None

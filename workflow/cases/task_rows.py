@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from workflow.core.actor import Actor
 from workflow.core.definition import Definition
-from workflow.core.engine import ActionRefused, CaseView, Forbidden
+from workflow.core.engine import RESUBMIT_TO, ActionRefused, CaseView, Forbidden
+from workflow.core.moves import MOVES
 from workflow.core.tasks import (
     ADD_SIGN,
     CLAIM,
@@ -181,7 +182,14 @@ def replay(definition: Definition, entries: Sequence[HistoryEntry], unit: str | 
                                          else {t.trigger for t in definition.transitions}, definition))
                 continue
             actor, principal = actor_in(entry), principal_in(entry)
-            if fire is None:
+            if entry.trigger in MOVES:
+                through = current.moving(actor)
+                if fire is None:  # a move leaves the data as it was, but for the straight way back (退回直达)
+                    marked = {k: v for k, v in entry.changes.items() if k == RESUBMIT_TO}
+                    after, restart = CaseView(entry.to_state, {**view.data, **marked}, submitter, unit), False
+                else:
+                    after, restart = fire(entry, view, actor)
+            elif fire is None:
                 through = _lenient(current, entry.trigger, actor, principal)
                 after = CaseView(entry.to_state, {**view.data, **entry.changes}, submitter, unit)
                 restart = entry.from_state == entry.to_state and _restarts(definition, entry)

@@ -100,6 +100,15 @@ class Countersign:
 
 
 @dataclass(frozen=True)
+class SendBack:
+    """退回: who may take a step of the state may send the case back to an earlier state on its path — one of `to`
+    (none: any) — with a reason; `direct`: once the case leaves that state again, it comes straight back here."""
+
+    to: tuple[str, ...] = ()
+    direct: bool = False
+
+
+@dataclass(frozen=True)
 class State:
     name: str
     label: Label
@@ -108,6 +117,7 @@ class State:
     final: bool = False
     countersign: Countersign | None = None
     report: str | None = None  # the outcome a process's report counts a case here under; None: not reported (a draft)
+    send_back: SendBack | None = None
 
 
 @dataclass(frozen=True)

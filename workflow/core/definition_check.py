@@ -10,6 +10,7 @@ from typing import Any, Mapping
 
 from workflow.core.definition import GENERIC_WITHDRAW, Problem
 from workflow.core.guards import EFFECTS, GUARDS
+from workflow.core.moves import MOVES
 from workflow.core.roles import ROLES, SYSTEM
 from workflow.core.tasks import VERBS
 
@@ -55,6 +56,7 @@ class _Checker:
             self._countersign(f"states[{i}].countersign", state.get("countersign"), known, declared_roles, params,
                               all_fields)
             self._document(f"states[{i}].document", state.get("document"), documents)
+            self._send_back(f"states[{i}].send_back", state, states)
             deadline = state.get("deadline") if isinstance(state.get("deadline"), dict) else {}
             self._param(f"states[{i}].deadline.param", deadline.get("param"), params)
             if "field" in deadline and deadline["field"] not in date_fields:
@@ -101,7 +103,7 @@ class _Checker:
                 self.add(f"{at}.source", f"unknown state '{source}'")
         if t.get("dest") not in known:
             self.add(f"{at}.dest", f"unknown state '{t.get('dest')}'")
-        if t.get("trigger") in {"trigger", "state", "create", *VERBS}:  # the tasks' verbs share the history
+        if t.get("trigger") in {"trigger", "state", "create", *VERBS, *MOVES}:  # the tasks' verbs share the history
             self.add(f"{at}.trigger", f"'{t['trigger']}' is reserved")
         for role in as_list(t.get("roles")):
             if role not in roles:
@@ -185,6 +187,16 @@ class _Checker:
                     self.add(f"transitions[{i}]", f"'{key[0]}' from '{source}' differs from transitions[{first[key][0]}] "
                                                   "in fields, roles, unit or label")
                 first.setdefault(key, (i, shape))
+
+    def _send_back(self, at: str, state: dict[str, Any], states: list[dict[str, Any]]) -> None:
+        back = state.get("send_back")
+        if not isinstance(back, dict) or not isinstance(back.get("to"), list):
+            return
+        final = {s.get("name") for s in states if s.get("final")}
+        known = {s.get("name") for s in states}
+        for j, name in enumerate(back["to"]):
+            if name not in known or name in final or name == state.get("name"):
+                self.add(f"{at}.to[{j}]", f"'{name}' is not an earlier state a case can be sent back to")
 
     def _countersign(self, at: str, sign: Any, known: set[Any], roles: set[Any], params: dict[str, Any],
                      fields: set[Any]) -> None:

@@ -25,6 +25,7 @@ from workflow.core.definition import (
     Field,
     Label,
     Problem,
+    SendBack,
     State,
     Transition,
 )
@@ -101,6 +102,11 @@ def _deadline(raw: dict[str, Any], params: Mapping[str, Any]) -> Deadline:
                     remind=expire == "remind")
 
 
+def _send_back(raw: dict[str, Any]) -> SendBack:
+    to = raw.get("to", "path")
+    return SendBack(to=() if to == "path" else tuple(to), direct=raw.get("direct", False))
+
+
 def _countersign(raw: dict[str, Any], params: Mapping[str, Any]) -> Countersign:
     at_least = raw.get("at_least")
     if isinstance(at_least, dict):
@@ -166,7 +172,7 @@ def _build(raw: dict[str, Any], source: str, file: str) -> Definition:
             name=s["name"], label=_label(s["label"]), document=s.get("document"), final=s.get("final", False),
             deadline=None if deadline is None else _deadline(deadline, params),
             countersign=_countersign(s["countersign"], params) if "countersign" in s else None,
-            report=s.get("report"),
+            report=s.get("report"), send_back=_send_back(s["send_back"]) if "send_back" in s else None,
         )
     transitions = []
     for i, t in enumerate(raw["transitions"]):

@@ -68,6 +68,12 @@ STATE = {
         "document": NAME,
         "final": {"type": "boolean"},
         "report": NAME,
+        "send_back": {
+            "type": "object",
+            "properties": {"to": {"oneOf": [{"const": "path"}, {"type": "array", "minItems": 1, "items": NAME}]},
+                           "direct": {"type": "boolean"}},
+            "additionalProperties": False,
+        },
         "countersign": {
             "type": "object",
             "required": ["voters", "rule", "pass", "fail"],

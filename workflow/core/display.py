@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from workflow.core import forms
 from workflow.core.definition import Definition, Field
 from workflow.core.engine import SAVE_DRAFT, SAVE_DRAFT_LABEL
+from workflow.core.moves import MOVES
 from workflow.core.roles import role_label
 from workflow.core.tasks import VERBS
 
@@ -82,6 +83,8 @@ def action_label(definition: Definition, trigger: str, lang: str = "zh") -> str:
         return SAVE_DRAFT_LABEL.get(lang)
     if trigger in VERBS:
         return VERBS[trigger].get(lang)
+    if trigger in MOVES:
+        return MOVES[trigger].get(lang)
     for t in definition.transitions:
         if t.trigger == trigger:
             return t.label.get(lang)

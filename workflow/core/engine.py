@@ -28,6 +28,7 @@ from workflow.core.roles import role_label
 from workflow.core.workdays import WorkCalendar
 
 SAVE_DRAFT = "save_draft"
+RESUBMIT_TO = "resubmit_to"  # data: the state a case sent back (退回, direct) goes straight back to
 SAVE_DRAFT_LABEL = Label("保存草稿", "Save draft")
 
 
@@ -239,33 +240,49 @@ class Engine:
                 return ActionRefused(guard.message_zh, guard.message_en, status=guard.status)
         return None
 
+    def dest_of(self, t: Transition, case: CaseView) -> str:
+        """Where the transition takes the case: its `dest`, or straight back to the state that sent the case back
+        (退回 with `direct`, 飞书's 重新提交直达) when it leaves the state it was sent back to for anything but an end."""
+        back = case.data.get(RESUBMIT_TO)
+        if (isinstance(back, str) and back in self.definition.states and t.dest != case.state
+                and not self.definition.states[t.dest].final):
+            return back
+        return t.dest
+
     def _data_after(self, t: Transition, run: _Run) -> dict[str, Any]:
         data = {**run.case.data, **run.form, **run.facts}
         for call in t.effects:
             EFFECTS[call.name].apply(data, run.actor, **call.kwargs)
-        sign = self.definition.states[t.dest].countersign
-        if sign is not None and t.dest != run.case.state:  # entering a 会签: freeze who votes
+        dest = self.dest_of(t, run.case)
+        if dest != run.case.state:
+            data.pop(RESUBMIT_TO, None)  # a case sent back goes straight back once, by its next step out
+        sign = self.definition.states[dest].countersign
+        if sign is not None and dest != run.case.state:  # entering a 会签: freeze who votes
             voters = list(sign.users) if sign.users else named(data.get(sign.field)) if sign.field \
                 else sorted(run.electorate(sign.role) if run.electorate and sign.role else [])
-            data["countersign"] = {**(data.get("countersign") or {}), t.dest: {"voters": voters, "votes": []}}
+            data["countersign"] = {**(data.get("countersign") or {}), dest: {"voters": voters, "votes": []}}
         return data
 
     def _record(self, t: Transition, case: CaseView, run: _Run, comment: str, today: date) -> TransitionRecord:
         data = run.data_after
         written = {**run.form, **run.facts,
                    **{k: v for k, v in data.items() if k in run.form or k in run.facts or case.data.get(k) != v}}
+        if RESUBMIT_TO in case.data and RESUBMIT_TO not in data:
+            written[RESUBMIT_TO] = None  # (the record says the straight way back was taken)
         # (a form value an effect consumed, such as a 会签 decision, stays in the record: the audit replays it)
         documents = [t.document] if t.document else []
-        dest = self.definition.states[t.dest]
-        if dest.document and case.state != t.dest:
+        dest_name = self.dest_of(t, case)
+        dest = self.definition.states[dest_name]
+        if dest.document and case.state != dest_name:
             documents.append(dest.document)
-        starts = case.state != t.dest or t.restart_deadline
-        return TransitionRecord(t.trigger, t.label, case.state, t.dest, written, data, comment, tuple(documents),
-                                self._due_date(t, data, today) if starts else case.due_date,
-                                starts and dest.deadline is not None, case.state == t.dest and t.restart_deadline)
+        starts = case.state != dest_name or t.restart_deadline
+        return TransitionRecord(t.trigger, t.label, case.state, dest_name, written, data, comment, tuple(documents),
+                                self.due_on_entry(dest_name, data, today) if starts else case.due_date,
+                                starts and dest.deadline is not None, case.state == dest_name and t.restart_deadline)
 
-    def _due_date(self, t: Transition, data: Mapping[str, Any], today: date) -> date | None:
-        deadline = self.definition.states[t.dest].deadline
+    def due_on_entry(self, state: str, data: Mapping[str, Any], today: date) -> date | None:
+        """The due date of a stay in `state` begun today: by its deadline, if it has one."""
+        deadline = self.definition.states[state].deadline
         if deadline is None:
             return None
         if deadline.field is not None:

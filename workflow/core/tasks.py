@@ -224,6 +224,10 @@ class Board:
                 return self._unless_waiting(task)
         return self.through(trigger, principal)
 
+    def moving(self, actor: Actor) -> Task | None:
+        """The task a 退回 or a 撤回 (workflow/core/moves.py) is taken through: the actor's own open task, if any."""
+        return next((t for t in self.open() if not t.signer and t.holds(actor)), None)
+
     def allows(self, trigger: str, actor: Actor) -> bool:
         """Whether the tasks let this actor take the step (the engine decides the rest)."""
         try:
