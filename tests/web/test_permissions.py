@@ -77,6 +77,7 @@ class Access:
     personas: frozenset[str] = frozenset()
     case: str | None = None  # "read" or "act": need-to-know on the case a probe names
     refused: int = 403       # what a signed-in persona without the right gets
+    shown_again: bool = False  # a reader of the case refused the step gets the case page again, not an error page
 
 
 ANYONE = Access("anyone, signed out too", frozenset(PERSONAS))
@@ -92,6 +93,8 @@ TELLER = Access("the election committee's tellers, then need-to-know", frozenset
 DESK_READER = Access("the tellers and auditors, then need-to-know", frozenset({"election_committee", "auditor"}),
                      case="read")
 CASE_ACTOR = Access("need-to-know, then the engine: only who may take that step now", case="act")
+STEP = Access("need-to-know, then the engine; a reader refused is shown the case page again (status kept, the "
+              "reason in an alert), whoever may not read the case the error page", case="act", shown_again=True)
 EVENT = Access("signed in, then the event's own rules (published, audience, organiser); the world's cases are no "
                "events: 404 to all", frozenset(SIGNED_IN_PERSONAS))
 HANDLER = Access("need-to-know, then those who handle the case (filed it, took or may take a step)",
@@ -115,7 +118,7 @@ PERMISSIONS: dict[str, Access] = {
     "reports.hardship": REPORT_READER, "reports.hardship_csv": REPORT_READER,
     "election_api.cast": CASE_READER, "election_api.receipt": CASE_READER, "election_api.ballots": CASE_READER,
     "api.get_case": CASE_READER, "api.document": CASE_READER, "api.attachment": CASE_READER,
-    "cases.act": CASE_ACTOR, "api.act": CASE_ACTOR, "api.tasks": SIGNED_IN,
+    "cases.act": STEP, "api.act": CASE_ACTOR, "api.tasks": SIGNED_IN,
     "api.batch_approve": SIGNED_IN, "tasks.batch_approve": SIGNED_IN,
     "api.add_sign": CASE_ACTOR, "api.remove_sign": CASE_ACTOR, "api.sign_off": CASE_ACTOR,
     "tasks.add_sign": CASE_ACTOR, "tasks.remove_sign": CASE_ACTOR, "tasks.sign_off": CASE_ACTOR,
@@ -560,7 +563,20 @@ def verdict(persona: str, probe: Probe, response: Any, head: bool = False) -> st
         if not isinstance(error, dict) or error.get("code") != meaning or not CJK.search(error.get("message", "")):
             return f"{status} without the JSON error ({meaning}, Chinese message): {str(body)[:120]}"
         return None
+    if PERMISSIONS[probe.endpoint].shown_again and persona in CASE_READERS[probe.case]:
+        return case_page_problem(response)
     return error_page_problem(response)
+
+
+def case_page_problem(response: Any) -> str | None:
+    """A step refused on its case page: the case page again, in the layout, the reason in a Chinese alert."""
+    page = response.get_data(as_text=True)
+    alert = re.search(r'<div class="alert alert-danger" role="alert"[^>]*>(.*?)</div>', page, re.S)
+    if response.mimetype != "text/html" or "工会流程平台" not in page or 'data-testid="case-number"' not in page:
+        return f"{response.status_code} is not the case page again: {page[:200]!r}"
+    if not alert or not CJK.search(alert.group(1)):
+        return f"{response.status_code} case page without the reason in a Chinese alert"
+    return None
 
 
 def error_page_problem(response: Any, wanted: str | None = None) -> str | None:
