@@ -209,6 +209,14 @@ def sign_off(task_id: int) -> Response:
     return _task_answer(task_verbs.sign_off(service(), task_id, user, body.get("opinion"), body.get("comment")), user)
 
 
+@bp.post("/tasks/<int:task_id>/reassign")
+def reassign(task_id: int) -> Response:
+    """流程干预: the administrator gives an open task to a named person, with a reason."""
+    user = current_user(session())
+    body = json_body()
+    return _task_answer(task_verbs.reassign(service(), task_id, user, body.get("to"), body.get("comment")), user)
+
+
 @bp.post("/cases/<int:case_id>/remind")
 def remind(case_id: int) -> Response:
     """催办: the applicant reminds whoever the case waits on (429 with the time left if too soon)."""

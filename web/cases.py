@@ -33,11 +33,13 @@ from workflow.core import attachments
 from workflow.core.definition import Definition
 from workflow.core.display import acting_name, data_text
 from workflow.core.engine import SAVE_DRAFT, ActionRefused, InvalidData, NotOpen
-from workflow.core.moves import RECALL, SEND_BACK
+from workflow.core.moves import RECALL, SEND_BACK, TERMINATE
+from workflow.core.roles import ADMIN
 from workflow.core.tasks import (
     ADD_SIGN,
     COPY,
     DELEGATE,
+    REASSIGN,
     REMOVE_SIGN,
     SIGN_OFF,
     TRANSFER,
@@ -134,6 +136,10 @@ def _detail(definition: Definition, entry: HistoryEntry, names: dict[str, str]) 
         return _("同意") if entry.changes.get("opinion") == "agree" else _("不同意")
     if entry.trigger == SEND_BACK and entry.changes.get("to") in definition.states:
         return _("退回至「%(state)s」", state=label(definition.states[entry.changes["to"]].label))
+    if entry.trigger == REASSIGN:
+        return _("改派给 %(who)s", who=name("to"))
+    if entry.trigger == TERMINATE and entry.changes.get("to") in definition.states:
+        return _("终止于「%(state)s」", state=label(definition.states[entry.changes["to"]].label))
     if entry.trigger == RECALL:
         return _("撤回本人的「%(step)s」", step=step_label(definition, str(entry.changes.get("step") or "")))
     return ""
@@ -141,8 +147,9 @@ def _detail(definition: Definition, entry: HistoryEntry, names: dict[str, str]) 
 
 def _cc_form(case: Case, user: Any, actions: list[Any], errors: dict[str, dict[str, str]],
              posted: dict[str, Any]) -> dict[str, Any] | None:
-    """抄送 on the case page: offered to whoever may take a step of it now (the verb also admits those who did)."""
-    if not actions:
+    """抄送 on the case page: offered to whoever may take a step of it now (the verb also admits those who did); the
+    administrator's 流程干预 is no step of the case."""
+    if not any(a.trigger != TERMINATE for a in actions):
         return None
     again = posted.get("trigger") == "cc"
     return {"errors": errors.get("cc", {}), "users": posted.get("values", {}).get("users", "") if again else "",
@@ -171,6 +178,8 @@ def _next_up(case: Case, user: Any, offered: set[str], errors: dict[str, dict[st
                       if posted.get("trigger") == key else "",
                       "comment": posted.get("comment", "") if posted.get("trigger") == key else "",
                       "add_sign": _task_form(f"add_sign-{task.id}", errors, posted),
+                      "reassign": _task_form(f"reassign-{task.id}", errors, posted) if ADMIN in user.roles
+                      and not task.sign_position else None,
                       "sign": _task_form(f"sign_off-{task.id}", errors, posted)})
     return shown
 

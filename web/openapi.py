@@ -150,6 +150,15 @@ OPENAPI: dict[str, Any] = {
                 "comment": {"type": "string", "maxLength": 2000}}}),
             "responses": {"200": json_response(ref("Task"), "Your task"),
                           "409": {"$ref": "#/components/responses/Conflict"}, **JSON_ERRORS}}},
+        "/tasks/{task_id}/reassign": {"post": {
+            "summary": "流程干预·改派 The administrator gives an open task to a named person, with a reason",
+            "description": "The new holder takes the task with its seat's role and unit; both they and the one it "
+                           "was taken from are told. Ending a case: POST /cases/{id}/actions/terminate.",
+            "parameters": [path_param("task_id", ID)],
+            "requestBody": request_body({"required": ["to", "comment"], "properties": {
+                "to": {"type": "string"}, "comment": {"type": "string", "minLength": 1, "maxLength": 2000}}}),
+            "responses": {"200": json_response(ref("Task"), "The task, now theirs"),
+                          "409": {"$ref": "#/components/responses/Conflict"}, **JSON_ERRORS}}},
         "/tasks/{task_id}/sign_off": {"post": {
             "summary": "加签意见 An added signer gives their opinion; whoever added them is told",
             "parameters": [path_param("task_id", ID)],

@@ -78,6 +78,14 @@ def transfer(task_id: int) -> BaseResponse | tuple[str, int]:
                       lambda user, comment: task_verbs.transfer(service(), task_id, user, to, comment), _("已转交"))
 
 
+@bp.post("/<int:task_id>/reassign")
+def reassign(task_id: int) -> BaseResponse | tuple[str, int]:
+    """流程干预 from the case page: the administrator gives the task to a named person, with a reason."""
+    to = request.form.get("to", "")
+    return _task_form(task_id, f"reassign-{task_id}", {"to": to},
+                      lambda user, comment: task_verbs.reassign(service(), task_id, user, to, comment), _("已改派"))
+
+
 @bp.post("/<int:task_id>/add_sign")
 def add_sign(task_id: int) -> BaseResponse | tuple[str, int]:
     """加签 from the case page: user names in one box, where they come (before, after, alongside), a note."""

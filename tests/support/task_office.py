@@ -158,7 +158,7 @@ def forge(office: Office, case_id: int, who: str, trigger: str, changes: dict) -
         entry = HistoryEntry(case_id=case_id, seq=seq, actor_id=user.id, actor_username=user.username,
                              actor_roles=sorted(user.roles), actor_unit=user.unit.code if user.unit else None,
                              trigger=trigger, from_state=case.state, to_state=case.state, changes=changes,
-                             comment="", documents=[], at=office.tick(), prev_hash=case.head_hash, hash="")
+                             comment="", documents=[], at=office.service.clock(), prev_hash=case.head_hash, hash="")
         entry.hash = hash_of_entry(entry, case.number)
         session.add(entry)
         case.version, case.head_hash = seq, entry.hash

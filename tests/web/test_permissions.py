@@ -99,6 +99,7 @@ EVENT = Access("signed in, then the event's own rules (published, audience, orga
                "events: 404 to all", frozenset(SIGNED_IN_PERSONAS))
 HANDLER = Access("need-to-know, then those who handle the case (filed it, took or may take a step)",
                  frozenset({"submitter", "representative"}), case="read")
+INTERVENER = Access("the administrator (流程干预), then need-to-know", frozenset({"admin"}), case="read")
 APPLICANT = Access("the case's applicant alone (催办)", frozenset({"submitter"}))
 OWNER = Access("the notification's owner (the submitter's, here); to anyone else it does not exist",
                frozenset({"submitter"}), refused=404)
@@ -120,6 +121,7 @@ PERMISSIONS: dict[str, Access] = {
     "api.get_case": CASE_READER, "api.document": CASE_READER, "api.attachment": CASE_READER,
     "cases.act": STEP, "api.act": CASE_ACTOR, "api.tasks": SIGNED_IN,
     "api.batch_approve": SIGNED_IN, "tasks.batch_approve": SIGNED_IN,
+    "api.reassign": INTERVENER, "tasks.reassign": INTERVENER,
     "api.add_sign": CASE_ACTOR, "api.remove_sign": CASE_ACTOR, "api.sign_off": CASE_ACTOR,
     "tasks.add_sign": CASE_ACTOR, "tasks.remove_sign": CASE_ACTOR, "tasks.sign_off": CASE_ACTOR,
     "api.claim": CASE_ACTOR, "api.transfer": CASE_ACTOR, "tasks.claim": CASE_ACTOR, "tasks.transfer": CASE_ACTOR,
@@ -148,8 +150,8 @@ NOT_OURS = {"static", "bootstrap.static"}  # files, no permission of their own
 # Only another representative may second (附议): not the proposer, not the committee, not the auditor.
 CASE_READERS = {
     "draft": frozenset({"submitter", "auditor"}),
-    "seconding": frozenset({"submitter", "representative", "proposal_committee", "auditor"}),
-    "handling": frozenset({"submitter", "representative", "proposal_committee", "auditor", "department_head"}),
+    "seconding": frozenset({"submitter", "representative", "proposal_committee", "auditor", "admin"}),
+    "handling": frozenset({"submitter", "representative", "proposal_committee", "auditor", "department_head", "admin"}),
 }
 CASE_ACTORS = {"seconding": frozenset({"representative"})}
 
@@ -266,6 +268,8 @@ PROBES = [
     # Everyone may name a delegate for themself; the world never keeps one (a refused form, a cancel of none), so
     # that no probe changes another's outcome. Delegations: tests/integration/test_delegation.py.
     P("tasks.remind", "POST", "/tasks/remind/{case}", ok=302, changes=True, fresh="case"),
+    P("tasks.reassign", "POST", "/tasks/{task}/reassign", {"to": "liu", "comment": "代表出差"}, ok=302, changes=True,
+      fresh="case"),
     # 批量同意 answers every signed-in user with one result per task; each task is checked as its own step
     # (tests/web/test_batch.py, tests/integration/test_batch.py): here, a task nobody has.
     P("tasks.batch_approve", "POST", "/tasks/batch", {"task_ids": "999999", "trigger": "second"}, ok=200),
@@ -319,6 +323,8 @@ PROBES = [
     P("api.tasks", "GET", "/api/v1/tasks?status=done"),
     P("api.batch_approve", "POST", "/api/v1/tasks/batch", {"task_ids": [999999], "trigger": "second"}),
     P("api.claim", "POST", "/api/v1/tasks/{task}/claim", ok=409),
+    P("api.reassign", "POST", "/api/v1/tasks/{task}/reassign", {"to": "liu", "comment": "代表出差"}, changes=True,
+      fresh="case"),
     P("api.add_sign", "POST", "/api/v1/tasks/{task}/add_sign", {"users": ["liu"], "position": "before"}, ok=409),
     P("api.remove_sign", "POST", "/api/v1/tasks/{task}/remove_sign", {"users": ["liu"]}, ok=422),
     P("api.sign_off", "POST", "/api/v1/tasks/{task}/sign_off", {"opinion": "agree"}, ok=403),

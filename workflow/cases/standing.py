@@ -15,11 +15,12 @@ from workflow.core.tasks import Board, Task
 
 def offered(board: Board, engine: Engine, view: CaseView, actor: Actor) -> list[Action]:
     """What the actor may do now: what the engine offers them, less the steps whose tasks are someone else's, with
-    the steps of a named seat handed to them (a 会签 vote passed on)."""
+    the steps of a seat handed to them (a 会签 vote passed on, a pool's task given by the administrator)."""
     actions = {a.trigger: a for a in engine.actions_for(view, actor)}
     for task in board.open():
-        if task.assignee == actor.username and task.seat.person not in (None, actor.username):
-            for action in engine.actions_for(view, Board.acting_as(task, actor)):
+        acting = Board.acting_as(task, actor)
+        if task.assignee == actor.username and acting != actor:
+            for action in engine.actions_for(view, acting):
                 if action.trigger in task.triggers:
                     actions.setdefault(action.trigger, action)
     return [a for a in actions.values() if board.allows(a.trigger, actor)]

@@ -19,6 +19,7 @@ from workflow.core.tasks import (
     COPY,
     DELEGATE,
     OPINIONS,
+    REASSIGN,
     REMIND,
     REMOVE_SIGN,
     SIGN_OFF,
@@ -121,6 +122,8 @@ def replay_verb(board: Board, entry: HistoryEntry, submitter: str | None, offere
         if entry.changes.get("opinion") not in OPINIONS:
             raise ActionRefused("加签意见应为同意或不同意", "The opinion must be agree or disagree")
         return board.sign_off(number, actor, entry.seq)
+    if entry.trigger == REASSIGN:
+        return board.reassign(number, actor, str(entry.changes.get("to")), submitter)
     principal, delegate = str(entry.changes.get("from")), str(entry.changes.get("to"))
     if entry.trigger == DELEGATE:
         return board.delegate(number, principal, delegate, submitter)

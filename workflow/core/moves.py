@@ -4,6 +4,8 @@ transition, because where they lead depends on the path the case took (its histo
 - 退回 (`send_back`): where a state says `send_back`, whoever may take a step of it may send the case back to an
   earlier state on its path (those `to` names, or any), with a reason. With `direct`, the case's next step out of
   that state brings it straight back (Engine.dest_of, the data's `resubmit_to`).
+- 流程干预·终止 (`terminate`): the administrator ends a case that is not closed, in one of its final states, with a
+  reason.
 - 撤回 (`recall`): the one who took the case's last step, which moved it on, takes it back to where it was, with a
   reason, as long as nobody has acted since (a claim or a reminder counts) and the case is not closed. The step
   stays in the history; the recall is a step of its own. A 会签 vote is not recalled.
@@ -31,11 +33,13 @@ from workflow.core.engine import (
     NotOpen,
     TransitionRecord,
 )
+from workflow.core.roles import ADMIN
 
-SEND_BACK, RECALL = "send_back", "recall"
-MOVES: Mapping[str, Label] = {SEND_BACK: Label("退回", "Send back"), RECALL: Label("撤回", "Recall")}
+SEND_BACK, RECALL, TERMINATE = "send_back", "recall", "terminate"
+MOVES: Mapping[str, Label] = {SEND_BACK: Label("退回", "Send back"), RECALL: Label("撤回", "Recall"),
+                              TERMINATE: Label("流程干预·终止", "Ended by the administrator")}
 VOTE = "vote"
-UNRECALLED = {"create", SAVE_DRAFT, VOTE, GENERIC_WITHDRAW, SEND_BACK, RECALL}
+UNRECALLED = {"create", SAVE_DRAFT, VOTE, GENERIC_WITHDRAW, SEND_BACK, RECALL, TERMINATE}
 
 
 @dataclass(frozen=True)
@@ -68,21 +72,22 @@ def trail_of(rows: Iterable[tuple[str, str, str | None, str]]) -> Trail:
 # -- what is offered ------------------------------------------------------------------------------------------------
 
 def offered(engine: Engine, case: CaseView, actor: Actor, trail: Trail | None) -> list[Action]:
-    """The moves this actor may make on the case now (none without a trail: the history decides them)."""
-    if trail is None:
-        return []
+    """The moves this actor may make on the case now (退回 and 撤回 only with a trail: the history decides them)."""
     found = []
-    targets = _targets(engine, case, trail)
+    targets = _targets(engine, case, trail) if trail is not None else []
     if targets and _may_send_back(engine, case, actor):
         choices = tuple(Choice(s, engine.definition.states[s].label) for s in targets)
         found.append(Action(SEND_BACK, MOVES[SEND_BACK], (_to_field(choices),), True))
-    if _recall_refusal(engine, case, actor, trail) is None:
+    if trail is not None and _recall_refusal(engine, case, actor, trail) is None:
         found.append(Action(RECALL, MOVES[RECALL], (), True))
+    if ADMIN in actor.roles and not engine.definition.states[case.state].final:
+        ends = tuple(Choice(s.name, s.label) for s in engine.definition.states.values() if s.final)
+        found.append(Action(TERMINATE, MOVES[TERMINATE], (_to_field(ends, Label("终止于", "End as")),), True))
     return found
 
 
-def _to_field(choices: tuple[Choice, ...]) -> Field:
-    return Field(name="to", label=Label("退回至", "Send back to"), type="choice", required=True, choices=choices)
+def _to_field(choices: tuple[Choice, ...], label: Label = Label("退回至", "Send back to")) -> Field:
+    return Field(name="to", label=label, type="choice", required=True, choices=choices)
 
 
 def _targets(engine: Engine, case: CaseView, trail: Trail) -> list[str]:
@@ -133,6 +138,16 @@ def take(engine: Engine, case: CaseView, trigger: str, actor: Actor, data: Mappi
             raise NotOpen(refusal, "Only your own last step, while nobody has acted since, and not on a closed case")
         back = trail.steps[-1].source or case.state
         return _record(engine, RECALL, case, back, {"step": trail.steps[-1].trigger}, dict(case.data), reason, today)
+    if trigger == TERMINATE:
+        states = engine.definition.states
+        if ADMIN not in actor.roles:
+            raise Forbidden("只有系统管理员可以终止流程", "Only the administrator ends a case")
+        if states[case.state].final:
+            raise NotOpen("事项已办结", "The case is closed")
+        to = (data or {}).get("to")
+        if to not in states or not states[str(to)].final:
+            raise InvalidData("请选择终止后的状态", "Choose how the case ends", fields={"to": "应为一个办结状态"})
+        return _record(engine, TERMINATE, case, str(to), {"to": to}, dict(case.data), reason, today)
     raise NotOpen(f"未知的操作：{trigger}", f"Unknown move: {trigger}")
 
 

@@ -15,6 +15,7 @@ ROLES: dict[str, dict[str, str]] = {
     "auditor": {"zh": "审计", "en": "Auditor"},
     "admin": {"zh": "系统管理员", "en": "Administrator"},
 }
+ADMIN = "admin"  # 流程干预: reassigns any open task, ends a case (workflow/core/tasks.py, workflow/core/moves.py)
 # Not a person's role (never given to an account by hand): the timers act under it when a deadline passes.
 SYSTEM = "system"
 SYSTEM_LABEL = {"zh": "系统", "en": "System"}
