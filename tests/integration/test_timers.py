@@ -18,7 +18,7 @@ from workflow.core.definition import DefinitionError
 from workflow.core.definition_load import parse
 from workflow.core.workdays import CALENDAR_DIR
 from workflow.store.db import Database
-from workflow.store.models import Case, HistoryEntry, Timer, User
+from workflow.store.models import Case, HistoryEntry, Notification, Timer, User
 from workflow.store.storage import BlobStore
 
 DEFINITIONS = Path(__file__).parent / "definitions"
@@ -109,17 +109,24 @@ def test_two_runs_at_the_same_time_fire_each_timer_once(notice):
         assert all(c.state == "closed" for c in session.query(Case).filter(Case.id.in_(ids)))
 
 
-def test_a_case_that_moved_on_makes_its_timer_obsolete_and_a_remind_timer_marks_overdue(notice):
+def test_a_case_that_moved_on_makes_its_timer_obsolete_and_a_remind_timer_tells_the_assignees(notice):
     service, users = notice
     case_id = _published(service, users)
     service.perform(case_id, "object", users["huang"], 2, {}, "公示对象的收入情况有异议")
     report = run_due(service, now=datetime(2026, 12, 10))
     assert report.obsolete == 1 and not report.fired
-    assert len(report.reminded) == 1  # the objection's own 2-day deadline only marks the case overdue
+    assert len(report.reminded) == 1  # the objection's own 2-day deadline reminds the chair, who is to resolve it
     with service.db.read() as session:
         assert session.get(Case, case_id).state == "objected"
         outcomes = sorted(t.outcome for t in session.query(Timer).filter_by(case_id=case_id))
-    assert outcomes == ["obsolete: the case had moved on", "overdue"]
+        told = session.query(Notification).filter_by(user_id=users["huang"].id).all()
+    assert outcomes == ["obsolete: the case had moved on", "overdue: 1 told"]
+    assert [n.subject for n in told if "超期" in n.subject] == [f"超期提醒：「公示测试」{_number(service, case_id)} 已超过办理期限"]
+
+
+def _number(service, case_id: int) -> str:
+    with service.db.read() as session:
+        return session.get(Case, case_id).number
 
 
 def test_the_validator_checks_the_expiry_step():

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workflow.cases import recipients, task_rows
+from workflow.cases import notifications, recipients, task_rows
 from workflow.cases.domain import CaseRef
 from workflow.cases.notifications import Letter
 from workflow.cases.service import CaseService
@@ -48,6 +48,25 @@ def remind(service: CaseService, case_id: int, user: User) -> Done:
                           f"{user.display_name} asks you to act on {label.en} {case.number}.", f"/cases/{case.id}")
                    for user_id in sorted(people.values())]
     return commit(service, case, user, REMIND, {"to": sorted(people)}, "", Changes(), letters, now)
+
+
+def overdue(service: CaseService, case_id: int, now: datetime) -> int:
+    """A deadline that only reminds (`expire: remind`) has passed: tell whoever the open tasks wait on, once, in the
+    inbox (and by e-mail); how many were told. Not a step of the case: the timer's row records it."""
+    with service.db.read() as session:
+        case = service.snapshot(session, case_id)
+        definition = service.definition_of(case, session)
+        people = _holders(service, session, case, task_rows.board(session, case.id).open())
+    label, state = definition.label, definition.states[case.state].label
+    letters = [Letter(user_id, f"超期提醒：「{label.zh}」{case.number} 已超过办理期限",
+                      f"「{label.zh}」{case.number}（{state.zh}）已超过办理期限，请尽快办理。\n"
+                      f"{label.en} {case.number} ({state.en}) is past its deadline: please act on it.",
+                      f"/cases/{case.id}") for user_id in sorted(people.values())]
+    with service.db.write_connection() as connection:
+        notified = notifications.post(connection, letters, now)
+    if notified and service.on_notified is not None:
+        service.on_notified(notified)
+    return len(notified)
 
 
 def _holders(service: CaseService, session: Session, case: CaseRef, waiting: list[Task]) -> dict[str, int]:

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select, update
 
-from workflow.cases import delegation_moves
+from workflow.cases import delegation_moves, reminders
 from workflow.cases.service import CaseService, Conflict
 from workflow.cases.system import system_user_id
 from workflow.core.deadlines import due_moment
@@ -53,7 +53,7 @@ def run_due(service: CaseService, now: datetime | None = None) -> RunReport:
         if not _claim(service, timer.id, now):
             report.taken_elsewhere += 1
             continue
-        outcome = _fire(service, timer, actor, report)
+        outcome = _fire(service, timer, actor, report, now)
         with service.db.transaction() as session:
             session.execute(update(Timer).where(Timer.id == timer.id).values(done_at=now, outcome=outcome))
     return report
@@ -68,15 +68,16 @@ def _claim(service: CaseService, timer_id: int, now: datetime) -> bool:
         return claimed.rowcount == 1
 
 
-def _fire(service: CaseService, timer: Timer, actor: User, report: RunReport) -> str:
+def _fire(service: CaseService, timer: Timer, actor: User, report: RunReport, now: datetime) -> str:
     for _attempt in range(3):  # a task verb (签收, 转交) may bump the version meanwhile: the stay goes on, try again
         number, version, state, due = _case(service, timer.case_id)
         if not _still_waiting(service, timer, state, due):
             report.obsolete += 1
             return OBSOLETE
-        if timer.action == "remind":
+        if timer.action == "remind":  # the assignees are told (the inbox, and e-mail where they have one)
+            told = reminders.overdue(service, timer.case_id, now)
             report.reminded.append(f"{number} {timer.state}")
-            return "overdue"
+            return f"overdue: {told} told"
         try:
             service.perform(timer.case_id, timer.trigger or "", actor, version, {}, FIRED_COMMENT)
         except Conflict:
