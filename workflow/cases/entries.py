@@ -15,18 +15,20 @@ INSERT_ENTRY = HistoryEntry.__table__.insert()  # compiled once: building it per
 
 def history_row(*, case_id: int, case_number: str, seq: int, actor: User, trigger: str, source: str | None, dest: str,
                 changes: dict[str, Any], comment: str, documents: list[str], at: datetime, prev_hash: str,
-                acting_for: dict[str, Any] | None = None, delegated: dict[str, str] | None = None) -> dict[str, Any]:
+                acting_for: dict[str, Any] | None = None, delegated: dict[str, str] | None = None,
+                fallback: dict[str, str] | None = None) -> dict[str, Any]:
     """The columns of a new HistoryEntry, its hash computed over its content and its predecessor's hash."""
     roles = sorted(actor.roles)
     unit = actor.unit.code if actor.unit else None
     content = entry_content(case_number=case_number, seq=seq, actor=actor.username, actor_roles=roles,
                             actor_unit=unit, trigger=trigger, from_state=source, to_state=dest, changes=changes,
                             comment=comment, documents=documents, at=at, prev_hash=prev_hash,
-                            acting_for=acting_for, delegated=delegated)
+                            acting_for=acting_for, delegated=delegated, fallback=fallback)
     return {"case_id": case_id, "seq": seq, "actor_id": actor.id, "actor_username": actor.username,
             "actor_roles": roles, "actor_unit": unit, "trigger": trigger, "from_state": source, "to_state": dest,
             "changes": changes, "comment": comment, "documents": documents, "at": at, "prev_hash": prev_hash,
-            "acting_for": acting_for or None, "delegated": delegated or None, "hash": content_hash(content)}
+            "acting_for": acting_for or None, "delegated": delegated or None, "fallback": fallback or None,
+            "hash": content_hash(content)}
 
 
 def acting_for(principal: Actor | None) -> dict[str, Any] | None:

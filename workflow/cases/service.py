@@ -22,6 +22,7 @@ from workflow.cases import (
     copies,
     delegations,
     entries,
+    fallbacks,
     notifications,
     recipients,
     signers,
@@ -313,6 +314,8 @@ class CaseService:
                                                                 record.due_date),
                                user.username, through, version + 1, record.restart,
                                delegations.delegates_of(session, definition.key, case.submitter, local_date(now)))
+            fallen = fallbacks.find(session, definition, tasks, case.submitter_id)  # a pool nobody holds
+            Board.fall_back(tasks, fallen)
             issued = []
             if self.issuer is not None and record.documents:
                 issued = self._issue(session, definition, session.get(Case, case_id), user, record, now, units,
@@ -321,12 +324,14 @@ class CaseService:
             copied = copies.step_copies(session, definition, record, case, user.username)  # the step's 抄送
             letters += copies.letters(definition, case, copied, user.display_name)
             letters += signers.letters(session, definition, case, tasks, user.display_name)  # 后加签, now open
+            letters += fallbacks.letters(session, definition, case, record.dest, fallen)
             number, prev_hash = case.number, case.head_hash
         seq = version + 1  # one entry per version: the create entry is seq 1 at version 1
         entry = history_row(case_id=case_id, case_number=number, seq=seq, actor=user, trigger=trigger,
                           source=record.source, dest=record.dest, changes=record.changes, comment=record.comment,
                           documents=[d.sha256 for d in issued], at=now, prev_hash=prev_hash,
-                          acting_for=entries.acting_for(principal), delegated=entries.delegated(tasks))
+                          acting_for=entries.acting_for(principal), delegated=entries.delegated(tasks),
+                          fallback=fallen or None)
         with self.db.write_connection() as connection:
             moved = connection.execute(_MOVE_CASE, {
                 "case_id": case_id, "expected": version, "state": record.dest, "data": record.data,

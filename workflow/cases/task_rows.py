@@ -201,8 +201,10 @@ def replay(definition: Definition, entries: Sequence[HistoryEntry], unit: str | 
                 after, restart = fire(entry, view, Board.acting_as(through, actor, principal))
         except ActionRefused as refused:
             raise StepRefused(entry, refused) from None
-        _keep(tasks, current.step(definition, view.state, after, entry.actor_username, through, entry.seq, restart,
-                                  entry.delegated or {}))
+        changes = current.step(definition, view.state, after, entry.actor_username, through, entry.seq, restart,
+                               entry.delegated or {})
+        Board.fall_back(changes, entry.fallback or {})
+        _keep(tasks, changes)
         view = after
     return tasks, view
 

@@ -163,6 +163,7 @@ class Definition:
     computed: tuple[tuple[Field, str], ...] = ()  # (a value an effect writes, the field it is shown after)
     description: Label | None = None  # one sentence on the 发起 page: what the process is for, who may file it
     title: Label | None = None  # how a case is named in lists: a pattern of {field}, {submitter}, {number}
+    fallback: str | None = None  # who gets a pool's task when nobody else holds its role (else an administrator)
 
     def public_triggers(self) -> frozenset[str]:
         """Steps anyone may take that give no right to read the case (docs/architecture.md invariant 6: need-to-know)."""

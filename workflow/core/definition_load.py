@@ -196,7 +196,7 @@ def _build(raw: dict[str, Any], source: str, file: str) -> Definition:
     return Definition(
         key=raw["key"], label=_label(raw["label"]), number_prefix=raw["number_prefix"], initial=raw["initial"],
         description=_label(raw["description"]) if "description" in raw else None,
-        title=_label(raw["title"]) if "title" in raw else None,
+        title=_label(raw["title"]) if "title" in raw else None, fallback=raw.get("fallback"),
         roles=frozenset(raw["roles"]), parameters=params, states=MappingProxyType(states),
         documents=MappingProxyType({k: _label(v) for k, v in (raw.get("documents") or {}).items()}),
         transitions=tuple(transitions), version=content_version(raw), source=source, path=file,

@@ -149,6 +149,7 @@ SCHEMA: dict[str, Any] = {
         "number_prefix": {"type": "string", "pattern": "^[A-Z]{2,4}$"},
         "description": LABEL,
         "title": LABEL,
+        "fallback": {"type": "string", "minLength": 1, "maxLength": 64},
         "initial": NAME,
         "roles": {"type": "array", "items": NAME, "uniqueItems": True},
         "visibility": {

@@ -21,9 +21,10 @@ def canonical(content: dict[str, Any]) -> bytes:
 def entry_content(*, case_number: str, seq: int, actor: str, actor_roles: list[str], actor_unit: str | None,
                   trigger: str, from_state: str | None, to_state: str, changes: dict[str, Any], comment: str,
                   documents: list[str], at: datetime, prev_hash: str, acting_for: dict[str, Any] | None = None,
-                  delegated: dict[str, str] | None = None) -> dict[str, Any]:
+                  delegated: dict[str, str] | None = None, fallback: dict[str, str] | None = None) -> dict[str, Any]:
     """`acting_for`: the principal a delegate took the step for (委托), with the roles and unit they had; `delegated`:
-    the principals whose new tasks this step gave to their delegates. Each is hashed only when present, so the
+    the principals whose new tasks this step gave to their delegates; `fallback`: the pools nobody held whose new
+    tasks this step gave to the definition's fallback or an administrator. Each is hashed only when present, so the
     hashes of entries written before they existed stay as they were."""
     content = {
         "case": case_number, "seq": seq, "actor": actor, "actor_roles": sorted(actor_roles),
@@ -35,6 +36,8 @@ def entry_content(*, case_number: str, seq: int, actor: str, actor_roles: list[s
         content["acting_for"] = acting_for
     if delegated:
         content["delegated"] = delegated
+    if fallback:
+        content["fallback"] = fallback
     return content
 
 
@@ -48,5 +51,5 @@ def hash_of_entry(entry: Any, case_number: str) -> str:
         case_number=case_number, seq=entry.seq, actor=entry.actor_username, actor_roles=list(entry.actor_roles),
         actor_unit=entry.actor_unit, trigger=entry.trigger, from_state=entry.from_state, to_state=entry.to_state,
         changes=entry.changes, comment=entry.comment, documents=list(entry.documents), at=entry.at,
-        prev_hash=entry.prev_hash, acting_for=entry.acting_for, delegated=entry.delegated,
+        prev_hash=entry.prev_hash, acting_for=entry.acting_for, delegated=entry.delegated, fallback=entry.fallback,
     ))

@@ -8,7 +8,8 @@ transition, because where they lead depends on the path the case took (its histo
   reason.
 - 撤回 (`recall`): the one who took the case's last step, which moved it on, takes it back to where it was, with a
   reason, as long as nobody has acted since (a claim or a reminder counts) and the case is not closed. The step
-  stays in the history; the recall is a step of its own. A 会签 vote is not recalled.
+  stays in the history; the recall is a step of its own. A 会签 vote is not recalled, nor the application itself
+  (the applicant withdraws it instead).
 
 Both are pure, as the engine is: the caller gives the `Trail` (what the history says) and records the result; the
 audit replays them with the trail of the replayed history.
@@ -115,8 +116,8 @@ def _recall_refusal(engine: Engine, case: CaseView, actor: Actor, trail: Trail) 
         return "其后已有人办理（签收、转交、催办等），不能撤回"
     if last.actor != actor.username:
         return "只能撤回自己的上一步办理，且其后无人办理"
-    if last.trigger in UNRECALLED or last.source is None or last.dest != case.state:
-        return "此步骤不能撤回"
+    if last.trigger in UNRECALLED or last.source in (None, engine.definition.initial) or last.dest != case.state:
+        return "此步骤不能撤回"  # (an application itself: the applicant has `withdraw` for that)
     if engine.definition.states[case.state].final:
         return "事项已办结，不能撤回"
     return None

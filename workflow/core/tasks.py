@@ -163,6 +163,11 @@ def seats(definition: Definition, case: CaseView) -> list[tuple[Seat, frozenset[
     return [(seat, frozenset(triggers), claimable) for seat, (triggers, claimable) in found.items()]
 
 
+def pool_key(seat: Seat) -> str:
+    """How a history entry names a pool (a fallback's): role@unit."""
+    return f"{seat.role}@{seat.unit or ''}"
+
+
 def shared(definition: Definition, task: Task) -> bool:
     """Whether a pool's task is everyone's to take in turn (a 附议: one of its steps stays in the state), not one
     person's to take for the pool."""
@@ -298,6 +303,14 @@ class Board:
             if task.seat not in still and not task.signer:
                 self._finish(task, CLOSED, None, seq, changes)
         return changes
+
+    @staticmethod
+    def fall_back(changes: Changes, given: Mapping[str, str]) -> None:
+        """A step opened pool tasks that nobody holds the role of: each goes to the person `given` names for its
+        pool (`pool_key`), who takes it with the seat's authority (acting_as)."""
+        for task in changes.opened:
+            if task.assignee is None and task.seat.role and pool_key(task.seat) in given:
+                task.assignee = given[pool_key(task.seat)]
 
     def claim(self, number: int, actor: Actor, offered: Offered) -> Changes:
         """签收: the pool's task becomes the actor's. `offered(actor)`: the steps the engine offers someone on the

@@ -118,6 +118,7 @@ class HistoryEntry(Base):
     # gave to their delegates ({principal: delegate}). Both hashed when present (workflow/core/history.py).
     acting_for: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     delegated: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    fallback: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # pool (role@unit) → who got its task: nobody held it
     actor: Mapped[User] = relationship(lazy="joined")
     case: Mapped[Case] = relationship()
 
