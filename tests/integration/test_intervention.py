@@ -95,3 +95,19 @@ def test_the_case_page_gives_the_administrator_the_intervention_forms(office, ad
     assert "改派给 钱会计" in page
     chair = Browser(app, "chair")
     assert f'action="/tasks/{task.id}/reassign"' not in chair.get(f"/cases/{case_id}").get_data(as_text=True)
+
+
+def test_the_applicant_may_not_approve_their_own_money_step(office):
+    with office.db.transaction() as session:
+        create_user(session, "chair2", "password-123", ["member", "union_chair"], "CJ1", "主席本人")
+    office.users = office.load_users()
+    case = office.service.create_case(office.users["chair2"], "hardship_aid", {})
+    from support.hardship_desk import APPLICATION
+    office.act("chair2", case.id, "submit", APPLICATION)
+    office.act("ganshi", case.id, "review", {"eligibility": "eligible", "review_opinion": "符合条件"})
+    from support.hardship_desk import VISIT
+    office.act("ganshi", case.id, "visit", {**VISIT, "recommended_amount": "1800"})
+    office.close_publicity(case.id)
+    refused = office.refusal("chair2", case.id, "approve", {"amount_approved": "1800"})
+    assert refused.status == 403 and "本人提交" in refused.message
+    office.act("chair", case.id, "approve", {"amount_approved": "1800"})  # another chair may

@@ -142,6 +142,17 @@ def _vote_transitions(state: State, first_index: int) -> list[Transition]:
         comment_required=False) for i, (dest, outcome) in enumerate(outcomes)]
 
 
+def _forbids_self_approval(t: dict[str, Any], guards: tuple[Call, ...], initial: str) -> bool:
+    """Whether the applicant may not take this step on their own case: `self_approval: forbid`, and by default a money
+    step (a decimal field, or a guard on an amount) — never the applicant's own steps or a step out of the draft."""
+    names = {call.name for call in guards}
+    if {"actor_is_submitter", "actor_is_not_submitter"} & names or initial in sources_of(t) \
+            or set(t.get("roles", [])) <= {"system"}:
+        return False
+    money = any(f.get("type") == "decimal" for f in t.get("fields", [])) or any(n.startswith("amount_") for n in names)
+    return t.get("self_approval", "forbid" if money else "allow") == "forbid"
+
+
 def _call(raw: Any, params: Mapping[str, Any]) -> Call:
     if isinstance(raw, str):
         return Call(raw)
@@ -179,6 +190,8 @@ def _build(raw: dict[str, Any], source: str, file: str) -> Definition:
         guards = tuple(_call(g, params) for g in t.get("guards", []))
         if t["trigger"] == GENERIC_WITHDRAW and Call("actor_is_submitter") not in guards:
             guards = (Call("actor_is_submitter"), *guards)  # withdraw is always the submitter's own
+        elif _forbids_self_approval(t, guards, raw["initial"]):
+            guards = (Call("actor_is_not_submitter"), *guards)
         transitions.append(Transition(
             index=i, trigger=t["trigger"], label=_label(t["label"]), sources=tuple(sources_of(t)), dest=t["dest"],
             roles=frozenset(t.get("roles", [])), unit=t.get("unit"), guards=guards,

@@ -133,6 +133,7 @@ TRANSITION = {
         "restart_deadline": {"type": "boolean"},
         "facts": {"type": "array", "items": NAME},
         "claim": {"type": "boolean"},
+        "self_approval": {"enum": ["forbid", "allow"]},
         "cc": {"type": "object", "properties": {"roles": {"type": "array", "items": NAME},
                                                "fields": {"type": "array", "items": NAME}},
                "additionalProperties": False},
