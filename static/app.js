@@ -22,3 +22,19 @@ document.addEventListener("change", async (event) => {
   catch (error) { text = new TextDecoder("gbk").decode(bytes); }
   document.getElementById(input.dataset.fills).value = text.replace(/^\uFEFF/, "");
 });
+function reveal(target) {
+  // A link of the phone's action bar (同意 / 退回 / 转交 / 加签): open the form it points to and put the focus in it.
+  for (let node = target; node; node = node.parentElement) {
+    if (node.tagName === "DETAILS") { node.open = true; }
+  }
+  const field = target.querySelector("input:not([type=hidden]), select, textarea, button");
+  (field || target).focus({ preventScroll: false });
+}
+document.addEventListener("click", (event) => {
+  const link = event.target.closest(".action-bar a[href^='#']");
+  const target = link && document.getElementById(link.getAttribute("href").slice(1));
+  if (!target) { return; }
+  event.preventDefault();
+  reveal(target);
+  target.scrollIntoView({ block: "start" });
+});

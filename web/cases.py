@@ -22,18 +22,18 @@ from web.auth import current_user as signed_in_or_api
 from web.auth import signed_in
 from web.fields import posted_values, uploader
 from web.i18n import acting_role, label, lang, message, step_label
-from web.pages import page_blueprint
+from web.pages import page_blueprint, today
 from web.people import resolved
 from web.plugins import installed
 from web.services import service, session
-from workflow.accounts.users import display_names
-from workflow.cases import reminders
+from workflow.accounts.users import actor_of, display_names
+from workflow.cases import delegations, reminders
 from workflow.cases.service import Conflict, NotFound
 from workflow.core import attachments
 from workflow.core.definition import Definition
 from workflow.core.display import acting_name, data_text
 from workflow.core.engine import SAVE_DRAFT, ActionRefused, InvalidData, NotOpen
-from workflow.core.moves import RECALL, SEND_BACK, TERMINATE
+from workflow.core.moves import MOVES, RECALL, SEND_BACK, TERMINATE
 from workflow.core.roles import ADMIN
 from workflow.core.tasks import (
     ADD_SIGN,
@@ -89,13 +89,51 @@ def case_page(case: Case, errors: dict[str, dict[str, str]] | None = None,
         last = reminders.last_reminder(session(), case.id)
         after = last + remind_interval(definition) if last else None
         remind = {"after": after if after and after > service().clock() else None}
+    chain = _chain(definition, case, timeline, tasks)
     views = service().views(session(), case) if "auditor" in user.roles and definition.log_views else []
     return render_template("cases/show.html", case=case, definition=definition, drafting=drafting, views=views,
                            data=data_text(definition, case.data, service().units(session()), lang()), forms=forms,
                            timeline=timeline, documents=documents, units=service().units(session()),
-                           read_only="auditor" in user.roles and not actions, tasks=tasks, remind=remind,
+                           read_only="auditor" in user.roles and not actions, tasks=tasks, remind=remind, chain=chain,
+                           bar=_action_bar(actions, tasks),
                            cc=_cc_form(case, user, actions, errors or {}, posted or {}),
                            panels=installed(current_app).case_panels(session(), user, case)), status
+
+
+MOVES_ON_BAR = (*MOVES, "return")  # not the bar's first button: the main step is
+SHOWN_IN_CHAIN = {SIGN_OFF, "vote"}  # besides the steps that move the case: the opinions that decide one
+
+
+def _chain(definition: Definition, case: Case, timeline: list[dict[str, Any]],
+           tasks: list[dict[str, Any]]) -> dict[str, Any]:
+    """The approval chain as 钉钉 shows it: the steps done (who, when, opinion), who is to act now, what may come
+    next (the states the current one leads to, but the applicant's withdrawal and the ends of a refusal)."""
+    done = [item for item in timeline if item["event"].from_state != item["event"].to_state
+            or item["event"].trigger in SHOWN_IN_CHAIN]
+    state = definition.states[case.state]
+    following = [] if state.final else list(dict.fromkeys(
+        t.dest for t in definition.transitions_from(case.state)
+        if t.trigger != "withdraw" and t.dest != case.state and not t.public))
+    return {"done": done, "now": None if state.final else state.label, "waiting": tasks,
+            "next": [definition.states[s].label for s in following]}
+
+
+def _action_bar(actions: list[Any], tasks: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The phone's action bar (同意 / 退回 / 转交 / 加签 / 更多): links to the forms of the page, the main step first."""
+    steps = [a for a in actions if a.trigger not in ("withdraw", *MOVES_ON_BAR)]
+    links = [(f"#act-{steps[0].trigger}", label(steps[0].label))] if steps else []
+    back = next((a for a in actions if a.trigger in ("return", SEND_BACK)), None)
+    if back is not None:
+        links.append((f"#act-{back.trigger}", _("退回")))
+    mine = next((t for t in tasks if t["mine"] and t["transfer"] and not t["task"].sign_position), None)
+    if mine is not None:
+        links += [(f"#transfer-{mine['task'].id}", _("转交")), (f"#add-sign-{mine['task'].id}", _("加签"))]
+    signing = next((t for t in tasks if t["mine"] and t["task"].sign_position), None)
+    if signing is not None:
+        links.insert(0, (f"#sign-{signing['task'].id}", _("加签意见")))
+    if links or actions:
+        links.append(("#actions", _("更多")))
+    return links
 
 
 def _people_of(entry: HistoryEntry) -> list[str]:
@@ -159,15 +197,20 @@ def _cc_form(case: Case, user: Any, actions: list[Any], errors: dict[str, dict[s
 def _next_up(case: Case, user: Any, offered: set[str], errors: dict[str, dict[str, str]],
              posted: dict[str, Any]) -> list[dict[str, Any]]:
     """Who is to act now (the open tasks), and what I may do with each: claim it, hand it on (a pool's task only
-    when I am of the pool: a step I may take otherwise, as the applicant, does not make its pool mine)."""
-    me, unit = user.username, user.unit.code if user.unit else None
+    when I am of the pool, or the delegate of one who is: a step I may take otherwise, as the applicant, does not
+    make its pool mine)."""
+    me = user.username
     tasks = service().open_tasks(session(), case.id)
     names = display_names(session(), [t.assignee for t in tasks] + [t.person for t in tasks]
                           + [t.delegated_from for t in tasks])
+    standing = [actor_of(user)] + [p for p in (delegations.principal_actor(session(), d.principal)
+                                               for d in delegations.principals_of(session(), me, today())
+                                               if delegations.covers(d, case.workflow)
+                                               and case.submitter.username not in (d.principal, me)) if p]
     shown = []
     for task in tasks:
         holder = task.assignee or task.person
-        of_pool = task.pool_role in user.roles and task.pool_unit in (None, unit)
+        of_pool = any(task.pool_role in a.roles and task.pool_unit in (None, a.unit) for a in standing)
         mine = holder == me or (holder is None and of_pool and bool(offered & set(task.triggers)))
         key = f"transfer-{task.id}"
         shown.append({"task": task, "holder": names.get(holder, holder) if holder else None, "mine": mine,

@@ -199,8 +199,10 @@ class CaseService:
         """What this user may do on the case now: what the engine offers them, less the steps whose tasks are
         someone else's, with the steps of a named seat handed to them (a 会签 vote passed on)."""
         engine = self.workflows.engine(case.definition_version, session)
-        view, actor = self.view(case), actor_of(user)
-        steps = standing.offered(task_rows.board(session, case.id), engine, view, actor)
+        view, actor, board = self.view(case), actor_of(user), task_rows.board(session, case.id)
+        steps = standing.offered(board, engine, view, actor)
+        steps += standing.as_delegate(session, board, engine, view, actor, local_date(self.clock()),
+                                      {a.trigger for a in steps})
         return steps + moves.offered(engine, view, actor, self._trail_for(session, case, user))
 
     @staticmethod

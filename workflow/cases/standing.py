@@ -26,6 +26,27 @@ def offered(board: Board, engine: Engine, view: CaseView, actor: Actor) -> list[
     return [a for a in actions.values() if board.allows(a.trigger, actor)]
 
 
+def as_delegate(session: Session, board: Board, engine: Engine, view: CaseView, actor: Actor, today: date,
+                have: set[str]) -> list[Action]:
+    """What the actor may do on the case as the delegate of a principal (委托) beyond their own steps (`have`): the
+    steps the principal's standing allows, never on a case either of them filed."""
+    found: list[Action] = []
+    if view.submitter == actor.username:
+        return found
+    for delegation in delegations.principals_of(session, actor.username, today):
+        if not delegations.covers(delegation, engine.definition.key) or delegation.principal == view.submitter:
+            continue
+        principal = delegations.principal_actor(session, delegation.principal)
+        if principal is None:
+            continue
+        for action in offered(board, engine, view, principal):
+            if action.trigger not in have and action.trigger not in engine.definition.public_triggers() \
+                    and action.trigger != "withdraw":
+                have.add(action.trigger)
+                found.append(action)
+    return found
+
+
 def through(session: Session, board: Board, engine: Engine, view: CaseView, trigger: str, actor: Actor,
             today: date) -> tuple[Task | None, Actor | None]:
     """The task the actor takes this step through, and the principal they act for when they take it as a delegate.

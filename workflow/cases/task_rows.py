@@ -101,11 +101,20 @@ def target_in(changes: dict[str, Any]) -> Actor:
 
 def replay_verb(board: Board, entry: HistoryEntry, submitter: str | None, offered: Offered,
                 definition: Definition) -> Changes:
-    """Apply a recorded task verb to the board: refused (ActionRefused) if the tasks did not allow it then."""
+    """Apply a recorded task verb to the board: refused (ActionRefused) if the tasks did not allow it then. A verb a
+    delegate took for their principal (委托) is replayed as the principal's, the task then the delegate's to hold."""
     number = entry.changes.get("task")
     if not isinstance(number, int):
         raise ActionRefused("记录未写明任务编号", "The entry names no task")
-    actor = actor_in(entry)
+    principal = principal_in(entry)
+    changes = _verb(board, entry, number, principal or actor_in(entry), submitter, offered, definition)
+    if principal is not None:
+        Board.for_delegate(changes, principal.username, entry.actor_username)
+    return changes
+
+
+def _verb(board: Board, entry: HistoryEntry, number: int, actor: Actor, submitter: str | None, offered: Offered,
+          definition: Definition) -> Changes:
     if entry.trigger == CLAIM:
         return board.claim(number, actor, offered)
     if entry.trigger == TRANSFER:
@@ -121,9 +130,9 @@ def replay_verb(board: Board, entry: HistoryEntry, submitter: str | None, offere
     if entry.trigger == SIGN_OFF:
         if entry.changes.get("opinion") not in OPINIONS:
             raise ActionRefused("加签意见应为同意或不同意", "The opinion must be agree or disagree")
-        return board.sign_off(number, actor, entry.seq)
+        return board.sign_off(number, actor_in(entry), entry.seq)
     if entry.trigger == REASSIGN:
-        return board.reassign(number, actor, str(entry.changes.get("to")), submitter)
+        return board.reassign(number, actor_in(entry), str(entry.changes.get("to")), submitter)
     principal, delegate = str(entry.changes.get("from")), str(entry.changes.get("to"))
     if entry.trigger == DELEGATE:
         return board.delegate(number, principal, delegate, submitter)

@@ -14,12 +14,14 @@ from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from workflow.accounts.users import actor_of
-from workflow.cases import copies, notifications, signers, task_rows
+from workflow.cases import copies, delegations, notifications, signers, task_rows
 from workflow.cases.domain import CaseRef
-from workflow.cases.entries import INSERT_ENTRY, history_row
+from workflow.cases.entries import INSERT_ENTRY, acting_for, history_row
 from workflow.cases.notifications import Letter
 from workflow.cases.service import STALE, CaseService, Conflict, NotFound
+from workflow.core.actor import Actor
 from workflow.core.definition import Definition
+from workflow.core.display import local_date
 from workflow.core.engine import Forbidden, InvalidData
 from workflow.core.moves import TERMINATE
 from workflow.core.roles import SYSTEM
@@ -54,6 +56,7 @@ class Done:
 
 # What a verb decides on the snapshot: the board's changes, what the entry records beyond the task, the letters.
 Decision = tuple[Changes, dict[str, Any], list[Letter]]
+# decide(session, board, task number, case, definition, the actor the board sees: the user, or their principal)
 
 
 def checked_comment(comment: Any) -> str:
@@ -86,8 +89,9 @@ def _active(session: Session, names: list[str]) -> dict[str, int]:
 
 def claim(service: CaseService, task_id: int, user: User) -> Done:
     """签收: the pool's task becomes this user's; the others of the pool no longer see it."""
-    def decide(session: Session, board: Board, number: int, case: CaseRef, definition: Definition) -> Decision:
-        return board.claim(number, actor_of(user), _offers(service, session, case)), {}, []
+    def decide(session: Session, board: Board, number: int, case: CaseRef, definition: Definition,
+               actor: Actor) -> Decision:
+        return board.claim(number, actor, _offers(service, session, case)), {}, []
     return _verb(service, task_id, user, CLAIM, "", decide)
 
 
@@ -98,18 +102,19 @@ def transfer(service: CaseService, task_id: int, user: User, to: Any, comment: A
         raise InvalidData("请指定转交给谁", "Name the person to hand the task to", fields={"to": "此项为必填项"})
     note = checked_comment(comment)
 
-    def decide(session: Session, board: Board, number: int, case: CaseRef, definition: Definition) -> Decision:
+    def decide(session: Session, board: Board, number: int, case: CaseRef, definition: Definition,
+               actor: Actor) -> Decision:
         target = session.scalar(select(User).where(User.username == to.strip()[:64], User.active.is_(True)))
         if target is None:
             raise InvalidData(f"没有此用户：{to.strip()[:64]}", f"No such user: {to.strip()[:64]}",
                               fields={"to": "没有此用户或账号已停用"})
-        actor = actor_of(target)
-        changes = board.transfer(number, actor_of(user), actor, case.submitter, _offers(service, session, case))
+        receiver = actor_of(target)
+        changes = board.transfer(number, actor, receiver, case.submitter, _offers(service, session, case))
         label = definition.label
         letter = Letter(target.id, f"转交：「{label.zh}」{case.number} 等待您办理",
                         f"{user.display_name} 将「{label.zh}」{case.number} 转交给您办理。\n"
                         f"{user.display_name} handed {label.en} {case.number} to you.", f"/cases/{case.id}")
-        return changes, {"to": target.username, "to_roles": sorted(actor.roles), "to_unit": actor.unit}, [letter]
+        return changes, {"to": target.username, "to_roles": sorted(receiver.roles), "to_unit": receiver.unit}, [letter]
     return _verb(service, task_id, user, TRANSFER, note, decide)
 
 
@@ -136,9 +141,10 @@ def add_sign(service: CaseService, task_id: int, user: User, people: Any, positi
     """加签: named people give their opinion on my task, before me, alongside me or after me; each is told."""
     names, note = checked_people(people, MAX_SIGNERS), checked_comment(comment)
 
-    def decide(session: Session, board: Board, number: int, case: CaseRef, definition: Definition) -> Decision:
+    def decide(session: Session, board: Board, number: int, case: CaseRef, definition: Definition,
+               actor: Actor) -> Decision:
         _active(session, names)
-        changes = board.add_sign(number, actor_of(user), names, str(position), case.submitter, definition,
+        changes = board.add_sign(number, actor, names, str(position), case.submitter, definition,
                                  _offers(service, session, case))
         letters = signers.letters(session, definition, case, changes, user.display_name)
         return changes, {"users": names, "position": position}, letters
@@ -149,8 +155,9 @@ def remove_sign(service: CaseService, task_id: int, user: User, people: Any, com
     """减签: take back signers I added who have not given their opinion yet."""
     names, note = checked_people(people, MAX_SIGNERS), checked_comment(comment)
 
-    def decide(session: Session, board: Board, number: int, case: CaseRef, definition: Definition) -> Decision:
-        changes = board.remove_sign(number, actor_of(user), names, case.version + 1, _offers(service, session, case))
+    def decide(session: Session, board: Board, number: int, case: CaseRef, definition: Definition,
+               actor: Actor) -> Decision:
+        changes = board.remove_sign(number, actor, names, case.version + 1, _offers(service, session, case))
         return changes, {"users": names}, []
     return _verb(service, task_id, user, REMOVE_SIGN, note, decide)
 
@@ -161,8 +168,9 @@ def sign_off(service: CaseService, task_id: int, user: User, opinion: Any, comme
         raise InvalidData("请选择同意或不同意", "Choose agree or disagree", fields={"opinion": "请选择"})
     note = checked_comment(comment)
 
-    def decide(session: Session, board: Board, number: int, case: CaseRef, definition: Definition) -> Decision:
-        changes = board.sign_off(number, actor_of(user), case.version + 1)
+    def decide(session: Session, board: Board, number: int, case: CaseRef, definition: Definition,
+               actor: Actor) -> Decision:
+        changes = board.sign_off(number, actor_of(user), case.version + 1)  # a signer's own
         signed = board.get(number)
         owner = board.get(signed.sign_for).assignee if signed.sign_for else None
         target = session.scalar(select(User.id).where(User.username == owner)) if owner else None
@@ -184,11 +192,12 @@ def reassign(service: CaseService, task_id: int, user: User, to: Any, comment: A
     if not note:
         raise InvalidData("请填写干预理由", "Give a reason", fields={"comment": "此项为必填项"})
 
-    def decide(session: Session, board: Board, number: int, case: CaseRef, definition: Definition) -> Decision:
+    def decide(session: Session, board: Board, number: int, case: CaseRef, definition: Definition,
+               actor: Actor) -> Decision:
         name = to.strip()[:64]
         found = _active(session, [name])
         before = board.get(number).assignee
-        changes = board.reassign(number, actor_of(user), name, case.submitter)
+        changes = board.reassign(number, actor_of(user), name, case.submitter)  # the administrator's own
         label = definition.label
         letters = [Letter(found[name], f"流程干预：「{label.zh}」{case.number} 交您办理",
                           f"系统管理员将「{label.zh}」{case.number} 的任务改派给您办理：{note}\n"
@@ -232,7 +241,8 @@ def system_move(service: CaseService, task_id: int, system: User, verb: str, pri
                 delegation: int | None) -> Done:
     """委托: the system gives a principal's open task to their delegate (DELEGATE) or brings it back (UNDELEGATE),
     naming the delegation (workflow/cases/delegations.py)."""
-    def decide(session: Session, board: Board, number: int, case: CaseRef, definition: Definition) -> Decision:
+    def decide(session: Session, board: Board, number: int, case: CaseRef, definition: Definition,
+               actor: Actor) -> Decision:
         changes = (board.delegate(number, principal, delegate, case.submitter) if verb == DELEGATE
                    else board.undelegate(number, principal, delegate))
         holder = delegate if verb == DELEGATE else principal
@@ -248,7 +258,7 @@ def system_move(service: CaseService, task_id: int, system: User, verb: str, pri
 
 
 def _verb(service: CaseService, task_id: int, user: User, verb: str, comment: str,
-          decide: Callable[[Session, Board, int, CaseRef, Definition], Decision]) -> Done:
+          decide: Callable[[Session, Board, int, CaseRef, Definition, Actor], Decision]) -> Done:
     now = service.clock()
     with service.db.read() as session:
         found = session.execute(_TASK, {"task_id": task_id}).one_or_none()
@@ -258,21 +268,45 @@ def _verb(service: CaseService, task_id: int, user: User, verb: str, comment: st
         if SYSTEM not in user.roles and not service.may_view(session, case, user):
             raise Forbidden("此任务不是您的", "This task is not yours")
         board = task_rows.board(session, case.id)
-        changes, details, letters = decide(session, board, found.number, case, service.definition_of(case, session))
+        principal = _principal(service, session, board, found.number, case, user)
+        acting = principal or actor_of(user)
+        changes, details, letters = decide(session, board, found.number, case, service.definition_of(case, session),
+                                           acting)
+        if principal is not None:
+            Board.for_delegate(changes, principal.username, user.username)
     return commit(service, case, user, verb, {"task": found.number, **details}, comment, changes, letters, now,
-                  task_id)
+                  task_id, principal=principal)
+
+
+def _principal(service: CaseService, session: Session, board: Board, number: int, case: CaseRef,
+               user: User) -> Actor | None:
+    """The principal a delegate takes a task verb for (委托): when the task is not theirs to take, one of the
+    principals whose delegation covers the process and who may take it (never on a case either of them filed)."""
+    if SYSTEM in user.roles or case.submitter_id == user.id:
+        return None
+    offers = _offers(service, session, case)
+    if board.get(number).status != "open" or board.may_take(number, actor_of(user), offers):
+        return None
+    workflow = service.definition_of(case, session).key
+    for delegation in delegations.principals_of(session, user.username, local_date(service.clock())):
+        if not delegations.covers(delegation, workflow) or delegation.principal == case.submitter:
+            continue
+        principal = delegations.principal_actor(session, delegation.principal)
+        if principal is not None and board.may_take(number, principal, offers):
+            return principal
+    return None
 
 
 def commit(service: CaseService, case: CaseRef, user: User, verb: str, recorded: dict[str, Any], comment: str,
            changes: Changes, letters: list[Letter], now: datetime, task_id: int = 0,
-           extra: Callable[[Connection, int], None] | None = None) -> Done:
+           extra: Callable[[Connection, int], None] | None = None, principal: Actor | None = None) -> Done:
     """Write a verb's entry (the case's state and data as they are, its version bumped), its task rows, `extra`'s
     rows (given the connection and the entry's seq) and its letters in one transaction; 409 if the case moved since
     the snapshot `case`."""
     seq = case.version + 1
     entry = history_row(case_id=case.id, case_number=case.number, seq=seq, actor=user, trigger=verb,
                         source=case.state, dest=case.state, changes=recorded, comment=comment, documents=[], at=now,
-                        prev_hash=case.head_hash)
+                        prev_hash=case.head_hash, acting_for=acting_for(principal))
     with service.db.write_connection() as connection:
         bumped = connection.execute(_BUMP, {"case_id": case.id, "expected": case.version, "version": seq,
                                             "head_hash": entry["hash"], "updated_at": now})

@@ -304,6 +304,19 @@ class Board:
                 self._finish(task, CLOSED, None, seq, changes)
         return changes
 
+    def may_take(self, number: int, actor: Actor, offered: Offered) -> bool:
+        """Whether the actor holds the open task, or is of its pool and offered one of its steps."""
+        task = self.get(number)
+        return task.status == OPEN and self._may_take(task, actor, offered)
+
+    @staticmethod
+    def for_delegate(changes: Changes, principal: str, delegate: str) -> None:
+        """A verb a delegate took as their principal (委托): a task it made the principal's is the delegate's to hold
+        for them (a pool's task taken on by a 签收 or a 加签)."""
+        for task in (*changes.opened, *changes.changed):
+            if task.assignee == principal and not task.signer and task.status == OPEN:
+                task.assignee, task.delegated_from = delegate, principal
+
     @staticmethod
     def fall_back(changes: Changes, given: Mapping[str, str]) -> None:
         """A step opened pool tasks that nobody holds the role of: each goes to the person `given` names for its
