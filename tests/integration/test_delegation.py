@@ -169,3 +169,27 @@ def test_the_delegate_may_not_take_what_the_principal_may_not(desk):
     desk.close_publicity(case_id)
     with pytest.raises(ActionRefused):
         desk.act("vice", case_id, "approve", {"amount_approved": "1800"})
+
+
+def test_a_delegate_adds_a_signer_to_the_principals_pool_step_and_approves_after_the_opinion(desk):
+    from workflow.cases import task_verbs
+    _delegate(desk, "chair", "vice", "2026-11-23", "2026-12-06")
+    case_id = desk.to_publicity("1800")
+    desk.close_publicity(case_id)
+    assert desk.case(case_id).state == "chair_review"
+    with desk.db.read() as session:
+        actions = {a.trigger for a in desk.service.actions_for(session, desk.case(case_id), desk.users["vice"])}
+        pool = session.scalars(select(Task).where(Task.case_id == case_id, Task.status == "open")).one()
+    assert "approve" in actions  # the chair's pool step, the delegate's to take
+    task_verbs.add_sign(desk.service, pool.id, desk.users["vice"], ["cw"], "before", "请核对金额")
+    assert _open_tasks(desk, case_id)[0][1:] == ("vice", "chair")  # held by the delegate, for the chair
+    with desk.db.read() as session:
+        entry = session.scalars(select(HistoryEntry).where(HistoryEntry.case_id == case_id)
+                                .order_by(HistoryEntry.seq.desc())).first()
+        signer = session.scalars(select(Task).where(Task.case_id == case_id, Task.assignee == "cw")).one()
+    assert entry.acting_for["username"] == "chair"
+    assert desk.refusal("vice", case_id, "approve", {"amount_approved": "1800"}).status == 409  # waits for cw
+    task_verbs.sign_off(desk.service, signer.id, desk.users["cw"], "agree", "金额符合标准")
+    desk.act("vice", case_id, "approve", {"amount_approved": "1800"}, "同意")
+    assert desk.case(case_id).state == "approved"
+    assert _verified(desk) == []
