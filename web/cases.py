@@ -203,10 +203,8 @@ def _next_up(case: Case, user: Any, offered: set[str], errors: dict[str, dict[st
     tasks = service().open_tasks(session(), case.id)
     names = display_names(session(), [t.assignee for t in tasks] + [t.person for t in tasks]
                           + [t.delegated_from for t in tasks])
-    standing = [actor_of(user)] + [p for p in (delegations.principal_actor(session(), d.principal)
-                                               for d in delegations.principals_of(session(), me, today())
-                                               if delegations.covers(d, case.workflow)
-                                               and case.submitter.username not in (d.principal, me)) if p]
+    standing = [actor_of(user), *delegations.principals_for(session(), me, case.workflow, case.submitter.username,
+                                                           today())]
     shown = []
     for task in tasks:
         holder = task.assignee or task.person

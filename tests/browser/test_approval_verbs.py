@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
-from ui import file_new, open_from_todo, take, user_page
+from ui import apply_for_aid, open_from_todo, review_and_visit, take, user_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.long]
 
@@ -28,25 +28,9 @@ def test_delegate_add_a_signer_remind_copy_and_the_phones_action_bar(page: Page,
     expect(chair.locator(".alert-success")).to_be_visible()
 
     login(page, "member_li")
-    page.goto("/start/hardship_aid")
-    page.get_by_label("困难类别").select_option(value="serious_illness")
-    page.locator("input[name=family_size]").fill("3")
-    page.locator("input[name=monthly_income]").fill("4800")
-    page.locator("textarea[name=description]").fill("丈夫患尿毒症，每周透析三次，家庭负担沉重。")
-    page.locator("input[name=amount_requested]").fill("3000")
-    page.locator("input[name=bank_account]").fill("6222020200112233445")
-    number = file_new(page, "提交申请", "KN-")
-
+    number = apply_for_aid(page)
     officer = user_page(new_context, login, "grassroots_cj1")
-    open_from_todo(officer, number)
-    take(officer, "review", "初审", lambda form: (
-        form.locator("select[name=eligibility]").select_option(value="eligible"),
-        form.locator("textarea[name=review_opinion]").fill("家庭困难情况属实，符合帮扶条件。")))
-    take(officer, "visit", "入户调查", lambda form: (
-        form.locator("input[name=visit_date]").fill("2026-11-20"),
-        form.locator("input[name=visitors]").fill("吴霞、赵敏"),
-        form.locator("textarea[name=findings]").fill("入户核实：丈夫透析治疗，家庭收入主要靠申请人工资，情况属实。"),
-        form.locator("input[name=recommended_amount]").fill("1800")))
+    review_and_visit(officer, number, "1800")
     with sqlite3.connect(live_server.instance / "unionflow.db") as db:  # the 公示's five working days pass
         db.execute("UPDATE timers SET due_at = '2000-01-01 00:00:00' WHERE done_at IS NULL AND case_id = "
                    "(SELECT id FROM cases WHERE number = ?)", (number,))

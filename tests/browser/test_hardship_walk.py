@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 from support.people import pdf_bytes
 from playwright.sync_api import Page, expect
-from ui import file_new, open_from_todo, state, take, user_page
+from ui import apply_for_aid, open_from_todo, review_and_visit, state, take, user_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.long]
 
@@ -18,28 +18,12 @@ def test_hardship_aid_with_an_attachment_to_filed(page: Page, new_context, login
     certificate.write_bytes(pdf_bytes())
 
     login(page, "member_li")
-    page.goto("/start/hardship_aid")
-    page.get_by_label("困难类别").select_option(value="serious_illness")
-    page.locator("input[name=family_size]").fill("3")
-    page.locator("input[name=monthly_income]").fill("4800")
-    page.locator("textarea[name=description]").fill("丈夫患尿毒症，每周透析三次，家庭负担沉重。")
-    page.locator("input[name=amount_requested]").fill("3000")
-    page.locator("input[name=bank_account]").fill("6222020200112233445")
-    page.locator("input[name=attachments]").set_input_files(str(certificate))
+    number = apply_for_aid(page, str(certificate))
     shot(page, "hardship/01-application")
-    number = file_new(page, "提交申请", "KN-")
     expect(page.get_by_role("link", name="诊断证明.pdf")).to_be_visible()
 
     officer = user_page(new_context, login, "grassroots_cj1")
-    open_from_todo(officer, number)
-    take(officer, "review", "初审", lambda form: (
-        form.locator("select[name=eligibility]").select_option(value="eligible"),
-        form.locator("textarea[name=review_opinion]").fill("家庭困难情况属实，符合帮扶条件。")))
-    take(officer, "visit", "入户调查", lambda form: (
-        form.locator("input[name=visit_date]").fill("2026-11-20"),
-        form.locator("input[name=visitors]").fill("吴霞、赵敏"),
-        form.locator("textarea[name=findings]").fill("入户核实：丈夫透析治疗，家庭收入主要靠申请人工资，情况属实。"),
-        form.locator("input[name=recommended_amount]").fill("1800")))
+    review_and_visit(officer, number, "1800")
     expect(state(officer)).to_have_text("公示中")
     shot(officer, "hardship/02-on-notice")
 

@@ -102,3 +102,30 @@ def api_response(page: Page, method: str, path: str, body: dict[str, Any] | None
     token = page.locator("input[name=csrf_token]").first.input_value()
     return page.request.fetch(f"/api/v1{path}", method=method, data=body,
                               headers={"X-CSRFToken": token} if method != "GET" else {})
+
+
+def apply_for_aid(page: Page, certificate: str | None = None) -> str:
+    """The signed-in member files a 困难职工帮扶 application through its start page; its number."""
+    page.goto("/start/hardship_aid")
+    page.get_by_label("困难类别").select_option(value="serious_illness")
+    page.locator("input[name=family_size]").fill("3")
+    page.locator("input[name=monthly_income]").fill("4800")
+    page.locator("textarea[name=description]").fill("丈夫患尿毒症，每周透析三次，家庭负担沉重。")
+    page.locator("input[name=amount_requested]").fill("3000")
+    page.locator("input[name=bank_account]").fill("6222020200112233445")
+    if certificate:
+        page.locator("input[name=attachments]").set_input_files(certificate)
+    return file_new(page, "提交申请", "KN-")
+
+
+def review_and_visit(officer: Page, number: str, recommended: str) -> None:
+    """The unit's officer reviews the application and visits: the case goes on 公示."""
+    open_from_todo(officer, number)
+    take(officer, "review", "初审", lambda form: (
+        form.locator("select[name=eligibility]").select_option(value="eligible"),
+        form.locator("textarea[name=review_opinion]").fill("家庭困难情况属实，符合帮扶条件。")))
+    take(officer, "visit", "入户调查", lambda form: (
+        form.locator("input[name=visit_date]").fill("2026-11-20"),
+        form.locator("input[name=visitors]").fill("吴霞、赵敏"),
+        form.locator("textarea[name=findings]").fill("入户核实：丈夫透析治疗，家庭收入主要靠申请人工资，情况属实。"),
+        form.locator("input[name=recommended_amount]").fill(recommended)))

@@ -83,3 +83,17 @@ def principal_actor(session: Session, username: str) -> Actor | None:
     """The principal as the engine sees them now (their roles and unit)."""
     user = session.scalar(select(User).where(User.username == username))
     return actor_of(user) if user is not None else None
+
+
+def principals_for(session: Session, delegate: str, workflow: str, submitter: str | None, day: date) -> list[Actor]:
+    """The principals a delegate may act for on a case of this process filed by `submitter` today, as the engine
+    sees them: their delegation covers the process, and neither of them filed the case."""
+    if delegate == submitter:
+        return []
+    found = []
+    for delegation in principals_of(session, delegate, day):
+        if covers(delegation, workflow) and delegation.principal != submitter:
+            principal = principal_actor(session, delegation.principal)
+            if principal is not None:
+                found.append(principal)
+    return found

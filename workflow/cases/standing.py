@@ -31,14 +31,7 @@ def as_delegate(session: Session, board: Board, engine: Engine, view: CaseView, 
     """What the actor may do on the case as the delegate of a principal (委托) beyond their own steps (`have`): the
     steps the principal's standing allows, never on a case either of them filed."""
     found: list[Action] = []
-    if view.submitter == actor.username:
-        return found
-    for delegation in delegations.principals_of(session, actor.username, today):
-        if not delegations.covers(delegation, engine.definition.key) or delegation.principal == view.submitter:
-            continue
-        principal = delegations.principal_actor(session, delegation.principal)
-        if principal is None:
-            continue
+    for principal in delegations.principals_for(session, actor.username, engine.definition.key, view.submitter, today):
         for action in offered(board, engine, view, principal):
             if action.trigger not in have and action.trigger not in engine.definition.public_triggers() \
                     and action.trigger != "withdraw":
@@ -74,12 +67,7 @@ def through(session: Session, board: Board, engine: Engine, view: CaseView, trig
 def _as_delegate(session: Session, board: Board, engine: Engine, view: CaseView, trigger: str, actor: Actor,
                  today: date) -> tuple[Task | None, Actor] | None:
     """The task of a principal the actor is delegate of who may take the step (never on the principal's own case)."""
-    for delegation in delegations.principals_of(session, actor.username, today):
-        if not delegations.covers(delegation, engine.definition.key) or delegation.principal == view.submitter:
-            continue
-        principal = delegations.principal_actor(session, delegation.principal)
-        if principal is None:
-            continue
+    for principal in delegations.principals_for(session, actor.username, engine.definition.key, view.submitter, today):
         try:
             task = board.through(trigger, principal)
         except ActionRefused:

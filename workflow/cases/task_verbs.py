@@ -287,12 +287,9 @@ def _principal(service: CaseService, session: Session, board: Board, number: int
     offers = _offers(service, session, case)
     if board.get(number).status != "open" or board.may_take(number, actor_of(user), offers):
         return None
-    workflow = service.definition_of(case, session).key
-    for delegation in delegations.principals_of(session, user.username, local_date(service.clock())):
-        if not delegations.covers(delegation, workflow) or delegation.principal == case.submitter:
-            continue
-        principal = delegations.principal_actor(session, delegation.principal)
-        if principal is not None and board.may_take(number, principal, offers):
+    for principal in delegations.principals_for(session, user.username, service.definition_of(case, session).key,
+                                                case.submitter, local_date(service.clock())):
+        if board.may_take(number, principal, offers):
             return principal
     return None
 
