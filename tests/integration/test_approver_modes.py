@@ -15,7 +15,7 @@ from workflow.audit.verify import verify
 from workflow.cases.service import CaseService
 from workflow.core.engine import ActionRefused
 from workflow.store.db import Database
-from workflow.store.models import Case, Task, User
+from workflow.store.models import Case, Notification, Task, User
 from workflow.store.storage import BlobStore
 
 DEFINITIONS = Path(__file__).parent / "definitions"
@@ -70,6 +70,9 @@ def test_reviewers_named_in_the_case_approve_one_after_another(chain):
     assert "尚未轮到您" in early.value.message
     _vote(service, users, case_id, "zhao")
     assert _open(service, case_id) == ["wang"]
+    with service.db.read() as session:  # told it is their turn now
+        told = session.scalars(select(Notification.subject).where(Notification.user_id == users["wang"].id)).all()
+    assert any("轮到您审批" in subject for subject in told), told
     _vote(service, users, case_id, "wang")
     assert _vote(service, users, case_id, "sun").record.dest == "approved"
     with service.db.read() as session:

@@ -28,6 +28,7 @@ from workflow.cases import (
     signers,
     standing,
     task_rows,
+    turns,
     uploads,
 )
 from workflow.cases.domain import CaseRef, Domain, case_ref
@@ -327,6 +328,7 @@ class CaseService:
             letters += copies.letters(definition, case, copied, user.display_name)
             letters += signers.letters(session, definition, case, tasks, user.display_name)  # 后加签, now open
             letters += fallbacks.letters(session, definition, case, record.dest, fallen)
+            letters += turns.letters(session, definition, case, record, tasks)  # 依次: the next approver
             number, prev_hash = case.number, case.head_hash
         seq = version + 1  # one entry per version: the create entry is seq 1 at version 1
         entry = history_row(case_id=case_id, case_number=number, seq=seq, actor=user, trigger=trigger,
