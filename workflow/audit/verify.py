@@ -223,9 +223,9 @@ def _check_tasks(replayed: dict[int, BoardTask], rows: list[Task], problems: lis
     def facts(t: Any) -> tuple[Any, ...]:
         if isinstance(t, BoardTask):
             return (t.state, t.visit, sorted(t.triggers), t.seat.role, t.seat.unit, t.seat.person, t.claimable,
-                    t.status, t.assignee, t.done_by, t.delegated_from, t.sign_for, t.sign_position)
+                    t.status, t.assignee, t.done_by, t.delegated_from, t.sign_for, t.sign_position, t.escalated_from)
         return (t.state, t.visit, sorted(t.triggers), t.pool_role, t.pool_unit, t.person, t.claimable, t.status,
-                t.assignee, t.done_by, t.delegated_from, t.sign_for, t.sign_position)
+                t.assignee, t.done_by, t.delegated_from, t.sign_for, t.sign_position, t.escalated_from)
 
     stored = {row.number: facts(row) for row in rows}
     for number in sorted(set(stored) | set(replayed)):

@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from workflow.accounts.users import actor_of
@@ -164,9 +164,10 @@ class CaseService:
                 value = case.data.get(name)
                 if unit == value or (isinstance(value, list) and unit in value):
                     return True
-        if session.scalar(select(TaskRow.id).where(TaskRow.case_id == case.id, TaskRow.status == OPEN,
-                                                   TaskRow.assignee == user.username).limit(1)) is not None:
-            return True  # a task handed to them
+        if session.scalar(select(TaskRow.id).where(TaskRow.case_id == case.id, TaskRow.status == OPEN, or_(
+                TaskRow.assignee == user.username, and_(TaskRow.escalated_from.is_not(None), TaskRow.assignee.is_(None),
+                                                        TaskRow.pool_role.in_(sorted(roles))))).limit(1)) is not None:
+            return True  # a task handed to them, or escalated to their role (超期上报)
         if copies.is_copied(session, case.id, user.username):
             return True  # 抄送
         sign = definition.states[case.state].countersign
@@ -346,7 +347,8 @@ class CaseService:
             task_rows.write(connection, case_id, tasks, now)
             copies.write(connection, case_id, seq, user.username, copied, now)
             deadline = definition.states[record.dest].deadline
-            if record.deadline_set and record.due_date and deadline and (deadline.expire_trigger or deadline.remind):
+            if record.deadline_set and record.due_date and deadline and (deadline.expire_trigger or deadline.remind
+                                                                         or deadline.escalate):
                 connection.execute(_INSERT_TIMER, timer_row(case_id, seq, record.dest, deadline, record.due_date))
             if prepared is not None:
                 letters = [*letters, *domain.after(connection, case_id, record, prepared)]  # type: ignore[union-attr]

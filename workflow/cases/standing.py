@@ -19,7 +19,7 @@ def offered(board: Board, engine: Engine, view: CaseView, actor: Actor) -> list[
     actions = {a.trigger: a for a in engine.actions_for(view, actor)}
     for task in board.open():
         acting = Board.acting_as(task, actor)
-        if task.assignee == actor.username and acting != actor:
+        if (task.assignee == actor.username or (task.escalated_from and task.holds(actor))) and acting != actor:
             for action in engine.actions_for(view, acting):
                 if action.trigger in task.triggers:
                     actions.setdefault(action.trigger, action)

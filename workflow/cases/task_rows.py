@@ -13,11 +13,13 @@ from workflow.core.actor import Actor
 from workflow.core.definition import Definition
 from workflow.core.engine import RESUBMIT_TO, ActionRefused, CaseView, Forbidden
 from workflow.core.moves import MOVES
+from workflow.core.roles import SYSTEM
 from workflow.core.tasks import (
     ADD_SIGN,
     CLAIM,
     COPY,
     DELEGATE,
+    ESCALATE,
     OPINIONS,
     REASSIGN,
     REMIND,
@@ -37,7 +39,7 @@ from workflow.store.models import Case, HistoryEntry, Task
 
 _COLUMNS = (Task.number, Task.state, Task.visit, Task.triggers, Task.pool_role, Task.pool_unit, Task.person,
             Task.assignee, Task.claimable, Task.status, Task.done_by, Task.closed_seq, Task.delegated_from,
-            Task.sign_for, Task.sign_position)
+            Task.sign_for, Task.sign_position, Task.escalated_from)
 _LATEST_VISIT = (select(func.max(Task.visit)).where(Task.case_id == bindparam("case_id"))).scalar_subquery()
 _LATEST = select(*_COLUMNS).where(Task.case_id == bindparam("case_id"), Task.visit == _LATEST_VISIT)
 _TABLE = Task.__table__
@@ -57,7 +59,7 @@ def board(session: Session | Connection, case_id: int) -> Board:
 def _task(row: Any) -> BoardTask:
     return BoardTask(row.number, row.state, row.visit, Seat(row.pool_role, row.pool_unit, row.person),
                      frozenset(row.triggers), row.assignee, row.claimable, row.status, row.done_by, row.closed_seq,
-                     row.delegated_from, row.sign_for, row.sign_position)
+                     row.delegated_from, row.sign_for, row.sign_position, row.escalated_from)
 
 
 def write(connection: Connection, case_id: int, changes: Changes, now: datetime) -> None:
@@ -77,6 +79,7 @@ def row(case_id: int, t: BoardTask, now: datetime) -> dict[str, Any]:
     return {"case_id": case_id, "number": t.number, "state": t.state, "visit": t.visit, "triggers": sorted(t.triggers),
             "pool_role": t.seat.role, "pool_unit": t.seat.unit, "person": t.seat.person, "assignee": t.assignee,
             "delegated_from": t.delegated_from, "sign_for": t.sign_for, "sign_position": t.sign_position,
+            "escalated_from": t.escalated_from,
             "claimable": t.claimable, "status": t.status, "done_by": t.done_by, "created_at": now,
             "closed_seq": t.closed_seq, "closed_at": now if t.closed_seq is not None else None}
 
@@ -103,6 +106,10 @@ def replay_verb(board: Board, entry: HistoryEntry, submitter: str | None, offere
                 definition: Definition) -> Changes:
     """Apply a recorded task verb to the board: refused (ActionRefused) if the tasks did not allow it then. A verb a
     delegate took for their principal (委托) is replayed as the principal's, the task then the delegate's to hold."""
+    if entry.trigger == ESCALATE:  # the timers' 上报: every open pool task of the stay, to the role named
+        if SYSTEM not in entry.actor_roles or not isinstance(entry.changes.get("role"), str):
+            raise ActionRefused("超期上报只能由系统按期限办理", "Only the timers escalate, to a named role")
+        return board.escalate(entry.changes["role"], entry.seq)
     number = entry.changes.get("task")
     if not isinstance(number, int):
         raise ActionRefused("记录未写明任务编号", "The entry names no task")

@@ -17,6 +17,7 @@ from workflow.accounts.users import actor_of
 from workflow.cases import copies, delegations, notifications, signers, task_rows
 from workflow.cases.domain import CaseRef
 from workflow.cases.entries import INSERT_ENTRY, acting_for, history_row
+from workflow.cases.guard_sql import holds
 from workflow.cases.notifications import Letter
 from workflow.cases.service import STALE, CaseService, Conflict, NotFound
 from workflow.core.actor import Actor
@@ -30,6 +31,7 @@ from workflow.core.tasks import (
     CLAIM,
     COPY,
     DELEGATE,
+    ESCALATE,
     MAX_SIGNERS,
     OPINIONS,
     REASSIGN,
@@ -210,6 +212,22 @@ def reassign(service: CaseService, task_id: int, user: User, to: Any, comment: A
                                   f"/cases/{case.id}"))
         return changes, {"to": name, "from": before}, letters
     return _verb(service, task_id, user, REASSIGN, note, decide)
+
+
+def escalate(service: CaseService, case_id: int, system: User, role: str, now: datetime) -> Done:
+    """超期上报 (the timers', when a deadline that escalates passes): the stay's open pool tasks go to the holders of
+    `role`, who are told; recorded as a step of the history."""
+    with service.db.read() as session:
+        case = service.snapshot(session, case_id)
+        definition = service.definition_of(case, session)
+        changes = task_rows.board(session, case.id).escalate(role, case.version + 1)
+        label, state = definition.label, definition.states[case.state].label
+        holders = session.scalars(select(User.id).where(User.active.is_(True), holds(role)))
+        letters = [Letter(user_id, f"超期上报：「{label.zh}」{case.number} 等待您办理",
+                          f"「{label.zh}」{case.number}（{state.zh}）已超过办理期限，上报由您办理。\n"
+                          f"{label.en} {case.number} ({state.en}) is past its deadline and was escalated to you.",
+                          f"/cases/{case.id}") for user_id in holders]
+    return commit(service, case, system, ESCALATE, {"role": role}, "期限届满，超期上报", changes, letters, now)
 
 
 def _handles(service: CaseService, session: Session, case: CaseRef, user: User) -> bool:

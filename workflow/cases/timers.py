@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select, update
 
-from workflow.cases import delegation_moves, reminders
+from workflow.cases import delegation_moves, reminders, task_verbs
 from workflow.cases.service import CaseService, Conflict
 from workflow.cases.system import system_user_id
 from workflow.core.deadlines import due_moment
@@ -78,6 +78,15 @@ def _fire(service: CaseService, timer: Timer, actor: User, report: RunReport, no
             told = reminders.overdue(service, timer.case_id, now)
             report.reminded.append(f"{number} {timer.state}")
             return f"overdue: {told} told"
+        if timer.action == "escalate":  # the stay's pool tasks go up to the role the deadline names
+            try:
+                task_verbs.escalate(service, timer.case_id, actor, timer.trigger or "", now)
+            except Conflict:
+                continue
+            except NotOpen:
+                return "overdue: nothing to escalate"
+            report.fired.append(f"{number} escalate")
+            return "escalated"
         try:
             service.perform(timer.case_id, timer.trigger or "", actor, version, {}, FIRED_COMMENT)
         except Conflict:
@@ -101,7 +110,7 @@ def _still_waiting(service: CaseService, timer: Timer, state: str, due: date | N
     that very deadline."""
     if state != timer.state:
         return False
-    if timer.action == "remind" and (due is None or due_moment(due) != timer.due_at):
+    if timer.action in ("remind", "escalate") and (due is None or due_moment(due) != timer.due_at):
         return False
     with service.db.read() as session:
         left = session.scalar(select(HistoryEntry.id).where(

@@ -136,8 +136,10 @@ def queue(service: CaseService, session: Session, user: User, filters: Filters =
         if delegation.workflows:
             where.append(Case.workflow.in_(delegation.workflows))
         pool = or_(pool, and_(Task.assignee.is_(None), theirs, *where))
+    escalated = and_(Task.escalated_from.is_not(None), Task.assignee.is_(None),  # 超期上报 to a role of mine
+                     Task.pool_role.in_(sorted(user.roles)))
     query = select(Task).join(Case, Case.id == Task.case_id).where(
-        Task.status == OPEN, or_(Task.assignee == user.username, pool))
+        Task.status == OPEN, or_(Task.assignee == user.username, pool, escalated))
     if filters.workflow:
         query = query.where(Case.workflow == filters.workflow)
     if filters.state:
@@ -149,7 +151,7 @@ def queue(service: CaseService, session: Session, user: User, filters: Filters =
     late = func.coalesce(func.sum(sql_case((counted.c.due_date < today, 1), else_=0)), 0) if today else literal(0)
     total, overdue = session.execute(select(func.count(), late).select_from(counted)).one()
     items = [t for t in session.scalars(query.limit(per_page).offset((page - 1) * per_page))
-             if t.assignee == user.username or offered(t.case, (actor, *principals))]
+             if t.assignee == user.username or t.escalated_from or offered(t.case, (actor, *principals))]
     return Page(items, total, page, per_page, {"overdue": overdue})
 
 

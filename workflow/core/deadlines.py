@@ -15,5 +15,6 @@ def due_moment(day: date) -> datetime:
 
 def timer_row(case_id: int, case_version: int, state: str, deadline: Deadline, due: date) -> dict[str, object]:
     return {"case_id": case_id, "case_version": case_version, "state": state, "due_at": due_moment(due),
-            "action": "fire" if deadline.expire_trigger else "remind", "trigger": deadline.expire_trigger,
+            "action": "fire" if deadline.expire_trigger else "escalate" if deadline.escalate else "remind",
+            "trigger": deadline.expire_trigger or deadline.escalate,
             "claimed_at": None, "done_at": None, "outcome": ""}

@@ -69,7 +69,8 @@ class Deadline:
     """How long a case may stay in a state, and what happens when that has passed.
 
     `working`: count working days (the calendar under definitions/calendar/). `expire_trigger`: the step the
-    timers take (under the `system` role) once the deadline has passed; `remind`: only mark it overdue.
+    timers take (under the `system` role) once the deadline has passed; `remind`: tell the task holders;
+    `escalate`: give the open pool tasks to that role's holders, who act with the pool's authority.
     """
 
     days: int | None = None
@@ -77,6 +78,7 @@ class Deadline:
     working: bool = False
     expire_trigger: str | None = None
     remind: bool = False
+    escalate: str | None = None  # the role whose holders get the stay's open pool tasks when it passes (上报)
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,11 @@ class _Checker:
             if "field" in deadline and deadline["field"] not in date_fields:
                 self.add(f"states[{i}].deadline.field", f"'{deadline['field']}' is not a date field of any transition")
             expire = deadline.get("expire")
-            if isinstance(expire, dict):
+            if isinstance(expire, dict) and "escalate" in expire:
+                if expire["escalate"] not in declared_roles:
+                    self.add(f"states[{i}].deadline.expire.escalate",
+                             f"role '{expire['escalate']}' is not declared in the definition's roles")
+            elif isinstance(expire, dict):
                 steps = [t for t in transitions if t.get("trigger") == expire.get("trigger")
                          and state.get("name") in sources_of(t)]
                 if not steps:

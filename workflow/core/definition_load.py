@@ -98,8 +98,8 @@ def _deadline(raw: dict[str, Any], params: Mapping[str, Any]) -> Deadline:
     expire = raw.get("expire")
     return Deadline(days=_days(raw, params) if "field" not in raw else None, field=raw.get("field"),
                     working=raw.get("working", False),
-                    expire_trigger=expire["trigger"] if isinstance(expire, dict) else None,
-                    remind=expire == "remind")
+                    expire_trigger=expire.get("trigger") if isinstance(expire, dict) else None,
+                    remind=expire == "remind", escalate=expire.get("escalate") if isinstance(expire, dict) else None)
 
 
 def _send_back(raw: dict[str, Any]) -> SendBack:

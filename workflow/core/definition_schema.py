@@ -105,6 +105,8 @@ STATE = {
                     {"type": "object", "required": ["trigger"], "properties": {"trigger": NAME},
                      "additionalProperties": False},
                     {"const": "remind"},
+                    {"type": "object", "required": ["escalate"], "properties": {"escalate": NAME},
+                     "additionalProperties": False},
                 ]},
             },
             "additionalProperties": False,

@@ -28,7 +28,7 @@ OPEN, DONE, CLOSED = "open", "done", "closed"
 PENDING = "pending"  # an added signer after me (后加签), waiting for my step
 
 CLAIM, TRANSFER, DELEGATE, UNDELEGATE, REMIND, COPY = "claim", "transfer", "delegate", "undelegate", "remind", "cc"
-ADD_SIGN, REMOVE_SIGN, SIGN_OFF = "add_sign", "remove_sign", "sign_off"
+ADD_SIGN, REMOVE_SIGN, SIGN_OFF, ESCALATE = "add_sign", "remove_sign", "sign_off", "escalate"
 REASSIGN = "reassign"  # 流程干预: the administrator gives an open task to someone
 VERBS: Mapping[str, Label] = {CLAIM: Label("签收", "Claim"), TRANSFER: Label("转交", "Transfer"),
                               REMIND: Label("催办", "Reminder"), COPY: Label("抄送", "Copy"),
@@ -36,7 +36,8 @@ VERBS: Mapping[str, Label] = {CLAIM: Label("签收", "Claim"), TRANSFER: Label("
                               UNDELEGATE: Label("委托结束收回", "Back from a delegate"),
                               ADD_SIGN: Label("加签", "Added a signer"), REMOVE_SIGN: Label("减签", "Removed a signer"),
                               SIGN_OFF: Label("加签意见", "Signer's opinion"),
-                              REASSIGN: Label("流程干预·改派", "Reassigned by the administrator")}
+                              REASSIGN: Label("流程干预·改派", "Reassigned by the administrator"),
+                              ESCALATE: Label("超期上报", "Escalated on the deadline")}
 BEFORE, AFTER, PARALLEL = "before", "after", "parallel"
 POSITIONS: Mapping[str, Label] = {BEFORE: Label("在我之前", "before me"), AFTER: Label("在我之后", "after me"),
                                   PARALLEL: Label("与我并行", "alongside me")}
@@ -70,6 +71,7 @@ class Task:
     delegated_from: str | None = None  # the principal (委托) while their delegate holds the task
     sign_for: int | None = None        # 加签: the number of the task this signer was added to
     sign_position: str | None = None   # 加签: before | after | parallel
+    escalated_from: str | None = None  # 上报: the pool (role@unit) whose authority this escalated task carries
 
     @property
     def signer(self) -> bool:
@@ -252,6 +254,9 @@ class Board:
             return principal
         if task is not None and task.seat.person is not None and task.seat.person != actor.username:
             return replace(actor, username=task.seat.person)
+        if task is not None and task.escalated_from and task.holds(actor):
+            role, _, unit = task.escalated_from.partition("@")  # an escalated task acts for the pool it came from
+            return replace(actor, roles=actor.roles | {role}, unit=unit or actor.unit)
         if task is not None and task.seat.role and task.assignee == actor.username and not task.of_pool(actor):
             # a pool's task given to someone outside the pool (流程干预, a fallback) is taken with the pool's role
             return replace(actor, roles=actor.roles | {task.seat.role}, unit=task.seat.unit or actor.unit)
@@ -300,7 +305,7 @@ class Board:
             changes.opened.append(signer)
         still = {seat for seat, _, _ in wanted}
         for task in self.open():  # a stay that changed who may act (a unit field): the seats it dropped close
-            if task.seat not in still and not task.signer:
+            if task.seat not in still and not task.signer and not task.escalated_from:
                 self._finish(task, CLOSED, None, seq, changes)
         return changes
 
@@ -355,6 +360,22 @@ class Board:
             raise InvalidData(refusal[0], refusal[1], fields={"to": refusal[0]})
         task.assignee = target.username
         return Changes(changed=[task])
+
+    def escalate(self, role: str, seq: int) -> Changes:
+        """超期上报: the deadline passed, so each open pool task of the stay goes to the holders of `role` as their
+        pool, who act with the first pool's authority (acting_as); a named seat (a vote, the applicant's) stays."""
+        changes = Changes()
+        for task in self.open():
+            if task.seat.role is None or task.signer or task.escalated_from:
+                continue
+            self._finish(task, CLOSED, None, seq, changes)
+            up = Task(self._number(), task.state, task.visit, Seat(role=role), task.triggers, None, True,
+                      escalated_from=pool_key(task.seat))
+            self.tasks.append(up)
+            changes.opened.append(up)
+        if not changes:
+            raise NotOpen("没有可上报的待办任务", "No pool task to escalate")
+        return changes
 
     def reassign(self, number: int, actor: Actor, target: str, submitter: str | None) -> Changes:
         """流程干预: the administrator gives an open task to a named person, who then takes it with its seat's

@@ -148,6 +148,7 @@ class Task(Base):
     delegated_from: Mapped[str | None] = mapped_column(String(64))  # the principal, while a delegate holds it
     sign_for: Mapped[int | None]  # 加签: the number of the task this signer was added to
     sign_position: Mapped[str | None] = mapped_column(String(8))  # 加签: before | after | parallel
+    escalated_from: Mapped[str | None] = mapped_column(String(100))  # 上报: the pool (role@unit) it acts for
     claimable: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(8))            # open | done | closed | pending (后加签)
     done_by: Mapped[str | None] = mapped_column(String(64))
@@ -245,7 +246,7 @@ class Timer(Base):
     case_version: Mapped[int]
     state: Mapped[str] = mapped_column(String(64))
     due_at: Mapped[datetime]  # naive UTC: the first moment after the deadline, Beijing midnight
-    action: Mapped[str] = mapped_column(String(16))  # "fire" (take `trigger`) or "remind" (mark overdue)
+    action: Mapped[str] = mapped_column(String(16))  # "fire" (take `trigger`), "remind", "escalate" (to `trigger`)
     trigger: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[datetime | None]
     done_at: Mapped[datetime | None]
