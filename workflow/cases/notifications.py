@@ -57,6 +57,8 @@ def post(connection: Connection, letters: Iterable[Letter], at: datetime) -> tup
              "created_at": at, "email_attempts": 0} for letter in letters]
     if not rows:
         return ()
+    if len(rows) == 1:  # most steps tell one person: a plain INSERT, without the batching of a many-row one
+        return (connection.execute(_INSERT, rows[0]).scalar_one(),)
     return tuple(connection.execute(_INSERT, rows).scalars())
 
 

@@ -11,6 +11,8 @@ nothing of the file (docs/architecture.md invariant 6).
 """
 from __future__ import annotations
 
+from functools import cache
+
 from sqlalchemy import ColumnElement, and_, false, not_, or_, select, true
 from sqlalchemy.orm import Session
 
@@ -24,6 +26,11 @@ from workflow.core.engine import SAVE_DRAFT, CaseView, Engine, TransitionRecord
 from workflow.core.guards import GUARDS
 from workflow.core.roles import SYSTEM
 from workflow.store.models import OrgUnit, User
+
+# The active users and their units, built once: a step adds only its own conditions.
+_ACTIVE_IDS = select(User.id).outerjoin(OrgUnit, OrgUnit.id == User.unit_id).where(User.active.is_(True))
+_ACTIVE_PEOPLE = (select(User.id, User.username, User.display_name, User.role_list.label("role_list"), OrgUnit.code)
+                  .outerjoin(OrgUnit, OrgUnit.id == User.unit_id).where(User.active.is_(True)))
 
 
 def letters(session: Session, engine: Engine, case: CaseRef, record: TransitionRecord, actor_id: int) -> list[Letter]:
@@ -59,10 +66,14 @@ def to_do(session: Session, engine: Engine, before: CaseView, after: CaseView) -
     definition = engine.definition
     skip = {GENERIC_WITHDRAW, *definition.public_triggers()}
     stays = before.state == after.state
-    exact, loose = [], []
+    exact, loose, seen = [], [], []  # seen: compared, not hashed (an argument may be a list)
     for t in definition.transitions_from(after.state):
         if t.trigger in skip or t.public or (stays and not _may_change(t)):
             continue
+        same = _same_people(t)
+        if same in seen:  # e.g. a 附议 that reaches the threshold and one that does not: one condition serves both
+            continue
+        seen.append(same)
         now = _condition(t, after)
         if now is None:
             continue
@@ -79,12 +90,15 @@ def to_do(session: Session, engine: Engine, before: CaseView, after: CaseView) -
         exact.append(now if earlier is None else and_(now, not_(earlier)))
     if not exact and not loose:
         return []
-    sure = or_(*exact) if exact else false()
+    connection = session.connection()  # Core: the rows are plain values, the ORM would only add its overhead
+    if not loose:  # SQL decides alone: every row found is one
+        return list(connection.execute(_ACTIVE_IDS.where(or_(*exact))).scalars())
+    if exact:
+        query = _ACTIVE_PEOPLE.add_columns(or_(*exact).label("sure")).where(or_(*exact, *loose))
+    else:  # the engine checks every candidate
+        query = _ACTIVE_PEOPLE.add_columns(false().label("sure")).where(or_(*loose))
     found = []
-    for row in session.execute(select(User.id, User.username, User.display_name, User.role_list, OrgUnit.code,
-                                      sure.label("sure"))
-                               .outerjoin(OrgUnit, OrgUnit.id == User.unit_id)
-                               .where(User.active.is_(True), or_(sure, *loose))):
+    for row in connection.execute(query):
         if row.sure:
             found.append(row.id)
             continue
@@ -93,6 +107,12 @@ def to_do(session: Session, engine: Engine, before: CaseView, after: CaseView) -
         if now and not (stays and now <= _offered(engine, before, actor, skip)):
             found.append(row.id)
     return found
+
+
+def _same_people(t: Transition) -> tuple:
+    """What decides who is offered a transition, and whether a stay may have changed it: transitions alike in this
+    are offered to the same people."""
+    return (t.roles, t.unit, tuple(call for call in t.guards if not GUARDS[call.name].needs_form))
 
 
 def _concerned(t: Transition, before: CaseView, after: CaseView) -> set[str] | None:
@@ -125,10 +145,10 @@ def _condition(t: Transition, case: CaseView) -> ColumnElement[bool] | None:
     """SQL for 'this user may be offered this transition', or None when no person ever is."""
     parts = []
     if t.roles:
-        people = sorted(t.roles - {SYSTEM})
-        if not people:
+        people = _holds_any(t.roles)
+        if people is None:
             return None
-        parts.append(or_(*(holds(role) for role in people)))
+        parts.append(people)
     if t.unit is not None:
         unit = case.unit if t.unit == "case" else case.data.get(t.unit)
         if not isinstance(unit, str):
@@ -139,6 +159,13 @@ def _condition(t: Transition, case: CaseView) -> ColumnElement[bool] | None:
         if translate is not None and not GUARDS[call.name].needs_form:
             parts.append(translate(case, **call.kwargs))
     return and_(true(), *parts)
+
+
+@cache  # an expression is immutable: built once per set of roles
+def _holds_any(roles: frozenset[str]) -> ColumnElement[bool] | None:
+    """The user holds one of these roles; None when only the `system` role may take the step."""
+    people = sorted(roles - {SYSTEM})
+    return or_(*(holds(role) for role in people)) if people else None
 
 
 def _offered(engine: Engine, case: CaseView, actor: Actor, skip: set[str]) -> set[str]:
