@@ -16,6 +16,7 @@ def run(script: str, *args: str) -> dict:
 
 def main() -> None:
     t = run("bench_transitions.py")
+    peer = run("bench_peer.py")
     p = run("bench_pdf.py")
     d = run("bench_definitions.py")
     w = run("bench_web.py")
@@ -30,6 +31,15 @@ def main() -> None:
     print(f"  ratio (target >= 0.5):                                    {t['ratio']}")
     print(f"  the app's write alone (same SQL, bare sqlite3):          {t['write_floor_per_s']}/s "
           f"= {t['floor_ratio']} of raw: the ceiling; the service reaches {t['ratio_to_floor']} of it")
+    if "skipped" in peer:
+        print(f"  beside SpiffWorkflow: skipped ({peer['skipped']})")
+    else:
+        rounds = [r["ratio"] for r in peer["per_round"]]
+        print(f"  beside SpiffWorkflow {peer['spiff']}, the same 7-step proposal at the same durability, interleaved "
+              f"({peer['rounds']} rounds of {peer['cases']} cases a side): ours {peer['ours_steps_per_s']} steps/s "
+              f"({peer['ours_ms']} ms a step), theirs {peer['theirs_steps_per_s']} ({peer['theirs_ms']} ms)")
+        print(f"  ours/theirs, median of the rounds (target >= 1.5):       {peer['ratio']} "
+              f"({min(rounds)}-{max(rounds)} per round)")
     print(f"  stage PDF median, warm (1 page):                          {p['stage_pdf_median_ms']} ms "
           f"(target <= 250 ms)")
     print(f"  bare WeasyPrint on the same HTML:                         {p['bare_weasyprint_median_ms']} ms")
