@@ -22,6 +22,7 @@ def main() -> None:
     w = run("bench_web.py")
     timers = run("bench_timers.py")
     vote = run("bench_countersign.py")
+    batched = run("bench_batch.py")
     elections = run("bench_ballots.py")
     events = run("bench_signups.py")
     print("UnionFlow benchmarks")
@@ -66,6 +67,8 @@ def main() -> None:
           f"{timers['ms_per_timer']} ms per timer ({timers['fired']:,} fired, {timers['left']} left)")
     print(f"会签 vote step through the service layer: {vote['votes_per_s']}/s ({vote['ms_per_vote']} ms a vote; "
           f"{vote['votes']} votes deciding {vote['decided']} cases by majority of 9)")
+    print(f"批量同意 of {batched['tasks']} tasks (附议), each its own step, no stage PDF: {batched['seconds']} s "
+          f"({batched['ms_per_task']} ms a task; target <= 2 s); {batched['done']} done")
     b, c = elections["ballots"], elections["count"]
     print(f"Elections: ballots cast over HTTP (web ballot page, gunicorn 4 workers, {b['clients']} clients, "
           f"{elections['voters']:,} voters): {b['per_s']}/s (target >= 300/s), median {b['median_ms']} ms, "

@@ -291,8 +291,9 @@ class Board:
         for seat, triggers, claimable in wanted:
             if seat not in have:
                 task = Task(self._number(), after.state, at, seat, triggers, seat.person, claimable)
-                delegate = (delegates or {}).get(seat.person or "")
-                if delegate and after.submitter not in (seat.person, delegate):
+                named = seat.person and seat.person != after.submitter and delegates is not None
+                delegate = delegates.get(seat.person) if named else None  # (read only for a named seat)
+                if delegate and after.submitter != delegate:
                     task.assignee, task.delegated_from = delegate, seat.person
                 self.tasks.append(task)
                 changes.opened.append(task)
