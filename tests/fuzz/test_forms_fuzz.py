@@ -54,7 +54,7 @@ def step_and_data(draw):
 @given(step_and_data())
 def test_any_data_gives_clean_values_or_form_errors(case):
     fields, data, comment = case
-    started = time.perf_counter()
+    started = time.process_time()  # this process's CPU: a busy machine (other workers, a benchmark) does not count
     try:
         clean = forms.validate(fields, data, today=TODAY, units=UNITS, comment=comment)
     except forms.FormErrors as refused:
@@ -65,7 +65,7 @@ def test_any_data_gives_clean_values_or_form_errors(case):
         text = json.dumps(clean, ensure_ascii=False, allow_nan=False)  # storable as JSON, finite numbers only
         text.encode("utf-8")
         assert "\\u0000" not in text
-    assert time.perf_counter() - started < 0.5
+    assert time.process_time() - started < 0.5
 
 
 @pytest.mark.parametrize("value", NASTY)
