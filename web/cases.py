@@ -34,19 +34,10 @@ from workflow.core.definition import Definition
 from workflow.core.display import acting_name, data_text
 from workflow.core.engine import SAVE_DRAFT, ActionRefused, InvalidData, NotOpen
 from workflow.core.moves import MOVES, RECALL, SEND_BACK, TERMINATE
+from workflow.core.reminding import remind_interval
 from workflow.core.roles import ADMIN
-from workflow.core.tasks import (
-    ADD_SIGN,
-    COPY,
-    DELEGATE,
-    REASSIGN,
-    REMOVE_SIGN,
-    SIGN_OFF,
-    TRANSFER,
-    UNDELEGATE,
-    VERBS,
-    remind_interval,
-)
+from workflow.core.signing import ADD_SIGN, REMOVE_SIGN, SIGN_OFF
+from workflow.core.tasks import COPY, DELEGATE, REASSIGN, TRANSFER, UNDELEGATE, VERBS
 from workflow.documents import diagram
 from workflow.store.models import Case, Document, HistoryEntry
 

@@ -12,7 +12,7 @@ from workflow.cases.service import CaseService
 from workflow.core.definition import Definition, Field
 from workflow.core.display import acting_role, action_label, case_title
 from workflow.core.engine import Action
-from workflow.core.tasks import SIGN_OFF
+from workflow.core.signing import SIGN_OFF
 from workflow.store.models import Case, Document, HistoryEntry, Task, User
 
 

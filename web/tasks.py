@@ -18,7 +18,8 @@ from web.services import service, session
 from workflow.cases import batch, reminders, task_verbs, worklists
 from workflow.cases.service import Conflict
 from workflow.core.engine import InvalidData, NotOpen
-from workflow.core.tasks import Taken, TooSoon
+from workflow.core.reminding import TooSoon
+from workflow.core.seats import Taken
 from workflow.store.models import Case
 
 bp = page_blueprint("tasks", __name__, url_prefix="/tasks")

@@ -13,7 +13,7 @@ from workflow.audit.verify import verify
 from workflow.cases import reminders
 from workflow.core.engine import ActionRefused
 from workflow.core.history import hash_of_entry
-from workflow.core.tasks import TooSoon
+from workflow.core.reminding import TooSoon
 from workflow.store.models import Case, HistoryEntry, Notification, User
 
 

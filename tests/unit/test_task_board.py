@@ -11,7 +11,8 @@ import bootstrap  # noqa: F401 (the shipped definitions name the installed proce
 from workflow.core.actor import Actor
 from workflow.core.definition_load import load_file
 from workflow.core.engine import CaseView, Engine, Forbidden, InvalidData, NotOpen
-from workflow.core.tasks import CLOSED, DONE, OPEN, Board, Seat, Taken, seats
+from workflow.core.seats import CLOSED, DONE, OPEN, Seat, Taken, seats
+from workflow.core.tasks import Board
 
 ROOT = Path(__file__).resolve().parents[2]
 HARDSHIP = load_file(ROOT / "definitions" / "hardship_aid.yaml", None)

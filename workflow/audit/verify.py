@@ -26,8 +26,8 @@ from workflow.core.definition import Definition
 from workflow.core.display import local_date
 from workflow.core.engine import ActionRefused, CaseView, TransitionRecord
 from workflow.core.history import GENESIS, hash_of_entry
+from workflow.core.seats import Task as BoardTask
 from workflow.core.tasks import DELEGATE, UNDELEGATE
-from workflow.core.tasks import Task as BoardTask
 from workflow.store.models import (
     Case,
     Delegation,

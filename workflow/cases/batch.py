@@ -19,7 +19,7 @@ from workflow.cases.task_verbs import checked_comment
 from workflow.core.definition import GENERIC_WITHDRAW, Definition, Label, Transition
 from workflow.core.engine import ActionRefused, InvalidData
 from workflow.core.roles import SYSTEM
-from workflow.core.tasks import OPEN
+from workflow.core.seats import OPEN
 from workflow.store.models import Task, User
 
 MAX_BATCH = 100

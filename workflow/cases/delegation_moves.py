@@ -16,7 +16,8 @@ from workflow.cases.service import CaseService, Conflict
 from workflow.cases.system import system_user_id
 from workflow.core.display import local_date
 from workflow.core.engine import ActionRefused, InvalidData
-from workflow.core.tasks import DELEGATE, OPEN, UNDELEGATE
+from workflow.core.seats import OPEN
+from workflow.core.tasks import DELEGATE, UNDELEGATE
 from workflow.store.models import Case, Delegation, Task, User
 
 MAX_DAYS = 366  # a delegation covers at most a year

@@ -7,7 +7,7 @@ from typing import Any
 
 from workflow.core.actor import Actor
 from workflow.core.history import content_hash, entry_content
-from workflow.core.tasks import Changes
+from workflow.core.seats import Changes
 from workflow.store.models import HistoryEntry, User
 
 INSERT_ENTRY = HistoryEntry.__table__.insert()  # compiled once: building it per step cost more than the commit

@@ -13,7 +13,7 @@ from workflow.cases.guard_sql import holds
 from workflow.cases.notifications import Letter
 from workflow.core.definition import Definition
 from workflow.core.roles import ADMIN, role_label
-from workflow.core.tasks import Changes, pool_key
+from workflow.core.seats import Changes, pool_key
 from workflow.store.models import OrgUnit, User
 
 

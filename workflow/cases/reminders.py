@@ -15,7 +15,9 @@ from workflow.cases.notifications import Letter
 from workflow.cases.service import CaseService
 from workflow.cases.task_verbs import Done, commit
 from workflow.core.engine import CaseView, Forbidden, NotOpen
-from workflow.core.tasks import REMIND, Changes, Task, too_soon
+from workflow.core.reminding import too_soon
+from workflow.core.seats import Changes, Task
+from workflow.core.tasks import REMIND
 from workflow.store.models import HistoryEntry, User
 
 

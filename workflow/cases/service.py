@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from workflow.accounts.users import actor_of
@@ -24,10 +24,12 @@ from workflow.cases import (
     entries,
     fallbacks,
     notifications,
+    readers,
     recipients,
     signers,
     standing,
     task_rows,
+    trails,
     turns,
     uploads,
 )
@@ -49,11 +51,10 @@ from workflow.core.engine import (
     NotOpen,
     TransitionRecord,
 )
-from workflow.core.guards import voters
 from workflow.core.history import GENESIS
 from workflow.core.lazy import LazyMapping
-from workflow.core.roles import ADMIN
-from workflow.core.tasks import OPEN, Board
+from workflow.core.seats import OPEN
+from workflow.core.tasks import Board
 from workflow.documents.issuer import CaseSnapshot, DocumentIssuer, Issued, Opinion
 from workflow.store.db import Database, insert_new
 from workflow.store.models import (
@@ -135,50 +136,8 @@ class CaseService:
         return CaseRef(**row._mapping)
 
     def may_view(self, session: Session, case: Case | CaseRef, user: User, delegated: bool = True) -> bool:
-        """`delegated`: also as the delegate of a principal who may (委托; never on a case the delegate filed)."""
-        if self._may_view(session, case, user):
-            return True
-        if not delegated or case.submitter_id == user.id:
-            return False
-        key = self.definition_of(case, session).key
-        for delegation in delegations.principals_of(session, user.username, local_date(self.clock())):
-            principal = session.scalar(select(User).where(User.username == delegation.principal))
-            if principal is not None and delegations.covers(delegation, key) and self._may_view(session, case, principal):
-                return True
-        return False
-
-    def _may_view(self, session: Session, case: Case | CaseRef, user: User) -> bool:
-        roles = user.roles
-        if "auditor" in roles or case.submitter_id == user.id:
-            return True
-        definition = self.definition_of(case, session)
-        if case.state == definition.initial:
-            return False  # a draft is its author's own until submitted
-        if ADMIN in roles:
-            return True  # to intervene (流程干预); a file that logs its readings logs theirs too
-        if roles & definition.visible_roles:
-            return True
-        unit = user.unit.code if user.unit else None
-        if unit and roles & definition.roles:
-            for name in definition.visible_unit_fields:
-                value = case.data.get(name)
-                if unit == value or (isinstance(value, list) and unit in value):
-                    return True
-        if session.scalar(select(TaskRow.id).where(TaskRow.case_id == case.id, TaskRow.status == OPEN, or_(
-                TaskRow.assignee == user.username, and_(TaskRow.escalated_from.is_not(None), TaskRow.assignee.is_(None),
-                                                        TaskRow.pool_role.in_(sorted(roles))))).limit(1)) is not None:
-            return True  # a task handed to them, or escalated to their role (超期上报)
-        if copies.is_copied(session, case.id, user.username):
-            return True  # 抄送
-        sign = definition.states[case.state].countersign
-        if sign is not None and user.username in voters(case.data, case.state):
-            return True  # an approver of this stay, whose turn (依次) has not come yet
-        public = definition.public_triggers()  # one who may take a step reads the case, even if a colleague holds it
-        engine = self.workflows.engine(case.definition_version, session)
-        if any(a.trigger not in public for a in engine.actions_for(self.view(case), actor_of(user))):
-            return True
-        return session.scalar(select(HistoryEntry.id).where(HistoryEntry.case_id == case.id, HistoryEntry.actor_id == user.id,
-                                                         HistoryEntry.trigger.notin_(public)).limit(1)) is not None
+        """Need-to-know (workflow/cases/readers.py); `delegated`: also as the delegate of a principal who may."""
+        return readers.may_view(self, session, case, user, delegated)
 
     def log_view(self, case: Case, user: User, what: str) -> None:
         """Record a reading of a file whose process logs them (docs/architecture.md invariant 6), unless by its applicant."""
@@ -205,22 +164,7 @@ class CaseService:
         steps = standing.offered(board, engine, view, actor)
         steps += standing.as_delegate(session, board, engine, view, actor, local_date(self.clock()),
                                       {a.trigger for a in steps})
-        return steps + moves.offered(engine, view, actor, self._trail_for(session, case, user))
-
-    @staticmethod
-    def trail(session: Session, case_id: int) -> moves.Trail:
-        """What the history says for a 退回 or a 撤回 (workflow/core/moves.py)."""
-        return moves.trail_of(session.execute(
-            select(HistoryEntry.actor_username, HistoryEntry.trigger, HistoryEntry.from_state, HistoryEntry.to_state)
-            .where(HistoryEntry.case_id == case_id).order_by(HistoryEntry.seq)).all())
-
-    def _trail_for(self, session: Session, case: Case | CaseRef, user: User) -> moves.Trail | None:
-        """The trail when a move may be open to the user: the state sends cases back, or the last step was theirs."""
-        if self.definition_of(case, session).states[case.state].send_back is None and session.scalar(
-                select(HistoryEntry.actor_id).where(HistoryEntry.case_id == case.id,
-                                                    HistoryEntry.seq == case.version)) != user.id:
-            return None
-        return self.trail(session, case.id)
+        return steps + moves.offered(engine, view, actor, trails.trail_for(self.definition_of(case, session), session, case, user))
 
     @staticmethod
     def open_tasks(session: Session, case_id: int) -> list[TaskRow]:
@@ -302,7 +246,7 @@ class CaseService:
                 if trigger in moves.MOVES:  # 退回, 撤回: decided by the path the case took
                     through, principal = board.moving(actor), None
                     record = moves.take(engine, self.view(case), trigger, actor, data, comment, today=local_date(now),
-                                        trail=self.trail(session, case_id))
+                                        trail=trails.trail(session, case_id))
                 else:
                     through, principal = standing.through(session, board, engine, self.view(case), trigger, actor,
                                                           local_date(now))

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 from workflow.cases.domain import CaseRef
 from workflow.cases.notifications import Letter
 from workflow.core.definition import Definition
-from workflow.core.tasks import OPEN, POSITIONS, Changes
+from workflow.core.seats import OPEN, Changes
+from workflow.core.signing import POSITIONS
 from workflow.store.models import User
 
 

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from workflow.cases import delegations
 from workflow.core.actor import Actor
 from workflow.core.engine import Action, ActionRefused, CaseView, Engine, Forbidden
-from workflow.core.tasks import Board, Task
+from workflow.core.seats import Task
+from workflow.core.tasks import Board
 
 
 def offered(board: Board, engine: Engine, view: CaseView, actor: Actor) -> list[Action]:

@@ -13,28 +13,23 @@ from workflow.core.actor import Actor
 from workflow.core.definition import Definition
 from workflow.core.engine import RESUBMIT_TO, ActionRefused, CaseView, Forbidden
 from workflow.core.moves import MOVES
+from workflow.core.reminding import too_soon
 from workflow.core.roles import SYSTEM
+from workflow.core.seats import Changes, Offered, Seat
+from workflow.core.seats import Task as BoardTask
+from workflow.core.signing import ADD_SIGN, OPINIONS, REMOVE_SIGN, SIGN_OFF
 from workflow.core.tasks import (
-    ADD_SIGN,
     CLAIM,
     COPY,
     DELEGATE,
     ESCALATE,
-    OPINIONS,
     REASSIGN,
     REMIND,
-    REMOVE_SIGN,
-    SIGN_OFF,
     TRANSFER,
     UNDELEGATE,
     VERBS,
     Board,
-    Changes,
-    Offered,
-    Seat,
-    too_soon,
 )
-from workflow.core.tasks import Task as BoardTask
 from workflow.store.models import Case, HistoryEntry, Task
 
 _COLUMNS = (Task.number, Task.state, Task.visit, Task.triggers, Task.pool_role, Task.pool_unit, Task.person,

@@ -26,21 +26,16 @@ from workflow.core.display import local_date
 from workflow.core.engine import Forbidden, InvalidData
 from workflow.core.moves import TERMINATE
 from workflow.core.roles import SYSTEM
+from workflow.core.seats import Changes, Offered
+from workflow.core.signing import ADD_SIGN, MAX_SIGNERS, OPINIONS, REMOVE_SIGN, SIGN_OFF
 from workflow.core.tasks import (
-    ADD_SIGN,
     CLAIM,
     COPY,
     DELEGATE,
     ESCALATE,
-    MAX_SIGNERS,
-    OPINIONS,
     REASSIGN,
-    REMOVE_SIGN,
-    SIGN_OFF,
     TRANSFER,
     Board,
-    Changes,
-    Offered,
 )
 from workflow.store.models import Case, HistoryEntry, Task, User
 

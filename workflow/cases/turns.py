@@ -10,7 +10,7 @@ from workflow.cases.domain import CaseRef
 from workflow.cases.notifications import Letter
 from workflow.core.definition import Definition
 from workflow.core.engine import TransitionRecord
-from workflow.core.tasks import OPEN, Changes
+from workflow.core.seats import OPEN, Changes
 from workflow.store.models import User
 
 

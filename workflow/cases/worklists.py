@@ -35,7 +35,7 @@ from workflow.core.actor import Actor
 from workflow.core.definition import Transition
 from workflow.core.display import local_date
 from workflow.core.guards import GUARDS
-from workflow.core.tasks import DONE, OPEN
+from workflow.core.seats import DONE, OPEN
 from workflow.store.models import (
     Case,
     DefinitionVersion,

@@ -3,18 +3,18 @@
 When a case enters a state, each open step becomes a task: for a pool (a role, with the unit rule the step has) or
 for a named person (the submitter's own step, a 会签's voters). A task is a *seat*: whoever holds it acts with the
 seat's authority. A pool task may be claimed (签收) where the step says so (`claim: true`), and a task handed on
-(转交) to someone who may take it. The `Board` is pure: the case service applies what it changes to the `tasks`
+(转交) to someone who may take it; 加签 is workflow/core/signing.py, what a task is and which a state gives
+workflow/core/seats.py. The `Board` is pure: the case service applies what it changes to the `tasks`
 table in the step's own transaction, and `audit verify` replays it from the history, so a verb that the tasks did
 not allow, or a table edited behind the history's back, is caught (docs/architecture.md § Tasks).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 from workflow.core.actor import Actor
-from workflow.core.definition import GENERIC_WITHDRAW, Definition, Label, Transition
+from workflow.core.definition import Definition, Label
 from workflow.core.engine import (
     ActionRefused,
     CaseView,
@@ -23,12 +23,23 @@ from workflow.core.engine import (
     NotOpen,
 )
 from workflow.core.roles import ADMIN, SYSTEM
-
-OPEN, DONE, CLOSED = "open", "done", "closed"
-PENDING = "pending"  # an added signer after me (后加签), waiting for my step
+from workflow.core.seats import (
+    CLOSED,
+    DONE,
+    OPEN,
+    PENDING,
+    Changes,
+    Offered,
+    Seat,
+    Taken,
+    Task,
+    pool_key,
+    seats,
+)
+from workflow.core.signing import ADD_SIGN, AFTER, REMOVE_SIGN, SIGN_OFF, Signing
 
 CLAIM, TRANSFER, DELEGATE, UNDELEGATE, REMIND, COPY = "claim", "transfer", "delegate", "undelegate", "remind", "cc"
-ADD_SIGN, REMOVE_SIGN, SIGN_OFF, ESCALATE = "add_sign", "remove_sign", "sign_off", "escalate"
+ESCALATE = "escalate"
 REASSIGN = "reassign"  # 流程干预: the administrator gives an open task to someone
 VERBS: Mapping[str, Label] = {CLAIM: Label("签收", "Claim"), TRANSFER: Label("转交", "Transfer"),
                               REMIND: Label("催办", "Reminder"), COPY: Label("抄送", "Copy"),
@@ -38,159 +49,11 @@ VERBS: Mapping[str, Label] = {CLAIM: Label("签收", "Claim"), TRANSFER: Label("
                               SIGN_OFF: Label("加签意见", "Signer's opinion"),
                               REASSIGN: Label("流程干预·改派", "Reassigned by the administrator"),
                               ESCALATE: Label("超期上报", "Escalated on the deadline")}
-BEFORE, AFTER, PARALLEL = "before", "after", "parallel"
-POSITIONS: Mapping[str, Label] = {BEFORE: Label("在我之前", "before me"), AFTER: Label("在我之后", "after me"),
-                                  PARALLEL: Label("与我并行", "alongside me")}
-OPINIONS: Mapping[str, Label] = {"agree": Label("同意", "Agree"), "disagree": Label("不同意", "Disagree")}
-MAX_SIGNERS = 10  # added to one task at once
-
-Offered = Callable[[Actor], "set[str]"]  # the steps the engine offers someone on the case as it stands
-
-
-@dataclass(frozen=True)
-class Seat:
-    """Whose step it is: a pool (`role`, within `unit` when the step has a unit rule) or a named `person`."""
-
-    role: str | None = None
-    unit: str | None = None
-    person: str | None = None
-
-
-@dataclass
-class Task:
-    number: int            # 1, 2, … within its case: what the history's verbs name
-    state: str             # the state the task belongs to
-    visit: int             # the seq of the step that entered that state: one stay there
-    seat: Seat
-    triggers: frozenset[str]
-    assignee: str | None   # who holds it now; None: anyone of the pool
-    claimable: bool = False
-    status: str = OPEN
-    done_by: str | None = None
-    closed_seq: int | None = None
-    delegated_from: str | None = None  # the principal (委托) while their delegate holds the task
-    sign_for: int | None = None        # 加签: the number of the task this signer was added to
-    sign_position: str | None = None   # 加签: before | after | parallel
-    escalated_from: str | None = None  # 上报: the pool (role@unit) whose authority this escalated task carries
-
-    @property
-    def signer(self) -> bool:
-        """An added signer's task (加签): an opinion, not a step of the case."""
-        return self.sign_position is not None
-
-    def holds(self, actor: Actor) -> bool:
-        """Whether this actor may act through the task now."""
-        if self.status != OPEN:
-            return False
-        if self.assignee is not None:
-            return self.assignee == actor.username
-        return self.of_pool(actor)
-
-    def of_pool(self, actor: Actor) -> bool:
-        """Whether the actor belongs to the task's pool (its role, within its unit), whoever holds it now."""
-        return self.seat.role in actor.roles and (self.seat.unit is None or self.seat.unit == actor.unit)
-
-
-class Taken(ActionRefused):
-    """The task is someone else's now (claimed or handed on), or it is done: 409, reload and see."""
-
-    status = 409
-
-
-class TooSoon(ActionRefused):
-    """A reminder (催办) sent again before the definition's interval is over."""
-
-    status = 429
-
-
-REMIND_HOURS = 4
-
-
-def remind_interval(definition: Definition) -> timedelta:
-    """How long after a reminder the next one may be sent: `parameters.remind_hours` (default 4)."""
-    hours = definition.parameters.get("remind_hours", REMIND_HOURS)
-    return timedelta(hours=float(hours) if isinstance(hours, (int, float)) else REMIND_HOURS)
-
-
-def too_soon(definition: Definition, last: datetime | None, now: datetime) -> TooSoon | None:
-    """The refusal of a reminder sent before the interval since the last one is over, saying how long is left."""
-    every = remind_interval(definition)
-    if last is None or now >= last + every:
-        return None
-    minutes = max(1, int((last + every - now).total_seconds() + 59) // 60)
-    hours, minutes = divmod(minutes, 60)
-    per = f"{every.total_seconds() / 3600:g}"
-    return TooSoon(f"每 {per} 小时最多催办一次，请于 {hours} 小时 {minutes} 分钟后再试",
-                   f"One reminder every {per} hours: try again in {hours} h {minutes} min")
-
-
-# -- which tasks a state gives --------------------------------------------------------------------------------------
-
-def _seats(t: Transition, case: CaseView) -> list[Seat]:
-    """The seats of one step out of the case's state: none for a public step, the submitter's withdrawal or the
-    system's own step."""
-    people = t.roles - {SYSTEM}
-    if t.public or t.trigger == GENERIC_WITHDRAW or not (people or not t.roles):
-        return []
-    names = {call.name for call in t.guards}
-    if "actor_is_submitter" in names:
-        return [Seat(person=case.submitter)] if case.submitter else []
-    if "countersign_voter" in names:
-        state = dict(next(c for c in t.guards if c.name == "countersign_voter").args)["state"]
-        sign = (case.data.get("countersign") or {}).get(state) or {}
-        voted = {v.get("voter") for v in sign.get("votes") or []}
-        voters = [v for v in sign.get("voters") or [] if v not in voted]
-        if "countersign_turn" in names:  # 依次: one at a time, in the order given
-            voters = voters[:1]
-        return [Seat(person=v) for v in voters]
-    narrowed = {value for call in t.guards if call.name == "actor_has_role"
-                for value in [dict(call.args).get("value")] if isinstance(value, str)}
-    roles = (people & narrowed) if narrowed else people
-    unit = None
-    if t.unit is not None:
-        unit = case.unit if t.unit == "case" else case.data.get(t.unit)
-        if not isinstance(unit, str):
-            return []  # no unit to act for: nobody can take this step
-    return [Seat(role=r, unit=unit) for r in sorted(roles)]
-
-
-def seats(definition: Definition, case: CaseView) -> list[tuple[Seat, frozenset[str], bool]]:
-    """The tasks the case's state gives: each seat once, with the steps it may take and whether it may be claimed."""
-    found: dict[Seat, tuple[set[str], bool]] = {}
-    for t in definition.transitions_from(case.state):
-        for seat in _seats(t, case):
-            triggers, claimable = found.setdefault(seat, (set(), False))
-            triggers.add(t.trigger)
-            found[seat] = (triggers, claimable or t.claim)
-    return [(seat, frozenset(triggers), claimable) for seat, (triggers, claimable) in found.items()]
-
-
-def pool_key(seat: Seat) -> str:
-    """How a history entry names a pool (a fallback's): role@unit."""
-    return f"{seat.role}@{seat.unit or ''}"
-
-
-def shared(definition: Definition, task: Task) -> bool:
-    """Whether a pool's task is everyone's to take in turn (a 附议: one of its steps stays in the state), not one
-    person's to take for the pool."""
-    return any(t.dest == task.state and not t.restart_deadline
-               for t in definition.transitions_from(task.state) if t.trigger in task.triggers)
 
 
 # -- the board ------------------------------------------------------------------------------------------------------
 
-@dataclass
-class Changes:
-    """What a step did to the tasks: rows to insert, rows to update."""
-
-    opened: list[Task] = field(default_factory=list)
-    changed: list[Task] = field(default_factory=list)
-
-    def __bool__(self) -> bool:
-        return bool(self.opened or self.changed)
-
-
-class Board:
+class Board(Signing):
     """The tasks of one case's latest stay in a state (all that a step may change), and its next task number."""
 
     def __init__(self, tasks: Iterable[Task] = (), next_number: int | None = None):
@@ -413,98 +276,7 @@ class Board:
         task.assignee, task.delegated_from = principal, None
         return Changes(changed=[task])
 
-    def add_sign(self, number: int, actor: Actor, signers: Iterable[str], position: str,
-                 submitter: str | None, definition: Definition, offered: Offered) -> Changes:
-        """加签: named people give their opinion on my task — before me (my step waits for them), alongside me (my
-        step waits for them too, they need not wait for me) or after me (once I have taken my step, before anyone
-        of the state it leads to). A pool's task that I take this way becomes mine, as if claimed; a step everyone
-        of a pool takes (附议) gets no signers."""
-        task = self._open_task(number)
-        if task.signer:
-            raise NotOpen("加签人不能再加签", "A signer does not add signers")
-        if not self._may_take(task, actor, offered) or SYSTEM in actor.roles:
-            raise (Taken if task.assignee and task.of_pool(actor) else Forbidden)(
-                "只能为自己的待办任务加签", "You may add signers to a task of your own only")
-        if task.assignee is None and shared(definition, task):
-            raise NotOpen("此步骤由多人各自办理，不能加签", "Everyone of the pool takes this step: it gets no signers")
-        if position not in POSITIONS:
-            raise InvalidData("加签方式应为之前、之后或并行", "The position must be before, after or parallel",
-                              fields={"position": "请选择加签方式"})
-        names = list(dict.fromkeys(signers))
-        if not names or len(names) > MAX_SIGNERS:
-            raise InvalidData(f"请指定 1 至 {MAX_SIGNERS} 位加签人", f"Name 1 to {MAX_SIGNERS} signers",
-                              fields={"users": f"1 至 {MAX_SIGNERS} 人"})
-        for name in names:
-            refusal = self._not_signer(task, actor, name, submitter)
-            if refusal:
-                raise InvalidData(refusal[0], refusal[1], fields={"users": refusal[0]})
-        changes = Changes()
-        if task.assignee is None:
-            task.assignee = actor.username
-            changes.changed.append(task)
-        for name in names:
-            signer = Task(self._number(), task.state, task.visit, Seat(person=name), frozenset({SIGN_OFF}), name,
-                          status=PENDING if position == AFTER else OPEN, sign_for=task.number,
-                          sign_position=position)
-            self.tasks.append(signer)
-            changes.opened.append(signer)
-        return changes
-
-    def remove_sign(self, number: int, actor: Actor, signers: Iterable[str], seq: int, offered: Offered) -> Changes:
-        """减签: take back signers I added to my task who have not given their opinion yet."""
-        task = self._open_task(number)
-        if not self._may_take(task, actor, offered):
-            raise (Taken if task.assignee and task.of_pool(actor) else Forbidden)(
-                "只能为自己的待办任务减签", "You may remove signers from a task of your own only")
-        names = list(dict.fromkeys(signers))
-        if not names or len(names) > MAX_SIGNERS:
-            raise InvalidData(f"请指定 1 至 {MAX_SIGNERS} 位加签人", f"Name 1 to {MAX_SIGNERS} signers",
-                              fields={"users": f"1 至 {MAX_SIGNERS} 人"})
-        changes = Changes()
-        for name in names:
-            found = [t for t in self.tasks if t.sign_for == number and t.assignee == name
-                     and t.status in (OPEN, PENDING)]
-            if not found:
-                raise InvalidData(f"{name} 不是此任务尚未办理的加签人", f"{name} is not a signer who has yet to act",
-                                  fields={"users": f"{name} 已办理或不是加签人"})
-            for signer in found:
-                self._finish(signer, CLOSED, None, seq, changes)
-        return changes
-
-    def sign_off(self, number: int, actor: Actor, seq: int) -> Changes:
-        """An added signer gives their opinion: their task is done, and what waited on it may go on."""
-        task = self._open_task(number)
-        if not task.signer or task.assignee != actor.username:
-            raise Forbidden("此加签任务不是您的", "This signer's task is not yours")
-        changes = Changes()
-        self._finish(task, DONE, actor.username, seq, changes)
-        return changes
-
-    def waiting_on(self, task: Task) -> list[Task]:
-        """The signers a task waits on: added before or alongside it, or after the step that led to its state."""
-        if task.signer:
-            return []
-        return [t for t in self.open() if t.signer and (
-            (t.sign_for == task.number and t.sign_position in (BEFORE, PARALLEL))
-            or (t.sign_position == AFTER and t.sign_for is None and t.visit == task.visit))]
-
     # -- internals -------------------------------------------------------------------------------------------
-
-    def _unless_waiting(self, task: Task) -> Task:
-        waiting = self.waiting_on(task)
-        if waiting:
-            who = "、".join(t.assignee or "" for t in waiting)
-            raise NotOpen(f"须待加签人 {who} 办理后才能办理", f"Waiting for the signers: {who}")
-        return task
-
-    def _not_signer(self, task: Task, actor: Actor, name: str, submitter: str | None) -> tuple[str, str] | None:
-        if name == submitter:
-            return "申请人本人不能作为加签人", "Not the applicant"
-        if name in (actor.username, task.assignee, task.seat.person):
-            return "不能为自己加签", "Not yourself"
-        if any(t.sign_for == task.number and t.assignee == name and t.status in (OPEN, PENDING) for t in self.tasks):
-            return f"{name} 已是此任务的加签人", f"{name} signs this task already"
-        return None
 
     def _may_take(self, task: Task, actor: Actor, offered: Offered) -> bool:
         """Whether the actor holds the task (named to them), or is of its pool and offered one of its steps."""
